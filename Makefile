@@ -1,0 +1,46 @@
+# Gatehouse: every target does its own set-up, so each works on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= $(shell scripts/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+MOTO_PORT ?= 5555
+
+.PHONY: run test test-fast lint package bench browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## make run: the whole stack on http://localhost:$(PORT) against an embedded moto server.
+run: $(STAMP)
+	exec $(BIN)/python -m gatehouse.local serve --port $(PORT) --moto-port $(MOTO_PORT)
+
+## make test: lint, then the three tiers (unit, conformance, e2e over HTTP and in Chromium).
+test: $(STAMP) browser
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m 'not e2e and not slow'
+
+## Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium could not be installed: browser tests will fail"; }
+
+## make package: the deployable stack in build/ (SAM template, one artifact per function, the layer).
+package: $(STAMP)
+	$(BIN)/python -m infra.build --out build
+
+## make bench: the benchmark table (AWS calls per flow, cold-start imports, sizes, login throughput).
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench.run
+
+clean:
+	rm -rf build .venv .mypy_cache .ruff_cache

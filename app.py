@@ -1,0 +1,33 @@
+"""The local and single-stack entry: one Chalice app that registers every flow's Blueprint.
+
+Deployed, each flow is its own Lambda (functions/<flow>/lambda_function.py); `chalice local` and
+the tests serve them all from this one app.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+_LAYER = Path(__file__).parent / "layers" / "shared" / "python"
+if str(_LAYER) not in sys.path:  # `pip install -e .` puts it there; a bare checkout may not have it
+    sys.path.insert(0, str(_LAYER))
+
+import functions  # noqa: E402
+from gatehouse.api.app import build_app  # noqa: E402
+
+
+def _blueprints() -> list:  # type: ignore[type-arg]
+    found = []
+    for info in sorted(pkgutil.iter_modules(functions.__path__), key=lambda i: i.name):
+        try:
+            routes = importlib.import_module(f"functions.{info.name}.routes")
+        except ModuleNotFoundError:
+            continue  # scheduled flows have no routes
+        found.append(routes.bp)
+    return found
+
+
+app = build_app("gatehouse", _blueprints())

@@ -1,0 +1,1 @@
+"""Choosing and switching consoles; the console hand-off."""

@@ -1,0 +1,52 @@
+"""Password login, the session, the list of sessions, logout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from gatehouse.api.models import Body, EmailAddress, Password
+from gatehouse.api.routing import Auth, Ctx, Reply, endpoint
+from gatehouse.bootstrap import container
+
+bp = Blueprint(__name__)
+
+
+class LoginRequest(Body):
+    email: EmailAddress
+    password: Password
+
+
+@endpoint(bp, "/login", "POST", body=LoginRequest, tags=("login",),
+          responses={401: "invalid_credentials", 429: "rate_limited"})
+def login(ctx: Ctx) -> Reply:
+    """Sign in with email and password; sets the session cookie."""
+    outcome = container().login.login(ctx.body.email, ctx.body.password, ip=ctx.source_ip,
+                                      user_agent=ctx.user_agent, previous_token=ctx.session_token)
+    return Reply(outcome.result, set_session=outcome.token)
+
+
+@endpoint(bp, "/session", auth=Auth.ANY_SESSION, tags=("login",))
+def session(ctx: Ctx) -> dict[str, Any]:
+    """The current session: who, how strongly authenticated, what is still required."""
+    return container().sessions.describe(ctx.auth)
+
+
+@endpoint(bp, "/sessions", auth=Auth.SESSION, tags=("login",))
+def sessions(ctx: Ctx) -> dict[str, Any]:
+    """Every live session of the account."""
+    return {"sessions": container().sessions.list(ctx.auth)}
+
+
+@endpoint(bp, "/sessions/{id}", "DELETE", auth=Auth.SESSION, status=204, tags=("login",))
+def revoke_session(ctx: Ctx) -> None:
+    """End one session of the account."""
+    container().sessions.revoke(ctx.auth, ctx.params["id"])
+
+
+@endpoint(bp, "/logout", "POST", auth=Auth.ANY_SESSION, tags=("login",))
+def logout(ctx: Ctx) -> Reply:
+    """End this session and clear its cookie."""
+    container().sessions.logout(ctx.session_token)
+    return Reply(status=204, clear_session=True)

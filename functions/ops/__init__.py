@@ -1,0 +1,1 @@
+"""Health, the OpenAPI document, and the local stage's developer routes."""

@@ -1,0 +1,83 @@
+"""GET /health, GET /openapi.json, and the local stage's developer routes under /dev."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from chalice import Blueprint, Response
+from pydantic import Field
+
+from gatehouse.adapters.codec import iso
+from gatehouse.api.models import Body
+from gatehouse.api.routing import Ctx, endpoint
+from gatehouse.bootstrap import container
+from gatehouse.errors import InvalidCodeError, NotFoundError
+
+bp = Blueprint(__name__)
+
+
+class ClockAdvance(Body):
+    seconds: float = Field(ge=0, le=10 * 24 * 3600)
+
+
+def _local_only() -> Any:
+    c = container()
+    if not c.settings.is_local:
+        raise NotFoundError()
+    return c
+
+
+@endpoint(bp, "/health", tags=("operations",))
+def health(ctx: Ctx) -> dict[str, str]:
+    """Liveness: the function runs and its settings parse."""
+    return {"status": "ok"}
+
+
+@endpoint(bp, "/openapi.json", tags=("operations",))
+def openapi(ctx: Ctx) -> dict[str, Any]:
+    """This API as an OpenAPI 3.1 document, generated from the routes and their request models."""
+    from gatehouse.api.openapi import document
+
+    return document()
+
+
+@endpoint(bp, "/dev/outbox", tags=("local",))
+def outbox(ctx: Ctx) -> dict[str, Any]:
+    """Local stage only: the mail and SMS the stack sent, newest last."""
+    messages = _local_only().outbox.list(ctx.query.get("to"))
+    return {"messages": [{"channel": m.channel, "to": m.to, "subject": m.subject, "text": m.text, "html": m.html,
+                          "sent_at": iso(m.sent_at)} for m in messages]}
+
+
+@endpoint(bp, "/dev/clock", "POST", body=ClockAdvance, tags=("local",))
+def advance_clock(ctx: Ctx) -> dict[str, Any]:
+    """Local stage only: move the stack's clock forward, to test expiry without waiting."""
+    c = _local_only()
+    c.clock.advance(ctx.body.seconds)
+    return {"now": iso(c.clock.now())}
+
+
+@endpoint(bp, "/dev/console/{console}", tags=("local",))
+def demo_console(ctx: Ctx) -> Response:
+    """Local stage only: a stand-in console that exchanges its hand-off code, as a real one would."""
+    c = _local_only()
+    console = c.settings.console(ctx.params["console"])
+    if console is None:
+        raise NotFoundError()
+    try:
+        who = c.consoles.exchange(console.id, ctx.query.get("code", ""))
+    except InvalidCodeError:
+        who = None
+    if who is None:
+        body = f"<h1>{html.escape(console.name)} console</h1><p id='status'>The hand-off code was refused.</p>"
+        status = 400
+    else:
+        body = (f"<h1>{html.escape(console.name)} console</h1>"
+                f"<p id='status'>Signed in as <b id='email'>{html.escape(who['email'])}</b>, "
+                f"context <code id='context'>{html.escape(who['context'])}</code>.</p>")
+        status = 200
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(console.name)}</title>"
+            f"<link rel='stylesheet' href='/ui/assets/style.css'></head><body><main>{body}"
+            f"<p><a id='switch' href='/ui/consoles'>Switch console</a></p></main></body></html>")
+    return Response(body=page, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})

@@ -1,0 +1,77 @@
+"""Account settings: profile, email change, password change and set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+from pydantic import Field
+
+from gatehouse.api.models import Body, EmailAddress, Locale, Password, Token
+from gatehouse.api.routing import Auth, Ctx, endpoint
+from gatehouse.bootstrap import container
+
+bp = Blueprint(__name__)
+
+
+class AccountPatch(Body):
+    name: str | None = Field(None, max_length=200)
+    locale: Locale | None = None
+    phone: str | None = Field(None, max_length=20, examples=["+33612345678"])
+    postal_address: str | None = Field(None, max_length=500)
+    organization: str | None = Field(None, max_length=200)
+
+
+class EmailChangeRequest(Body):
+    new_email: EmailAddress
+    password: Password
+
+
+class TokenRequest(Body):
+    token: Token
+
+
+class PasswordChange(Body):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordSet(Body):
+    new_password: Password
+
+
+@endpoint(bp, "/account", auth=Auth.SESSION, tags=("account",))
+def get_account(ctx: Ctx) -> dict[str, Any]:
+    """The account's settings."""
+    return container().account_settings.get(ctx.auth)
+
+
+@endpoint(bp, "/account", "PATCH", body=AccountPatch, auth=Auth.SESSION, tags=("account",))
+def patch_account(ctx: Ctx) -> dict[str, Any]:
+    """Change any of name, locale, phone (E.164), postal address, organization."""
+    return container().account_settings.update(ctx.auth, ctx.body.model_dump(exclude_unset=True))
+
+
+@endpoint(bp, "/account/email", "POST", body=EmailChangeRequest, auth=Auth.SESSION, status=202, tags=("account",))
+def change_email(ctx: Ctx) -> dict[str, str]:
+    """Ask to move the account to a new address; it moves when the emailed link is followed."""
+    container().account_settings.request_email_change(ctx.auth, ctx.body.new_email, ctx.body.password)
+    return {"status": "verification_sent"}
+
+
+@endpoint(bp, "/account/email/verify", "POST", body=TokenRequest, tags=("account",))
+def verify_email_change(ctx: Ctx) -> dict[str, Any]:
+    """Follow the link sent to the new address."""
+    return container().account_settings.confirm_email_change(ctx.body.token)
+
+
+@endpoint(bp, "/password/change", "POST", body=PasswordChange, auth=Auth.SESSION, status=204, tags=("password",))
+def change_password(ctx: Ctx) -> None:
+    """Change the password; every other session ends and a notice is emailed."""
+    container().account_settings.change_password(ctx.auth, ctx.body.current_password, ctx.body.new_password)
+
+
+@endpoint(bp, "/password/set", "POST", body=PasswordSet, auth=Auth.SESSION, status=204, tags=("password",))
+def set_password(ctx: Ctx) -> None:
+    """Set a password where the account's required action is set_password."""
+    container().account_settings.set_password(ctx.auth, ctx.body.new_password)

@@ -1,0 +1,132 @@
+"""Plain-dict forms of the domain objects, shared by the DynamoDB adapter and the fakes.
+
+Times are RFC 3339 strings, except `expires_at`, the table's TTL attribute, which is epoch seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod
+from gatehouse.domain.sessions import Session, SessionStatus
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def epoch(value: datetime) -> int:
+    return int(value.timestamp())
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB's Decimals back to ints and floats, recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [plain(v) for v in value]
+    return value
+
+
+def account_to_dict(a: Account) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "email": a.email,
+        "email_key": a.email_key,
+        "created_at": iso(a.created_at),
+        "password_hash": a.password_hash,
+        "email_verified": a.email_verified,
+        "name": a.name,
+        "locale": a.locale,
+        "phone": a.phone,
+        "postal_address": a.postal_address,
+        "organization": a.organization,
+        "contexts": [
+            {"console": c.console, "id": c.id, "name": c.name, "legacy_id": c.legacy_id,
+             "legacy_access": c.legacy_access}
+            for c in a.contexts
+        ],
+        "mfa_methods": [
+            {"id": m.id, "type": m.type, "name": m.name, "created_at": iso(m.created_at)} for m in a.mfa_methods
+        ],
+        "set_password_required": a.set_password_required,
+        "mfa_enrolment_required": a.mfa_enrolment_required,
+        "password_changed_at": iso(a.password_changed_at),
+        "extra": a.extra,
+        "version": a.version,
+    }
+
+
+def account_from_dict(d: dict[str, Any]) -> Account:
+    d = plain(d)
+    return Account(
+        id=d["id"],
+        email=d["email"],
+        created_at=parse_iso(d["created_at"]),  # type: ignore[arg-type]
+        password_hash=d.get("password_hash"),
+        email_verified=bool(d.get("email_verified")),
+        name=d.get("name") or "",
+        locale=d.get("locale") or "en",
+        phone=d.get("phone"),
+        postal_address=d.get("postal_address"),
+        organization=d.get("organization"),
+        contexts=tuple(ConsoleContext(**c) for c in d.get("contexts") or ()),
+        mfa_methods=tuple(
+            MfaMethod(id=m["id"], type=m["type"], name=m["name"], created_at=parse_iso(m["created_at"]))  # type: ignore[arg-type]
+            for m in d.get("mfa_methods") or ()
+        ),
+        set_password_required=bool(d.get("set_password_required")),
+        mfa_enrolment_required=bool(d.get("mfa_enrolment_required")),
+        password_changed_at=parse_iso(d.get("password_changed_at")),
+        extra=d.get("extra") or {},
+        version=int(d.get("version") or 0),
+    )
+
+
+def session_to_dict(s: Session) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "token_hash": s.token_hash,
+        "account_id": s.account_id,
+        "status": s.status.value,
+        "aal": s.aal,
+        "created_at": iso(s.created_at),
+        "last_seen_at": iso(s.last_seen_at),
+        "absolute_expires_at": iso(s.absolute_expires_at),
+        "idle_expires_at": iso(s.idle_expires_at),
+        "user_agent": s.user_agent,
+        "auth_methods": list(s.auth_methods),
+        "authenticated_at": iso(s.authenticated_at),
+        "console": s.console,
+        "context": s.context,
+        "mfa_failures": s.mfa_failures,
+    }
+
+
+def session_from_dict(d: dict[str, Any]) -> Session:
+    d = plain(d)
+    return Session(
+        id=d["id"],
+        token_hash=d["token_hash"],
+        account_id=d["account_id"],
+        status=SessionStatus(d["status"]),
+        aal=int(d["aal"]),
+        created_at=parse_iso(d["created_at"]),  # type: ignore[arg-type]
+        last_seen_at=parse_iso(d["last_seen_at"]),  # type: ignore[arg-type]
+        absolute_expires_at=parse_iso(d["absolute_expires_at"]),  # type: ignore[arg-type]
+        idle_expires_at=parse_iso(d["idle_expires_at"]),  # type: ignore[arg-type]
+        user_agent=d.get("user_agent") or "",
+        auth_methods=tuple(d.get("auth_methods") or ()),
+        authenticated_at=parse_iso(d.get("authenticated_at")),
+        console=d.get("console"),
+        context=d.get("context"),
+        mfa_failures=int(d.get("mfa_failures") or 0),
+    )

@@ -1,0 +1,63 @@
+"""Delivery: SES for email, SNS for SMS, and the local outbox that records both."""
+
+from __future__ import annotations
+
+from gatehouse.adapters.aws import client, translated
+from gatehouse.ports import Clock, Email, Mailer, Outbox, OutboxMessage, Sms, SmsSender
+from gatehouse.settings import Settings
+
+
+class SesMailer:
+    def __init__(self, settings: Settings) -> None:
+        self._ses = client("ses", settings)
+        self._from = settings.mail_from
+
+    def send(self, email: Email) -> None:
+        with translated("SES"):
+            self._ses.send_email(
+                Source=self._from,
+                Destination={"ToAddresses": [email.to]},
+                Message={
+                    "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"},
+                             "Html": {"Data": email.html, "Charset": "UTF-8"}},
+                },
+            )
+
+
+class SnsSms:
+    def __init__(self, settings: Settings) -> None:
+        self._sns = client("sns", settings)
+
+    def send(self, sms: Sms) -> None:
+        with translated("SNS"):
+            self._sns.publish(
+                PhoneNumber=sms.to,
+                Message=sms.text,
+                MessageAttributes={
+                    # Transactional: delivered first and even to numbers that opted out of marketing.
+                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"},
+                    "AWS.SNS.SMS.SenderID": {"DataType": "String", "StringValue": "Gatehouse"},
+                },
+            )
+
+
+class RecordingMailer:
+    """Local stage: send through SES (moto) and keep a copy in the outbox for people and tests."""
+
+    def __init__(self, inner: Mailer, outbox: Outbox, clock: Clock) -> None:
+        self._inner, self._outbox, self._clock = inner, outbox, clock
+
+    def send(self, email: Email) -> None:
+        self._inner.send(email)
+        self._outbox.record(OutboxMessage("email", email.to.lower(), email.subject, email.text, email.html,
+                                          self._clock.now()))
+
+
+class RecordingSms:
+    def __init__(self, inner: SmsSender, outbox: Outbox, clock: Clock) -> None:
+        self._inner, self._outbox, self._clock = inner, outbox, clock
+
+    def send(self, sms: Sms) -> None:
+        self._inner.send(sms)
+        self._outbox.record(OutboxMessage("sms", sms.to, "", sms.text, "", self._clock.now()))

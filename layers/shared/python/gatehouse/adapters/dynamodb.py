@@ -1,0 +1,358 @@
+"""DynamoDB adapters: one table, single-table design, TTL on `expires_at`.
+
+Keys: `pk`/`sk`; one GSI (`gsi1pk`/`gsi1sk`) lists an account's sessions. Every one-time
+consumption is one conditional write: DynamoDB's TTL deletes expired items only eventually (moto
+never does), so each condition re-checks `expires_at > now` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from gatehouse.adapters import codec
+from gatehouse.adapters.aws import client, error_code, translated
+from gatehouse.domain.accounts import Account, normalise_email
+from gatehouse.domain.sessions import Session
+from gatehouse.domain.throttling import FailureRecord
+from gatehouse.errors import ConditionFailedError, ConflictError
+from gatehouse.ports import OneTimeItem, OutboxMessage
+from gatehouse.settings import Settings
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return codec.plain({k: _de.deserialize(v) for k, v in item.items()})
+
+
+class Table:
+    """The table and its client; adapters share one per cold start."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.name = settings.table_name
+        self.client = client("dynamodb", settings)
+
+    def get(self, pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
+        with translated("DynamoDB"):
+            got = self.client.get_item(
+                TableName=self.name, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=consistent
+            )
+        return from_item(got["Item"]) if "Item" in got else None
+
+    def put(self, values: Mapping[str, Any], **kwargs: Any) -> None:
+        with translated("DynamoDB"):
+            self.client.put_item(TableName=self.name, Item=to_item(values), **kwargs)
+
+    def delete(self, pk: str, sk: str, **kwargs: Any) -> dict[str, Any] | None:
+        with translated("DynamoDB"):
+            out = self.client.delete_item(TableName=self.name, Key=to_item({"pk": pk, "sk": sk}), **kwargs)
+        return from_item(out["Attributes"]) if out.get("Attributes") else None
+
+    def update(self, pk: str, sk: str, expression: str, values: Mapping[str, Any],
+               names: Mapping[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        extra: dict[str, Any] = {"ExpressionAttributeNames": dict(names)} if names else {}
+        with translated("DynamoDB"):
+            out = self.client.update_item(
+                TableName=self.name, Key=to_item({"pk": pk, "sk": sk}), UpdateExpression=expression,
+                ExpressionAttributeValues=to_item(values), **extra, **kwargs,
+            )
+        return from_item(out.get("Attributes") or {})
+
+    def query(self, **kwargs: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        paginator = self.client.get_paginator("query")
+        with translated("DynamoDB"):
+            for page in paginator.paginate(TableName=self.name, **kwargs):
+                items.extend(from_item(i) for i in page["Items"])
+        return items
+
+    def transact(self, operations: list[dict[str, Any]]) -> None:
+        for op in operations:
+            next(iter(op.values()))["TableName"] = self.name
+        with translated("DynamoDB"):
+            self.client.transact_write_items(TransactItems=operations)
+
+    def batch_delete(self, keys: Iterable[tuple[str, str]]) -> None:
+        pending = [{"DeleteRequest": {"Key": to_item({"pk": pk, "sk": sk})}} for pk, sk in keys]
+        with translated("DynamoDB"):
+            while pending:
+                chunk, pending = pending[:25], pending[25:]
+                out = self.client.batch_write_item(RequestItems={self.name: chunk})
+                pending.extend(out.get("UnprocessedItems", {}).get(self.name, []))
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    return error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+class DynamoAccounts:
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    @staticmethod
+    def _key(account_id: str) -> tuple[str, str]:
+        return f"ACCOUNT#{account_id}", "A"
+
+    @staticmethod
+    def _claim(kind: str, value: str) -> tuple[str, str]:
+        return f"CLAIM#{kind}#{value}", "C"
+
+    def get(self, account_id: str) -> Account | None:
+        item = self._t.get(*self._key(account_id))
+        return codec.account_from_dict(item["data"]) if item else None
+
+    def get_by_email(self, email: str) -> Account | None:
+        return self._by_claim("email", normalise_email(email))
+
+    def find_by_alias(self, kind: str, value: str) -> Account | None:
+        return self._by_claim(kind, value.strip().lower())
+
+    def _by_claim(self, kind: str, value: str) -> Account | None:
+        claim = self._t.get(*self._claim(kind, value))
+        return self.get(claim["account_id"]) if claim else None
+
+    def _claim_op(self, kind: str, value: str, account_id: str) -> dict[str, Any]:
+        pk, sk = self._claim(kind, value)
+        return {"Put": {"Item": to_item({"pk": pk, "sk": sk, "account_id": account_id}),
+                        "ConditionExpression": "attribute_not_exists(pk)"}}
+
+    def _account_item(self, account: Account) -> dict[str, Any]:
+        pk, sk = self._key(account.id)
+        return {"pk": pk, "sk": sk, "version": account.version, "data": codec.account_to_dict(account)}
+
+    def add(self, account: Account, aliases: Mapping[str, Iterable[str]] = {}) -> None:  # noqa: B006
+        ops = [{"Put": {"Item": to_item(self._account_item(account)),
+                        "ConditionExpression": "attribute_not_exists(pk)"}},
+               self._claim_op("email", account.email_key, account.id)]
+        ops += [self._claim_op(kind, v.strip().lower(), account.id) for kind, vs in aliases.items() for v in vs]
+        try:
+            self._t.transact(ops)
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise ConflictError("An account with this email already exists.") from exc
+            raise
+
+    def save(self, account: Account) -> Account:
+        current = self.get(account.id)
+        if current is None or current.version != account.version:
+            raise ConditionFailedError()
+        saved = account.evolve(version=account.version + 1)
+        put: dict[str, Any] = {"Put": {
+            "Item": to_item(self._account_item(saved)),
+            "ConditionExpression": "version = :v",
+            "ExpressionAttributeValues": to_item({":v": account.version}),
+        }}
+        ops = [put]
+        if current.email_key != saved.email_key:
+            old_pk, old_sk = self._claim("email", current.email_key)
+            ops.append({"Delete": {"Key": to_item({"pk": old_pk, "sk": old_sk})}})
+            ops.append(self._claim_op("email", saved.email_key, saved.id))
+        try:
+            self._t.transact(ops)
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise ConditionFailedError() from exc
+            raise
+        return saved
+
+
+class DynamoSessions:
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    @staticmethod
+    def _key(token_hash: str) -> tuple[str, str]:
+        return f"SESSION#{token_hash}", "S"
+
+    def _item(self, s: Session) -> dict[str, Any]:
+        pk, sk = self._key(s.token_hash)
+        return {"pk": pk, "sk": sk, "gsi1pk": f"SESSIONS#{s.account_id}", "gsi1sk": codec.iso(s.created_at),
+                "expires_at": codec.epoch(s.expires_at), "data": codec.session_to_dict(s)}
+
+    def add(self, session: Session) -> None:
+        self._t.put(self._item(session), ConditionExpression="attribute_not_exists(pk)")
+
+    def save(self, session: Session) -> None:
+        # Only a session that still exists may be refreshed: a logout racing a request must win.
+        try:
+            self._t.put(self._item(session), ConditionExpression="attribute_exists(pk)")
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise ConditionFailedError() from exc
+            raise
+
+    def get(self, token_hash: str, now: datetime) -> Session | None:
+        item = self._t.get(*self._key(token_hash))
+        if not item or item["expires_at"] <= codec.epoch(now):
+            return None
+        return codec.session_from_dict(item["data"])
+
+    def delete(self, token_hash: str) -> None:
+        self._t.delete(*self._key(token_hash))
+
+    def list_for_account(self, account_id: str, now: datetime) -> list[Session]:
+        items = self._t.query(
+            IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues=to_item({":p": f"SESSIONS#{account_id}"}),
+        )
+        sessions = [codec.session_from_dict(i["data"]) for i in items if i["expires_at"] > codec.epoch(now)]
+        return sorted(sessions, key=lambda s: s.created_at)
+
+    def delete_for_account(self, account_id: str, keep: str | None = None) -> int:
+        items = self._t.query(
+            IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues=to_item({":p": f"SESSIONS#{account_id}"}),
+        )
+        keys = [(i["pk"], i["sk"]) for i in items if i["pk"] != self._key(keep or "")[0]]
+        self._t.batch_delete(keys)
+        return len(keys)
+
+
+class DynamoOneTime:
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    @staticmethod
+    def _key(kind: str, key: str) -> tuple[str, str]:
+        return f"ONCE#{kind}#{key}", "O"
+
+    @staticmethod
+    def _latest(kind: str, subject: str) -> tuple[str, str]:
+        return f"LATEST#{kind}#{subject}", "L"
+
+    def put(self, item: OneTimeItem) -> None:
+        pk, sk = self._key(item.kind, item.key)
+        self._t.put({"pk": pk, "sk": sk, "subject": item.subject, "expires_at": codec.epoch(item.expires_at),
+                     "data": dict(item.data)})
+
+    @staticmethod
+    def _from(kind: str, key: str, values: Mapping[str, Any]) -> OneTimeItem:
+        return OneTimeItem(kind=kind, key=key, subject=values["subject"],
+                           expires_at=datetime.fromtimestamp(values["expires_at"], tz=codec.UTC),
+                           data=values.get("data") or {})
+
+    def get(self, kind: str, key: str, now: datetime) -> OneTimeItem | None:
+        values = self._t.get(*self._key(kind, key))
+        if not values or values["expires_at"] <= codec.epoch(now):
+            return None
+        return self._from(kind, key, values)
+
+    def consume(self, kind: str, key: str, now: datetime, *, bound_to: Mapping[str, Any] | None = None
+                ) -> OneTimeItem | None:
+        condition = "attribute_exists(pk) AND expires_at > :now"
+        values: dict[str, Any] = {":now": codec.epoch(now)}
+        names: dict[str, str] = {}
+        for i, (field, expected) in enumerate((bound_to or {}).items()):
+            condition += f" AND #d.#b{i} = :b{i}"
+            names["#d"], names[f"#b{i}"] = "data", field
+            values[f":b{i}"] = expected
+        extra: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
+        try:
+            old = self._t.delete(*self._key(kind, key), ConditionExpression=condition,
+                                 ExpressionAttributeValues=to_item(values), ReturnValues="ALL_OLD", **extra)
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
+        return self._from(kind, key, old) if old else None
+
+    def replace_latest(self, item: OneTimeItem) -> None:
+        self.put(item)
+        pk, sk = self._latest(item.kind, item.subject)
+        previous = self._t.update(pk, sk, "SET #k = :k, expires_at = :e",
+                                  {":k": item.key, ":e": codec.epoch(item.expires_at)}, {"#k": "key"},
+                                  ReturnValues="UPDATED_OLD")
+        if previous.get("key") and previous["key"] != item.key:
+            self._t.delete(*self._key(item.kind, previous["key"]))
+
+    def delete_for_subject(self, kind: str, subject: str) -> None:
+        previous = self._t.delete(*self._latest(kind, subject), ReturnValues="ALL_OLD")
+        if previous and previous.get("key"):
+            self._t.delete(*self._key(kind, previous["key"]))
+
+
+class DynamoThrottle:
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    def failures(self, key: str, now: datetime) -> FailureRecord:
+        item = self._t.get(f"THROTTLE#{key}", "T", consistent=False)
+        if not item or item["expires_at"] <= codec.epoch(now):
+            return FailureRecord(0, None)
+        return FailureRecord(int(item["count"]), codec.parse_iso(item.get("last_failure_at")))
+
+    def record_failure(self, key: str, now: datetime, ttl_seconds: int) -> FailureRecord:
+        # ADD is atomic: ten concurrent wrong passwords count as ten.
+        out = self._t.update(f"THROTTLE#{key}", "T", "ADD #c :one SET last_failure_at = :t, expires_at = :e",
+                             {":one": 1, ":t": codec.iso(now), ":e": codec.epoch(now) + ttl_seconds},
+                             {"#c": "count"}, ReturnValues="ALL_NEW")
+        return FailureRecord(int(out["count"]), now)
+
+    def clear(self, key: str) -> None:
+        self._t.delete(f"THROTTLE#{key}", "T")
+
+    def hit(self, key: str, now: datetime, window_seconds: int) -> int:
+        window = codec.epoch(now) // window_seconds
+        out = self._t.update(f"RATE#{key}#{window}", "R", "ADD #c :one SET expires_at = :e",
+                             {":one": 1, ":e": (window + 1) * window_seconds + 60}, {"#c": "count"},
+                             ReturnValues="ALL_NEW")
+        return int(out["count"])
+
+
+class DynamoOutbox:
+    """Local stage only: the mail and SMS the stack sent, newest last."""
+
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    def record(self, message: OutboxMessage) -> None:
+        from gatehouse.domain.secrets import new_id
+
+        stamp = f"{codec.iso(message.sent_at)}#{new_id('m')}"
+        self._t.put({"pk": "OUTBOX", "sk": stamp, "channel": message.channel, "to": message.to.lower(),
+                     "subject": message.subject, "text": message.text, "html": message.html,
+                     "sent_at": codec.iso(message.sent_at)})
+
+    def list(self, to: str | None) -> list[OutboxMessage]:
+        items = self._t.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues=to_item({":p": "OUTBOX"}))
+        wanted = to.strip().lower() if to else None
+        return [
+            OutboxMessage(channel=i["channel"], to=i["to"], subject=i.get("subject", ""), text=i.get("text", ""),
+                          html=i.get("html", ""), sent_at=codec.parse_iso(i["sent_at"]))  # type: ignore[arg-type]
+            for i in items if wanted is None or i["to"] == wanted
+        ]
+
+
+def create_table(settings: Settings) -> None:
+    """Create the table (idempotent): on-demand, TTL on expires_at, the sessions GSI."""
+    ddb = client("dynamodb", settings)
+    try:
+        ddb.create_table(
+            TableName=settings.table_name,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[{
+                "IndexName": "gsi1",
+                "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                              {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }],
+        )
+    except ClientError as exc:
+        if error_code(exc) != "ResourceInUseException":
+            raise
+        return
+    ddb.get_waiter("table_exists").wait(TableName=settings.table_name)
+    ddb.update_time_to_live(TableName=settings.table_name,
+                            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})

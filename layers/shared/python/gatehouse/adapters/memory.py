@@ -1,0 +1,217 @@
+"""In-memory fakes of the ports, for unit tests. They keep DynamoDB's semantics (conditional
+writes, expiry as absence, single consumption) and pass the same conformance suite."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gatehouse.adapters import codec
+from gatehouse.domain.accounts import Account, normalise_email
+from gatehouse.domain.sessions import Session
+from gatehouse.domain.throttling import FailureRecord
+from gatehouse.errors import ConditionFailedError, ConflictError
+from gatehouse.ports import Email, OneTimeItem, OutboxMessage, Sms
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+class MemoryAccounts:
+    def __init__(self) -> None:
+        self._accounts: dict[str, dict[str, Any]] = {}
+        self._claims: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, account_id: str) -> Account | None:
+        stored = self._accounts.get(account_id)
+        return codec.account_from_dict(stored) if stored else None
+
+    def get_by_email(self, email: str) -> Account | None:
+        account_id = self._claims.get(("email", normalise_email(email)))
+        return self.get(account_id) if account_id else None
+
+    def find_by_alias(self, kind: str, value: str) -> Account | None:
+        account_id = self._claims.get((kind, value.strip().lower()))
+        return self.get(account_id) if account_id else None
+
+    def add(self, account: Account, aliases: Mapping[str, Iterable[str]] = {}) -> None:  # noqa: B006
+        claims = [("email", account.email_key)] + [(k, v.strip().lower()) for k, vs in aliases.items() for v in vs]
+        with self._lock:
+            if account.id in self._accounts or any(c in self._claims for c in claims):
+                raise ConflictError("An account with this email already exists.")
+            self._accounts[account.id] = codec.account_to_dict(account)
+            for claim in claims:
+                self._claims[claim] = account.id
+
+    def save(self, account: Account) -> Account:
+        with self._lock:
+            stored = self._accounts.get(account.id)
+            if stored is None or stored["version"] != account.version:
+                raise ConditionFailedError()
+            new_claim = ("email", account.email_key)
+            if stored["email_key"] != account.email_key:
+                if new_claim in self._claims:
+                    raise ConditionFailedError()
+                del self._claims[("email", stored["email_key"])]
+                self._claims[new_claim] = account.id
+            saved = account.evolve(version=account.version + 1)
+            self._accounts[account.id] = codec.account_to_dict(saved)
+            return saved
+
+
+class MemorySessions:
+    def __init__(self) -> None:
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    def add(self, session: Session) -> None:
+        with self._lock:
+            if session.token_hash in self._sessions:
+                raise ConditionFailedError()
+            self._sessions[session.token_hash] = session
+
+    def save(self, session: Session) -> None:
+        with self._lock:
+            if session.token_hash not in self._sessions:
+                raise ConditionFailedError()
+            self._sessions[session.token_hash] = session
+
+    def get(self, token_hash: str, now: datetime) -> Session | None:
+        session = self._sessions.get(token_hash)
+        return session if session and session.is_live(now) else None
+
+    def delete(self, token_hash: str) -> None:
+        self._sessions.pop(token_hash, None)
+
+    def list_for_account(self, account_id: str, now: datetime) -> list[Session]:
+        found = [s for s in self._sessions.values() if s.account_id == account_id and s.is_live(now)]
+        return sorted(found, key=lambda s: s.created_at)
+
+    def delete_for_account(self, account_id: str, keep: str | None = None) -> int:
+        with self._lock:
+            doomed = [h for h, s in self._sessions.items() if s.account_id == account_id and h != keep]
+            for h in doomed:
+                del self._sessions[h]
+            return len(doomed)
+
+
+class MemoryOneTime:
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], OneTimeItem] = {}
+        self._latest: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def put(self, item: OneTimeItem) -> None:
+        self._items[(item.kind, item.key)] = item
+
+    def get(self, kind: str, key: str, now: datetime) -> OneTimeItem | None:
+        item = self._items.get((kind, key))
+        return item if item and item.expires_at > now else None
+
+    def consume(self, kind: str, key: str, now: datetime, *, bound_to: Mapping[str, Any] | None = None
+                ) -> OneTimeItem | None:
+        with self._lock:
+            item = self.get(kind, key, now)
+            if item is None or any(item.data.get(k) != v for k, v in (bound_to or {}).items()):
+                return None
+            del self._items[(kind, key)]
+            return item
+
+    def replace_latest(self, item: OneTimeItem) -> None:
+        with self._lock:
+            self.put(item)
+            previous = self._latest.get((item.kind, item.subject))
+            self._latest[(item.kind, item.subject)] = item.key
+            if previous and previous != item.key:
+                self._items.pop((item.kind, previous), None)
+
+    def delete_for_subject(self, kind: str, subject: str) -> None:
+        with self._lock:
+            previous = self._latest.pop((kind, subject), None)
+            if previous:
+                self._items.pop((kind, previous), None)
+
+
+class MemoryThrottle:
+    def __init__(self) -> None:
+        self._failures: dict[str, tuple[int, datetime, datetime]] = {}
+        self._hits: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def failures(self, key: str, now: datetime) -> FailureRecord:
+        found = self._failures.get(key)
+        if not found or found[2] <= now:
+            return FailureRecord(0, None)
+        return FailureRecord(found[0], found[1])
+
+    def record_failure(self, key: str, now: datetime, ttl_seconds: int) -> FailureRecord:
+        with self._lock:
+            # Like DynamoDB's ADD on an item TTL has not removed yet: the count goes on.
+            count = self._failures.get(key, (0, now, now))[0] + 1
+            self._failures[key] = (count, now, now + timedelta(seconds=ttl_seconds))
+            return FailureRecord(count, now)
+
+    def clear(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+    def hit(self, key: str, now: datetime, window_seconds: int) -> int:
+        with self._lock:
+            slot = (key, int(now.timestamp()) // window_seconds)
+            self._hits[slot] = self._hits.get(slot, 0) + 1
+            return self._hits[slot]
+
+
+@dataclass
+class MemoryOutbox:
+    messages: list[OutboxMessage] = field(default_factory=list)
+
+    def record(self, message: OutboxMessage) -> None:
+        self.messages.append(message)
+
+    def list(self, to: str | None) -> list[OutboxMessage]:
+        return [m for m in self.messages if to is None or m.to == to.strip().lower()]
+
+
+@dataclass
+class FakeMailer:
+    sent: list[Email] = field(default_factory=list)
+
+    def send(self, email: Email) -> None:
+        self.sent.append(email)
+
+    def to(self, address: str) -> list[Email]:
+        return [e for e in self.sent if e.to == address]
+
+
+@dataclass
+class FakeSms:
+    sent: list[Sms] = field(default_factory=list)
+
+    def send(self, sms: Sms) -> None:
+        self.sent.append(sms)
+
+
+class FakeKeyVault:
+    """Reversible but not plaintext, so a test notices a seed stored unencrypted."""
+
+    def encrypt(self, plaintext: bytes, context: Mapping[str, str]) -> bytes:
+        tag = repr(sorted(context.items())).encode()
+        return b"fake:" + bytes(b ^ 0x5A for b in plaintext) + b"|" + tag
+
+    def decrypt(self, blob: bytes, context: Mapping[str, str]) -> bytes:
+        body, _, tag = blob.removeprefix(b"fake:").rpartition(b"|")
+        if tag != repr(sorted(context.items())).encode():
+            raise ValueError("encryption context mismatch")
+        return bytes(b ^ 0x5A for b in body)

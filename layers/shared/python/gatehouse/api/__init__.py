@@ -1,0 +1,1 @@
+"""HTTP glue shared by every flow's Lambda: routing, sessions, errors, middleware, OpenAPI."""

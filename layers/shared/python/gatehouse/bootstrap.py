@@ -1,0 +1,185 @@
+"""The one composition root: settings -> adapters -> flows, built once per cold start.
+
+Each part is built on first use, so a Lambda only pays (imports, clients) for what its own flow
+touches: the login function never imports webauthn, the notifier never builds a password hasher.
+Tests build a `Container` over fakes with `Container.in_memory()`.
+"""
+
+from __future__ import annotations
+
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
+
+from gatehouse import settings as settings_module
+from gatehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from gatehouse.flows.account import AccountSettings
+    from gatehouse.flows.consoles import Consoles
+    from gatehouse.flows.login import PasswordLogin
+    from gatehouse.flows.sessions import SessionService
+    from gatehouse.flows.signup import Signup
+    from gatehouse.ports import (
+        AccountRepository,
+        Clock,
+        ConsoleAuthenticator,
+        Mailer,
+        OneTimeStore,
+        Outbox,
+        SessionRepository,
+        SmsSender,
+        ThrottleStore,
+    )
+    from gatehouse.strategies.password import PasswordHasher
+
+
+class Container:
+    def __init__(self, settings: Settings, **overrides: Any) -> None:
+        self.settings = settings
+        # Anything given here (a fake store, a fixed clock) replaces what would have been built.
+        for name, value in overrides.items():
+            setattr(self, name, value)
+
+    @classmethod
+    def in_memory(cls, settings: Settings | None = None, **overrides: Any) -> Container:
+        from gatehouse.adapters import memory
+
+        parts: dict[str, Any] = {
+            "clock": memory.FakeClock(), "accounts": memory.MemoryAccounts(),
+            "session_store": memory.MemorySessions(), "once": memory.MemoryOneTime(),
+            "throttle_store": memory.MemoryThrottle(), "mailer": memory.FakeMailer(), "sms": memory.FakeSms(),
+            "outbox": memory.MemoryOutbox(), "key_vault": memory.FakeKeyVault(),
+        }
+        parts.update(overrides)
+        return cls(settings or Settings(), **parts)
+
+    # --- adapters -------------------------------------------------------------------------
+    @cached_property
+    def clock(self) -> Clock:
+        from gatehouse.clock import AdjustableClock, SystemClock
+
+        return AdjustableClock() if self.settings.is_local else SystemClock()
+
+    @cached_property
+    def table(self) -> Any:
+        from gatehouse.adapters.dynamodb import Table
+
+        return Table(self.settings)
+
+    @cached_property
+    def accounts(self) -> AccountRepository:
+        from gatehouse.adapters.dynamodb import DynamoAccounts
+
+        return DynamoAccounts(self.table)
+
+    @cached_property
+    def session_store(self) -> SessionRepository:
+        from gatehouse.adapters.dynamodb import DynamoSessions
+
+        return DynamoSessions(self.table)
+
+    @cached_property
+    def once(self) -> OneTimeStore:
+        from gatehouse.adapters.dynamodb import DynamoOneTime
+
+        return DynamoOneTime(self.table)
+
+    @cached_property
+    def throttle_store(self) -> ThrottleStore:
+        from gatehouse.adapters.dynamodb import DynamoThrottle
+
+        return DynamoThrottle(self.table)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        from gatehouse.adapters.dynamodb import DynamoOutbox
+
+        return DynamoOutbox(self.table)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        from gatehouse.adapters.delivery import RecordingMailer, SesMailer
+
+        ses = SesMailer(self.settings)
+        return RecordingMailer(ses, self.outbox, self.clock) if self.settings.is_local else ses
+
+    @cached_property
+    def sms(self) -> SmsSender:
+        from gatehouse.adapters.delivery import RecordingSms, SnsSms
+
+        sns = SnsSms(self.settings)
+        return RecordingSms(sns, self.outbox, self.clock) if self.settings.is_local else sns
+
+    @cached_property
+    def console_auth(self) -> ConsoleAuthenticator:
+        from gatehouse.adapters.consoles import SecretsManagerConsoleSecrets, StaticConsoleSecrets
+
+        if self.settings.console_secrets:
+            return StaticConsoleSecrets(self.settings.console_secrets)
+        return SecretsManagerConsoleSecrets(self.settings)
+
+    # --- strategies -----------------------------------------------------------------------
+    @cached_property
+    def hasher(self) -> PasswordHasher:
+        from gatehouse.strategies.password import PasswordHasher
+
+        return PasswordHasher(self.settings.argon2)
+
+    @cached_property
+    def password_policy(self) -> Any:
+        from gatehouse.domain.password_policy import PasswordPolicy
+        from gatehouse.strategies.password import common_passwords
+
+        return PasswordPolicy(self.settings.password_min_length, self.settings.password_max_length,
+                              common_passwords)
+
+    # --- flows ----------------------------------------------------------------------------
+    @cached_property
+    def sessions(self) -> SessionService:
+        from gatehouse.flows.sessions import SessionService
+
+        return SessionService(self.session_store, self.accounts, self.clock, self.settings)
+
+    @cached_property
+    def login_throttle(self) -> Any:
+        from gatehouse.flows.throttle import GuessThrottle
+
+        return GuessThrottle(self.throttle_store, self.clock, self.settings)
+
+    @cached_property
+    def message_throttle(self) -> Any:
+        from gatehouse.flows.throttle import MessageThrottle
+
+        return MessageThrottle(self.throttle_store, self.clock)
+
+    @cached_property
+    def login(self) -> PasswordLogin:
+        from gatehouse.flows.login import PasswordLogin
+
+        return PasswordLogin(self.accounts, self.hasher, self.sessions, self.login_throttle)
+
+    @cached_property
+    def signup(self) -> Signup:
+        from gatehouse.flows.signup import Signup
+
+        return Signup(self.accounts, self.once, self.mailer, self.hasher, self.password_policy, self.clock,
+                      self.message_throttle, self.settings)
+
+    @cached_property
+    def account_settings(self) -> AccountSettings:
+        from gatehouse.flows.account import AccountSettings
+
+        return AccountSettings(self.accounts, self.once, self.sessions, self.mailer, self.hasher,
+                               self.password_policy, self.clock, self.settings)
+
+    @cached_property
+    def consoles(self) -> Consoles:
+        from gatehouse.flows.consoles import Consoles
+
+        return Consoles(self.accounts, self.once, self.sessions, self.clock, self.settings)
+
+
+@cache
+def container() -> Container:
+    """The process's container: one per cold start."""
+    return Container(settings_module.load())

@@ -1,0 +1,1 @@
+"""Pure rules: accounts, sessions, credentials, throttling, unification. Standard library only."""

@@ -1,0 +1,97 @@
+"""Accounts as the rules see them: identity, contexts in each console, and required actions."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+class RequiredAction(StrEnum):
+    # The order is the contract's: a person sets a password before enrolling a factor.
+    SET_PASSWORD = "set_password"
+    ENROLL_MFA = "enroll_mfa"
+    VERIFY_EMAIL = "verify_email"
+
+
+LOCALES = ("en", "fr")
+
+
+def normalise_email(email: str) -> str:
+    """The key accounts are unique by: NFC, trimmed, lower-cased (both halves, as users expect)."""
+    return unicodedata.normalize("NFC", email).strip().lower()
+
+
+@dataclass(frozen=True)
+class ConsoleContext:
+    """One account of a console that the unified account reaches (several after a unification)."""
+
+    console: str
+    id: str
+    name: str
+    legacy_id: str | None = None
+    legacy_access: bool = False
+
+
+@dataclass(frozen=True)
+class MfaMethod:
+    """The public face of an enrolled second factor; its secret lives elsewhere."""
+
+    id: str
+    type: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    email: str
+    created_at: datetime
+    password_hash: str | None = None
+    email_verified: bool = False
+    name: str = ""
+    locale: str = "en"
+    phone: str | None = None
+    postal_address: str | None = None
+    organization: str | None = None
+    contexts: tuple[ConsoleContext, ...] = ()
+    mfa_methods: tuple[MfaMethod, ...] = ()
+    set_password_required: bool = False
+    mfa_enrolment_required: bool = False
+    password_changed_at: datetime | None = None
+    # Extra data owned by other flows (unification state, legacy links), kept opaque here.
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+    version: int = 0
+
+    @property
+    def email_key(self) -> str:
+        return normalise_email(self.email)
+
+    @property
+    def has_mfa(self) -> bool:
+        return bool(self.mfa_methods)
+
+    @property
+    def required_actions(self) -> list[RequiredAction]:
+        actions = []
+        if self.set_password_required or self.password_hash is None:
+            actions.append(RequiredAction.SET_PASSWORD)
+        if self.mfa_enrolment_required and not self.mfa_methods:
+            actions.append(RequiredAction.ENROLL_MFA)
+        if not self.email_verified:
+            actions.append(RequiredAction.VERIFY_EMAIL)
+        return actions
+
+    def contexts_of(self, console: str) -> list[ConsoleContext]:
+        return [c for c in self.contexts if c.console == console]
+
+    def evolve(self, **changes: object) -> Account:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def new_account_contexts(account_id: str, name: str, consoles: list[str]) -> tuple[ConsoleContext, ...]:
+    """A sign-up creates the account in every console at once: one default context in each."""
+    suffix = account_id.split("_", 1)[-1][:8]
+    return tuple(ConsoleContext(console=c, id=f"{c}-{suffix}", name=name or c.capitalize()) for c in consoles)

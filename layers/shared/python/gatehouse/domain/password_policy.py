@@ -1,0 +1,60 @@
+"""The one password policy for sign-up, change, reset and set (NIST SP 800-63B, DESIGN.md).
+
+Length in code points, no composition rules, and a blocklist: common passwords plus words from
+the account itself. Each reason is a sentence a person can act on.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[^\W\d_]{3,}|\d{4,}", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    min_length: int = 8
+    max_length: int = 256
+    # Loaded lazily: the common-password list is large and only flows that set a password need it.
+    common_passwords: Callable[[], Collection[str]] = frozenset
+
+    def problems(self, password: str, *, context: Iterable[str] = ()) -> list[str]:
+        """Every reason the password is refused; empty when it is acceptable."""
+        normalised = unicodedata.normalize("NFC", password)
+        length = len(normalised)
+        reasons: list[str] = []
+        if length < self.min_length:
+            reasons.append(f"Use at least {self.min_length} characters (you used {length}).")
+        if length > self.max_length:
+            reasons.append(f"Use at most {self.max_length} characters.")
+        if not normalised.strip():
+            reasons.append("Use more than spaces.")
+        folded = normalised.casefold()
+        if folded in self.common_passwords() or _is_one_repeated_char(folded):
+            reasons.append("This password is one of the most common ones: choose something less predictable.")
+        elif any(word in folded for word in _account_words(context)):
+            reasons.append("Do not use your email address, name or identifier in your password.")
+        return reasons
+
+
+def _is_one_repeated_char(password: str) -> bool:
+    return len(set(password)) <= 1
+
+
+def _account_words(context: Iterable[str]) -> set[str]:
+    words: set[str] = set()
+    for value in context:
+        if not value:
+            continue
+        words.update(w.casefold() for w in _WORD.findall(value))
+    # Generic pieces of an address would refuse half the dictionary for no security gain.
+    return words - {"com", "net", "org", "mail", "gmail", "info", "www"}
+
+
+def account_context(email: str, *others: str | None) -> list[str]:
+    """The strings of an account that must not appear in its password."""
+    local, _, domain = email.partition("@")
+    return [local, domain.split(".")[0], *(o for o in others if o)]

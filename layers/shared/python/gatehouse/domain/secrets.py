@@ -1,0 +1,35 @@
+"""Opaque one-time secrets: what users hold, and the digest that is all we store."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+
+def new_token(nbytes: int = 32) -> str:
+    """A URL-safe random token; 32 bytes = 256 bits, DESIGN.md's size for links and sessions."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def new_id(prefix: str) -> str:
+    # 96 random bits: ids are not secrets, but unguessable ids cost nothing and stop enumeration.
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def new_numeric_code(digits: int) -> str:
+    return f"{secrets.randbelow(10**digits):0{digits}d}"
+
+
+def digest(secret: str) -> str:
+    """SHA-256 of a high-entropy secret. A slow hash is pointless for 128+ random bits."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def keyed_digest(key: str, secret: str) -> str:
+    """HMAC for low-entropy codes (6-8 digits), bound to their flow so a digest cannot be reused."""
+    return hmac.new(key.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,132 @@
+"""Centralised account settings: profile, password change, email change."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from gatehouse import messages
+from gatehouse.adapters.codec import iso
+from gatehouse.domain.accounts import LOCALES, Account, normalise_email
+from gatehouse.domain.password_policy import PasswordPolicy, account_context
+from gatehouse.domain.secrets import digest, new_token
+from gatehouse.errors import (
+    ConditionFailedError,
+    ConflictError,
+    ForbiddenError,
+    GatehouseError,
+    InvalidInputError,
+    InvalidTokenError,
+    WeakPasswordError,
+)
+from gatehouse.flows.sessions import Authenticated, SessionService
+from gatehouse.ports import AccountRepository, Clock, Mailer, OneTimeItem, OneTimeStore
+from gatehouse.settings import Settings
+from gatehouse.strategies.password import PasswordHasher
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+EMAIL_CHANGE = "email_change"
+PROFILE_FIELDS = ("name", "locale", "phone", "postal_address", "organization")
+
+
+class WrongPasswordError(GatehouseError):
+    code = "invalid_password"
+    message = "The current password is incorrect."
+
+
+def public_account(account: Account) -> dict[str, Any]:
+    return {"account_id": account.id, "email": account.email, "name": account.name, "locale": account.locale,
+            "phone": account.phone, "postal_address": account.postal_address,
+            "organization": account.organization, "created_at": iso(account.created_at)}
+
+
+def check_phone(phone: str | None) -> None:
+    if phone is not None and not E164.match(phone):
+        raise InvalidInputError({"phone": "Use the international E.164 format, e.g. +33612345678."})
+
+
+class AccountSettings:
+    def __init__(self, accounts: AccountRepository, once: OneTimeStore, sessions: SessionService, mailer: Mailer,
+                 hasher: PasswordHasher, policy: PasswordPolicy, clock: Clock, settings: Settings) -> None:
+        self._accounts, self._once, self._sessions, self._mailer = accounts, once, sessions, mailer
+        self._hasher, self._policy, self._clock, self._s = hasher, policy, clock, settings
+
+    def get(self, auth: Authenticated) -> dict[str, Any]:
+        return public_account(auth.account)
+
+    def update(self, auth: Authenticated, changes: dict[str, Any]) -> dict[str, Any]:
+        check_phone(changes.get("phone"))
+        if "locale" in changes and changes["locale"] not in LOCALES:
+            raise InvalidInputError({"locale": f"Choose one of {', '.join(LOCALES)}."})
+        saved = self._save(auth.account.evolve(**{k: v for k, v in changes.items() if k in PROFILE_FIELDS}))
+        auth.refresh(saved)
+        return public_account(saved)
+
+    def check_new_password(self, account: Account, password: str) -> None:
+        context = account_context(account.email, account.name, account.organization)
+        if reasons := self._policy.problems(password, context=context):
+            raise WeakPasswordError(reasons)
+
+    def change_password(self, auth: Authenticated, current: str, new: str) -> None:
+        account = auth.account
+        if not self._hasher.verify(account.password_hash, current):
+            raise WrongPasswordError(fields={"current_password": "This is not your current password."})
+        self.check_new_password(account, new)
+        self.store_password(account, new, keep_session=auth.session.token_hash)
+
+    def store_password(self, account: Account, new: str, *, keep_session: str | None) -> Account:
+        """Hash, save, end every other session, send the notice. Shared by change, reset and set."""
+        now = self._clock.now()
+        saved = self._save(account.evolve(password_hash=self._hasher.hash(new), set_password_required=False,
+                                          password_changed_at=now))
+        self._sessions.end_all(account.id, keep=keep_session)
+        self._mailer.send(messages.email("password_changed", saved.email, saved.locale,
+                                         when=now.strftime("%Y-%m-%d %H:%M UTC"),
+                                         reset_link=f"{self._s.public_base_url}/ui/reset"))
+        return saved
+
+    def set_password(self, auth: Authenticated, new: str) -> None:
+        if not auth.account.set_password_required and auth.account.password_hash:
+            raise ForbiddenError("This account already has a password: change it instead.")
+        self.check_new_password(auth.account, new)
+        auth.refresh(self.store_password(auth.account, new, keep_session=auth.session.token_hash))
+
+    def request_email_change(self, auth: Authenticated, new_email: str, password: str) -> None:
+        account = auth.account
+        if not self._hasher.verify(account.password_hash, password):
+            raise WrongPasswordError(fields={"password": "This is not your current password."})
+        taken = self._accounts.get_by_email(new_email)
+        if taken is not None:
+            # Same answer as a free address; the owner of the address hears of it.
+            self._mailer.send(messages.email("email_change_taken", taken.email, taken.locale))
+            return
+        token = new_token()
+        self._once.replace_latest(OneTimeItem(
+            kind=EMAIL_CHANGE, key=digest(token), subject=account.id,
+            expires_at=self._clock.now() + timedelta(seconds=self._s.email_link_seconds),
+            data={"account_id": account.id, "new_email": new_email.strip()},
+        ))
+        self._mailer.send(messages.email("email_change_verify", new_email.strip(), account.locale,
+                                         link=f"{self._s.public_base_url}/ui/verify-email?token={token}"))
+
+    def confirm_email_change(self, token: str) -> dict[str, Any]:
+        item = self._once.consume(EMAIL_CHANGE, digest(token), self._clock.now())
+        account = self._accounts.get(item.data["account_id"]) if item else None
+        if item is None or account is None:
+            raise InvalidTokenError()
+        old = account.email
+        try:
+            saved = self._accounts.save(account.evolve(email=item.data["new_email"], email_verified=True))
+        except ConditionFailedError as exc:
+            if self._accounts.get_by_email(normalise_email(item.data["new_email"])):
+                raise ConflictError("This address now belongs to another account.") from exc
+            raise
+        self._mailer.send(messages.email("email_changed", old, saved.locale, new_email=saved.email))
+        return public_account(saved)
+
+    def _save(self, account: Account) -> Account:
+        try:
+            return self._accounts.save(account)
+        except ConditionFailedError as exc:
+            raise ConflictError("Your account was changed meanwhile: reload and try again.") from exc

@@ -1,0 +1,137 @@
+"""Sessions: start (rotating any previous token), authenticate, list, revoke, log out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from gatehouse.adapters.codec import iso
+from gatehouse.domain.accounts import Account
+from gatehouse.domain.secrets import digest, new_id, new_token
+from gatehouse.domain.sessions import Session, SessionStatus
+from gatehouse.errors import ConditionFailedError, NotAuthenticatedError, NotFoundError
+from gatehouse.ports import AccountRepository, Clock, SessionRepository
+from gatehouse.settings import Settings
+
+
+@dataclass
+class Authenticated:
+    """A request's live session, with the account loaded on first use."""
+
+    session: Session
+    token: str
+    _accounts: AccountRepository
+    _account: Account | None = None
+
+    @property
+    def account(self) -> Account:
+        if self._account is None:
+            self._account = self._accounts.get(self.session.account_id)
+            if self._account is None:
+                raise NotAuthenticatedError()
+        return self._account
+
+    def refresh(self, account: Account) -> None:
+        self._account = account
+
+
+def login_result(account: Account, session: Session) -> dict[str, Any]:
+    return {
+        "status": session.status.value,
+        "mfa_methods": sorted({m.type for m in account.mfa_methods}),
+        "required_actions": [a.value for a in account.required_actions],
+    }
+
+
+class SessionService:
+    def __init__(self, sessions: SessionRepository, accounts: AccountRepository, clock: Clock,
+                 settings: Settings) -> None:
+        self._sessions, self._accounts, self._clock, self._s = sessions, accounts, clock, settings
+
+    def start(self, account: Account, *, methods: tuple[str, ...], user_agent: str = "",
+              previous_token: str | None = None) -> tuple[str, Session]:
+        """A new token for every login: a token planted before login (fixation) is worth nothing."""
+        now = self._clock.now()
+        if previous_token:
+            self._sessions.delete(digest(previous_token))
+        status = SessionStatus.MFA_REQUIRED if account.has_mfa else SessionStatus.AUTHENTICATED
+        token = new_token()
+        session = Session(
+            id=new_id("ses"), token_hash=digest(token), account_id=account.id, status=status,
+            aal=1, created_at=now, last_seen_at=now,
+            absolute_expires_at=now + timedelta(seconds=self._s.session_absolute_seconds),
+            idle_expires_at=now + timedelta(seconds=self._s.session_idle_seconds),
+            user_agent=user_agent, auth_methods=methods,
+            authenticated_at=now if status is SessionStatus.AUTHENTICATED else None,
+        )
+        self._sessions.add(session)
+        return token, session
+
+    def elevate(self, auth: Authenticated, method: str) -> tuple[str, Session]:
+        """After a second factor: AAL2, and a new token (rotation), keeping the absolute deadline."""
+        now = self._clock.now()
+        token = new_token()
+        elevated = auth.session.evolve(
+            token_hash=digest(token), status=SessionStatus.AUTHENTICATED, aal=2, last_seen_at=now,
+            idle_expires_at=now + timedelta(seconds=self._s.session_idle_seconds),
+            auth_methods=(*auth.session.auth_methods, method), authenticated_at=now, mfa_failures=0,
+        )
+        self._sessions.add(elevated)
+        self._sessions.delete(auth.session.token_hash)
+        auth.session, auth.token = elevated, token
+        return token, elevated
+
+    def authenticate(self, token: str) -> Authenticated:
+        now = self._clock.now()
+        session = self._sessions.get(digest(token), now)
+        if session is None:
+            raise NotAuthenticatedError()
+        if session.needs_touch(now, self._s.session_touch_seconds):
+            session = session.touched(now, self._s.session_idle_seconds)
+            try:
+                self._sessions.save(session)
+            except ConditionFailedError as exc:  # logged out meanwhile
+                raise NotAuthenticatedError() from exc
+        return Authenticated(session=session, token=token, _accounts=self._accounts)
+
+    def save(self, session: Session) -> None:
+        self._sessions.save(session)
+
+    def describe(self, auth: Authenticated) -> dict[str, Any]:
+        account = auth.account
+        return {
+            "account_id": account.id,
+            "email": account.email,
+            "status": auth.session.status.value,
+            "aal": auth.session.aal,
+            "mfa_methods": sorted({m.type for m in account.mfa_methods}),
+            "required_actions": [a.value for a in account.required_actions],
+            "console": auth.session.console,
+            "context": auth.session.context,
+            "expires_at": iso(auth.session.expires_at),
+        }
+
+    def list(self, auth: Authenticated) -> list[dict[str, Any]]:
+        return [
+            {"id": s.id, "created_at": iso(s.created_at), "last_seen_at": iso(s.last_seen_at),
+             "user_agent": s.user_agent, "current": s.token_hash == auth.session.token_hash}
+            for s in self._sessions.list_for_account(auth.session.account_id, self._clock.now())
+        ]
+
+    def revoke(self, auth: Authenticated, session_id: str) -> None:
+        for s in self._sessions.list_for_account(auth.session.account_id, self._clock.now()):
+            if s.id == session_id:
+                self._sessions.delete(s.token_hash)
+                return
+        raise NotFoundError("No such session.")
+
+    def logout(self, token: str | None) -> None:
+        if token:
+            self._sessions.delete(digest(token))
+
+    def end_all(self, account_id: str, keep: str | None = None) -> int:
+        return self._sessions.delete_for_account(account_id, keep=keep)
+
+    def now(self) -> datetime:
+        return self._clock.now()

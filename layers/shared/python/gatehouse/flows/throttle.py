@@ -1,0 +1,66 @@
+"""Throttling of guesses (login, codes) and of messages (resets, sign-ups), shared by the flows.
+
+Keys are digests of the normalised email, never the account id, so an unknown email is throttled
+exactly like a known one and the 429 tells an attacker nothing.
+"""
+
+from __future__ import annotations
+
+from gatehouse.domain.accounts import normalise_email
+from gatehouse.domain.secrets import digest
+from gatehouse.domain.throttling import retry_after
+from gatehouse.errors import RateLimitedError
+from gatehouse.ports import Clock, ThrottleStore
+from gatehouse.settings import Settings
+
+_DAY = 24 * 60 * 60
+
+
+class GuessThrottle:
+    """Exponential back-off per account, a loose fixed window per source IP."""
+
+    def __init__(self, store: ThrottleStore, clock: Clock, settings: Settings, scope: str = "login") -> None:
+        self._store, self._clock, self._s, self._scope = store, clock, settings, scope
+
+    def _account_key(self, email: str) -> str:
+        return f"{self._scope}:email:{digest(normalise_email(email))}"
+
+    def _ip_key(self, ip: str) -> str:
+        return f"{self._scope}:ip:{ip}"
+
+    def check(self, email: str, ip: str) -> int:
+        """Raise RateLimitedError before any password is even looked at; else the failures so far."""
+        now = self._clock.now()
+        ip_record = self._store.failures(self._ip_key(ip), now)
+        if ip_record.count >= self._s.ip_failures_per_window:
+            raise RateLimitedError(self._s.ip_window_seconds)
+        record = self._store.failures(self._account_key(email), now)
+        if record.count >= self._s.login_failures_before_reset:
+            raise RateLimitedError(_DAY, "Too many failed attempts: reset your password to sign in again.")
+        wait = retry_after(record, now, self._s.login_failures_before_backoff, self._s.login_backoff_max_seconds)
+        if wait:
+            raise RateLimitedError(wait)
+        return record.count
+
+    def failed(self, email: str, ip: str) -> None:
+        now = self._clock.now()
+        self._store.record_failure(self._account_key(email), now, _DAY)
+        self._store.record_failure(self._ip_key(ip), now, self._s.ip_window_seconds)
+
+    def succeeded(self, email: str, failures_so_far: int) -> None:
+        if failures_so_far:  # most logins have none: no write for them
+            self._store.clear(self._account_key(email))
+
+    def reset(self, email: str) -> None:
+        """After a password reset the account starts again with a clean slate."""
+        self._store.clear(self._account_key(email))
+
+
+class MessageThrottle:
+    """At most `limit` messages per key per window; callers stay silent when it says no."""
+
+    def __init__(self, store: ThrottleStore, clock: Clock, limit: int = 5, window_seconds: int = 3600) -> None:
+        self._store, self._clock, self._limit, self._window = store, clock, limit, window_seconds
+
+    def allow(self, key: str) -> bool:
+        return self._store.hit(f"msg:{key}", self._clock.now(), self._window) <= self._limit

@@ -1,0 +1,115 @@
+"""`python -m gatehouse.local serve`: what `make run` runs.
+
+Starts moto's server, provisions the stage's resources, loads demo data, then serves every flow
+with `chalice local --no-autoreload`. Ctrl-C or SIGTERM stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+ROOT = Path(__file__).resolve().parents[5]
+
+
+def stack_env(port: int, moto_port: int) -> dict[str, str]:
+    """The environment of the local stage on these ports (chalice's config adds the fixed part)."""
+    base = f"http://localhost:{port}"
+    return {
+        "GATEHOUSE_STAGE": "local",
+        "GATEHOUSE_AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+        "GATEHOUSE_PUBLIC_BASE_URL": base,
+        "GATEHOUSE_ALLOWED_ORIGINS": f"{base},http://127.0.0.1:{port}",
+        "GATEHOUSE_WEBAUTHN_RP_ID": "localhost",
+        "GATEHOUSE_WEBAUTHN_ORIGIN": base,
+        "GATEHOUSE_CONSOLES": (
+            f'[{{"id": "scaleway", "name": "Scaleway", "url": "{base}/dev/console/scaleway"}},'
+            f' {{"id": "dedibox", "name": "Dedibox", "url": "{base}/dev/console/dedibox"}}]'
+        ),
+        "AWS_DEFAULT_REGION": "eu-west-3",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+
+
+def _wait_http(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - a loopback URL we built
+                return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {seconds:.0f} s") from None
+            time.sleep(0.1)
+
+
+def serve(port: int, moto_port: int, quiet: bool) -> int:
+    env = {**os.environ, **stack_env(port, moto_port)}
+    children: list[subprocess.Popen[bytes]] = []
+
+    def stop(signum: int = 0, frame: FrameType | None = None) -> None:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        sys.exit(0 if signum else 1)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    out = subprocess.DEVNULL if quiet else None
+    try:
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        _wait_http(f"http://127.0.0.1:{moto_port}/moto-api/", 30)
+        os.environ.update(stack_env(port, moto_port))
+        from gatehouse import settings
+        from gatehouse.bootstrap import Container
+        from gatehouse.local import demo
+        from gatehouse.local.resources import provision
+
+        config = settings.load()
+        provision(config)
+        for line in demo.load(Container(config)):
+            print(f"  {line}", flush=True)
+        chalice = Path(sys.executable).with_name("chalice")
+        children.append(subprocess.Popen(
+            [str(chalice), "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1",
+             "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=out))
+        _wait_http(f"http://127.0.0.1:{port}/health", 60)
+        print(f"Gatehouse is serving on http://localhost:{port}/ui/  (API: http://localhost:{port}/openapi.json,"
+              f" outbox: http://localhost:{port}/ui/outbox). Ctrl-C stops it.", flush=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("a part of the stack stopped; stopping the rest", file=sys.stderr)
+    except Exception as exc:
+        print(f"the local stack failed to start: {exc}", file=sys.stderr)
+    stop()
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gatehouse.local")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("serve", help="moto + resources + demo data + chalice local")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--moto-port", type=int, default=5555)
+    run.add_argument("--quiet", action="store_true", help="do not show the servers' request logs")
+    args = parser.parse_args(argv)
+    return serve(args.port, args.moto_port, args.quiet)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The interfaces the flows need. Adapters implement them on AWS; `adapters.memory` with fakes.
+
+Both implementations pass the same conformance suite (tests/conformance), so a fake cannot drift
+from DynamoDB's semantics: conditional writes, expiry treated as absence, single consumption.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from gatehouse.domain.accounts import Account
+from gatehouse.domain.sessions import Session
+from gatehouse.domain.throttling import FailureRecord
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class AccountRepository(Protocol):
+    def get(self, account_id: str) -> Account | None: ...
+
+    def get_by_email(self, email: str) -> Account | None:
+        """By normalised email."""
+        ...
+
+    def find_by_alias(self, kind: str, value: str) -> Account | None:
+        """By a unique alias: `domain` (a linked domain name) or `legacy` (a Dedibox identifier)."""
+        ...
+
+    def add(self, account: Account, aliases: Mapping[str, Iterable[str]] = ...) -> None:
+        """Create the account and claim its email (and aliases) at once; ConflictError if taken."""
+        ...
+
+    def save(self, account: Account) -> Account:
+        """Write if nobody else did since `account` was read (version check); returns the new version.
+        ConditionFailedError when the version moved. A changed email moves its uniqueness claim."""
+        ...
+
+
+class SessionRepository(Protocol):
+    def add(self, session: Session) -> None: ...
+
+    def get(self, token_hash: str, now: datetime) -> Session | None:
+        """A live session; an expired one still in the table is absent."""
+        ...
+
+    def save(self, session: Session) -> None: ...
+
+    def delete(self, token_hash: str) -> None: ...
+
+    def list_for_account(self, account_id: str, now: datetime) -> list[Session]: ...
+
+    def delete_for_account(self, account_id: str, keep: str | None = None) -> int:
+        """End every session of the account but `keep` (a token hash); returns how many ended."""
+        ...
+
+
+@dataclass(frozen=True)
+class OneTimeItem:
+    """Anything used once: an email link, a hand-off code, a challenge. Stored under its digest."""
+
+    kind: str
+    key: str
+    subject: str
+    expires_at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class OneTimeStore(Protocol):
+    def put(self, item: OneTimeItem) -> None: ...
+
+    def get(self, kind: str, key: str, now: datetime) -> OneTimeItem | None: ...
+
+    def consume(self, kind: str, key: str, now: datetime, *, bound_to: Mapping[str, Any] | None = None
+                ) -> OneTimeItem | None:
+        """Delete and return the item in one conditional write, so that of two racing uses only one
+        wins. None when it is absent, expired, already used, or its data does not match `bound_to`."""
+        ...
+
+    def replace_latest(self, item: OneTimeItem) -> None:
+        """Put `item` and kill the previous item of the same kind and subject (a newer link kills
+        older ones)."""
+        ...
+
+    def delete_for_subject(self, kind: str, subject: str) -> None:
+        """Kill the latest item of this kind and subject, if any."""
+        ...
+
+
+class ThrottleStore(Protocol):
+    def failures(self, key: str, now: datetime) -> FailureRecord: ...
+
+    def record_failure(self, key: str, now: datetime, ttl_seconds: int) -> FailureRecord:
+        """Atomically count one more failure (an ADD, so concurrent failures all count)."""
+        ...
+
+    def clear(self, key: str) -> None: ...
+
+    def hit(self, key: str, now: datetime, window_seconds: int) -> int:
+        """Count one event in the fixed window that contains `now`; returns the count so far."""
+        ...
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class Sms:
+    to: str
+    text: str
+    tag: str = ""
+
+
+class Mailer(Protocol):
+    def send(self, email: Email) -> None: ...
+
+
+class SmsSender(Protocol):
+    def send(self, sms: Sms) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    channel: str
+    to: str
+    subject: str
+    text: str
+    html: str
+    sent_at: datetime
+
+
+class Outbox(Protocol):
+    """Local stage only: what the stack sent, for people and tests to read."""
+
+    def record(self, message: OutboxMessage) -> None: ...
+
+    def list(self, to: str | None) -> list[OutboxMessage]: ...
+
+
+class ConsoleAuthenticator(Protocol):
+    def verify(self, console_id: str, secret: str) -> bool: ...
+
+
+class KeyVault(Protocol):
+    """Envelope encryption of small secrets (TOTP seeds)."""
+
+    def encrypt(self, plaintext: bytes, context: Mapping[str, str]) -> bytes: ...
+
+    def decrypt(self, blob: bytes, context: Mapping[str, str]) -> bytes: ...

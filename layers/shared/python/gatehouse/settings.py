@@ -1,0 +1,143 @@
+"""Typed settings: the one place that reads the environment.
+
+Every other module receives a `Settings` (through `bootstrap`), so a flow can be tested with any
+value without touching `os.environ`, and a Lambda parses its environment once per cold start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """A console that trusts Gatehouse: where users are sent, and how it authenticates to us."""
+
+    id: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    # OWASP's minimum for argon2id (m=19 MiB, t=2, p=1); raising any of them rehashes at next login.
+    memory_kib: int = 19456
+    time_cost: int = 2
+    parallelism: int = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    region: str = "eu-west-3"
+    table_name: str = "gatehouse"
+    # Set on the local stage only: every AWS call then goes to the embedded moto server.
+    aws_endpoint_url: str | None = None
+    public_base_url: str = "http://localhost:8000"
+    allowed_origins: tuple[str, ...] = ("http://localhost:8000",)
+    mail_from: str = "no-reply@gatehouse.local"
+    consoles: tuple[ConsoleConfig, ...] = (
+        ConsoleConfig("scaleway", "Scaleway", "http://localhost:8000/dev/console/scaleway"),
+        ConsoleConfig("dedibox", "Dedibox", "http://localhost:8000/dev/console/dedibox"),
+    )
+    # Local stage: static console secrets. Elsewhere: the name of a Secrets Manager secret holding
+    # {"scaleway": "...", "dedibox": "..."}.
+    console_secrets: Mapping[str, str] = field(default_factory=dict)
+    console_secrets_id: str | None = None
+    kms_key_id: str = "alias/gatehouse"
+    documents_bucket: str = "gatehouse-documents"
+    argon2: Argon2Params = Argon2Params()
+    password_min_length: int = 8
+    password_max_length: int = 256
+    session_idle_seconds: int = 60 * 60
+    session_absolute_seconds: int = 24 * 60 * 60
+    # Writing last_seen_at on every request would double the cost of every call; a minute is
+    # precise enough for an idle timeout of an hour.
+    session_touch_seconds: int = 60
+    email_link_seconds: int = 30 * 60
+    handoff_code_seconds: int = 60
+    login_failures_before_backoff: int = 5
+    login_backoff_max_seconds: int = 15 * 60
+    login_failures_before_reset: int = 100
+    # Per source IP: loose, because an office behind one NAT shares an address.
+    ip_failures_per_window: int = 300
+    ip_window_seconds: int = 15 * 60
+    max_body_bytes: int = 64 * 1024
+    webauthn_rp_id: str = "localhost"
+    webauthn_rp_name: str = "Gatehouse"
+    webauthn_origin: str = "http://localhost:8000"
+    legacy_cutoff: datetime = datetime(2025, 10, 28, tzinfo=UTC)
+    log_level: str = "INFO"
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    @property
+    def cookie_secure(self) -> bool:
+        return not self.is_local
+
+    def console(self, console_id: str) -> ConsoleConfig | None:
+        return next((c for c in self.consoles if c.id == console_id), None)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+_PREFIX = "GATEHOUSE_"
+
+LOCAL_MOTO_URL = "http://127.0.0.1:5555"
+LOCAL_CONSOLE_SECRETS = {"scaleway": "local-scaleway-secret", "dedibox": "local-dedibox-secret"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(_PREFIX + name)
+    return default if raw in (None, "") else int(raw)
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Parse the environment once; missing values keep the defaults above."""
+    env = os.environ if env is None else env
+    base = Settings()
+    stage = env.get(_PREFIX + "STAGE", base.stage)
+    consoles = base.consoles
+    if raw := env.get(_PREFIX + "CONSOLES"):
+        consoles = tuple(ConsoleConfig(**c) for c in json.loads(raw))
+    origins = tuple(o for o in env.get(_PREFIX + "ALLOWED_ORIGINS", "").split(",") if o) or base.allowed_origins
+    cutoff = base.legacy_cutoff
+    if raw := env.get(_PREFIX + "LEGACY_CUTOFF"):
+        cutoff = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    return Settings(
+        stage=stage,
+        region=env.get(_PREFIX + "REGION") or env.get("AWS_REGION") or base.region,
+        table_name=env.get(_PREFIX + "TABLE_NAME", base.table_name),
+        aws_endpoint_url=env.get(_PREFIX + "AWS_ENDPOINT_URL") or (LOCAL_MOTO_URL if stage == "local" else None),
+        public_base_url=env.get(_PREFIX + "PUBLIC_BASE_URL", base.public_base_url).rstrip("/"),
+        allowed_origins=origins,
+        mail_from=env.get(_PREFIX + "MAIL_FROM", base.mail_from),
+        consoles=consoles,
+        console_secrets=LOCAL_CONSOLE_SECRETS if stage == "local" else {},
+        console_secrets_id=env.get(_PREFIX + "CONSOLE_SECRETS_ID") or None,
+        kms_key_id=env.get(_PREFIX + "KMS_KEY_ID", base.kms_key_id),
+        documents_bucket=env.get(_PREFIX + "DOCUMENTS_BUCKET", base.documents_bucket),
+        argon2=Argon2Params(
+            memory_kib=_int(env, "ARGON2_MEMORY_KIB", base.argon2.memory_kib),
+            time_cost=_int(env, "ARGON2_TIME_COST", base.argon2.time_cost),
+            parallelism=_int(env, "ARGON2_PARALLELISM", base.argon2.parallelism),
+        ),
+        password_min_length=_int(env, "PASSWORD_MIN_LENGTH", base.password_min_length),
+        session_idle_seconds=_int(env, "SESSION_IDLE_SECONDS", base.session_idle_seconds),
+        session_absolute_seconds=_int(env, "SESSION_ABSOLUTE_SECONDS", base.session_absolute_seconds),
+        login_failures_before_backoff=_int(
+            env, "LOGIN_FAILURES_BEFORE_BACKOFF", base.login_failures_before_backoff
+        ),
+        ip_failures_per_window=_int(env, "IP_FAILURES_PER_WINDOW", base.ip_failures_per_window),
+        webauthn_rp_id=env.get(_PREFIX + "WEBAUTHN_RP_ID", base.webauthn_rp_id),
+        webauthn_origin=env.get(_PREFIX + "WEBAUTHN_ORIGIN", base.webauthn_origin),
+        legacy_cutoff=cutoff,
+        log_level=env.get(_PREFIX + "LOG_LEVEL", base.log_level),
+    )

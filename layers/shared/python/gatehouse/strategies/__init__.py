@@ -1,0 +1,1 @@
+"""Ways of proving who you are: password, codes, TOTP, WebAuthn, recovery codes, OIDC."""
