@@ -1,0 +1,1 @@
+"""Command groups of the `gatehouse` CLI: each module has `register(subparsers)`."""
