@@ -1,0 +1,189 @@
+"""The accounts, sessions, one-time and throttle stores behave the same as fakes and on DynamoDB."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gatehouse.domain.accounts import Account
+from gatehouse.domain.sessions import Session, SessionStatus
+from gatehouse.errors import ConditionFailedError, ConflictError
+from gatehouse.ports import OneTimeItem
+from tests.conformance.conftest import build
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def _account(email: str | None = None) -> Account:
+    uid = uuid.uuid4().hex[:10]
+    return Account(id=f"acc_{uid}", email=email or f"{uid}@Example.com", created_at=NOW, password_hash="h")
+
+
+def _session(account_id: str, *, minutes: int = 60) -> Session:
+    return Session(id=f"ses_{uuid.uuid4().hex}", token_hash=uuid.uuid4().hex, account_id=account_id,
+                   status=SessionStatus.AUTHENTICATED, aal=1, created_at=NOW, last_seen_at=NOW,
+                   absolute_expires_at=NOW + timedelta(hours=24), idle_expires_at=NOW + timedelta(minutes=minutes))
+
+
+@pytest.fixture
+def accounts(impl, request):
+    return build("Accounts", impl, request)
+
+
+@pytest.fixture
+def sessions(impl, request):
+    return build("Sessions", impl, request)
+
+
+@pytest.fixture
+def once(impl, request):
+    return build("OneTime", impl, request)
+
+
+@pytest.fixture
+def throttle(impl, request):
+    return build("Throttle", impl, request)
+
+
+def test_account_is_found_by_id_and_by_email_whatever_its_case(accounts) -> None:
+    account = _account()
+    accounts.add(account)
+    assert accounts.get(account.id) == account
+    assert accounts.get_by_email(account.email.upper()).id == account.id
+
+
+def test_an_email_can_belong_to_one_account_only(accounts) -> None:
+    first = _account()
+    accounts.add(first)
+    with pytest.raises(ConflictError):
+        accounts.add(_account(first.email.lower()))
+
+
+def test_an_alias_finds_its_account_and_cannot_be_claimed_twice(accounts) -> None:
+    domain = f"{uuid.uuid4().hex[:8]}.example"
+    account = _account()
+    accounts.add(account, aliases={"domain": [domain]})
+    assert accounts.find_by_alias("domain", domain.upper()).id == account.id
+    with pytest.raises(ConflictError):
+        accounts.add(_account(), aliases={"domain": [domain]})
+
+
+def test_save_refuses_a_stale_version(accounts) -> None:
+    account = _account()
+    accounts.add(account)
+    saved = accounts.save(account.evolve(name="first"))
+    assert saved.version == account.version + 1
+    with pytest.raises(ConditionFailedError):
+        accounts.save(account.evolve(name="stale"))
+    assert accounts.get(account.id).name == "first"
+
+
+def test_changing_email_moves_its_claim(accounts) -> None:
+    account = _account()
+    accounts.add(account)
+    new_email = f"{uuid.uuid4().hex[:8]}@example.org"
+    accounts.save(account.evolve(email=new_email))
+    assert accounts.get_by_email(new_email).id == account.id
+    assert accounts.get_by_email(account.email) is None
+
+
+def test_an_expired_session_still_in_the_table_is_absent(sessions) -> None:
+    session = _session("acc_x", minutes=1)
+    sessions.add(session)
+    assert sessions.get(session.token_hash, NOW) == session
+    assert sessions.get(session.token_hash, NOW + timedelta(minutes=2)) is None
+
+
+def test_sessions_are_listed_and_ended_per_account_keeping_one(sessions) -> None:
+    account_id = f"acc_{uuid.uuid4().hex}"
+    kept, other = _session(account_id), _session(account_id)
+    sessions.add(kept)
+    sessions.add(other)
+    assert {s.id for s in sessions.list_for_account(account_id, NOW)} == {kept.id, other.id}
+    assert sessions.delete_for_account(account_id, keep=kept.token_hash) == 1
+    assert [s.id for s in sessions.list_for_account(account_id, NOW)] == [kept.id]
+
+
+def test_saving_a_deleted_session_fails(sessions) -> None:
+    session = _session("acc_y")
+    sessions.add(session)
+    sessions.delete(session.token_hash)
+    with pytest.raises(ConditionFailedError):
+        sessions.save(session)
+
+
+def _item(kind: str = "t", subject: str = "s", seconds: int = 60, **data) -> OneTimeItem:
+    return OneTimeItem(kind=kind, key=uuid.uuid4().hex, subject=subject,
+                       expires_at=NOW + timedelta(seconds=seconds), data=data)
+
+
+def test_a_one_time_item_is_consumed_once(once) -> None:
+    item = _item(x="1")
+    once.put(item)
+    assert once.consume(item.kind, item.key, NOW).data == {"x": "1"}
+    assert once.consume(item.kind, item.key, NOW) is None
+
+
+def test_an_expired_one_time_item_cannot_be_consumed(once) -> None:
+    item = _item(seconds=30)
+    once.put(item)
+    assert once.get(item.kind, item.key, NOW + timedelta(seconds=31)) is None
+    assert once.consume(item.kind, item.key, NOW + timedelta(seconds=31)) is None
+
+
+def test_a_bound_item_is_consumed_only_by_its_binding(once) -> None:
+    item = _item(console="scaleway")
+    once.put(item)
+    assert once.consume(item.kind, item.key, NOW, bound_to={"console": "dedibox"}) is None
+    assert once.consume(item.kind, item.key, NOW, bound_to={"console": "scaleway"}) is not None
+
+
+def test_a_newer_item_kills_the_older_one_of_the_same_subject(once) -> None:
+    subject = uuid.uuid4().hex
+    older, newer = _item(subject=subject), _item(subject=subject)
+    once.replace_latest(older)
+    once.replace_latest(newer)
+    assert once.get(older.kind, older.key, NOW) is None
+    assert once.get(newer.kind, newer.key, NOW) is not None
+    once.delete_for_subject(newer.kind, subject)
+    assert once.get(newer.kind, newer.key, NOW) is None
+
+
+def test_eight_racing_consumers_of_one_item_have_one_winner(once) -> None:
+    item = _item()
+    once.put(item)
+    wins: list[object] = []
+    barrier = threading.Barrier(8)
+
+    def consume() -> None:
+        barrier.wait()
+        if once.consume(item.kind, item.key, NOW):
+            wins.append(1)
+
+    threads = [threading.Thread(target=consume) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(wins) == 1
+
+
+def test_failures_count_up_and_clear(throttle) -> None:
+    key = uuid.uuid4().hex
+    assert throttle.failures(key, NOW).count == 0
+    throttle.record_failure(key, NOW, 3600)
+    assert throttle.record_failure(key, NOW, 3600).count == 2
+    assert throttle.failures(key, NOW).count == 2
+    assert throttle.failures(key, NOW + timedelta(hours=2)).count == 0
+    throttle.clear(key)
+    assert throttle.failures(key, NOW).count == 0
+
+
+def test_hits_count_within_a_window_and_restart_in_the_next(throttle) -> None:
+    key = uuid.uuid4().hex
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert [throttle.hit(key, start, 3600) for _ in range(3)] == [1, 2, 3]
+    assert throttle.hit(key, start + timedelta(hours=1), 3600) == 1
