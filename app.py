@@ -30,4 +30,4 @@ def _blueprints() -> list:  # type: ignore[type-arg]
     return found
 
 
-app = build_app("gatehouse", _blueprints())
+app = build_app("gatehouse-all", _blueprints())

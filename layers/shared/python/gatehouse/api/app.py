@@ -26,9 +26,10 @@ _SECURITY_HEADERS = {
 
 
 def build_app(name: str, blueprints: Iterable[Blueprint]) -> Chalice:
-    app = Chalice(app_name=name)
+    # Not named "gatehouse": Chalice sets the level of the logger named after the app, and that
+    # name belongs to the Powertools Logger.
+    app = Chalice(app_name=name if name != "gatehouse" else "gatehouse-app")
     app.debug = False  # never a stack trace in a response, on any stage
-    app.log.propagate = False
     app.register_middleware(_http_middleware, "http")
     for bp in blueprints:
         app.register_blueprint(bp)
@@ -54,7 +55,8 @@ def _http_middleware(event: Request, get_response: Callable[[Request], Response]
     # The log line names the route, never the query string or body: they carry tokens and codes.
     logger.info("request", extra={"method": event.method, "route": route, "status": response.status_code,
                                   "duration_ms": elapsed_ms})
-    metrics.add_dimension(name="route", value=f"{event.method} {route}")
+    # The route is metadata, not a dimension: a dimension per route multiplies the metric's cost.
+    metrics.add_metadata(key="route", value=f"{event.method} {route}")
     metrics.add_metric(name="Requests", unit="Count", value=1)
     metrics.add_metric(name="Latency", unit="Milliseconds", value=elapsed_ms)
     if response.status_code >= 500:

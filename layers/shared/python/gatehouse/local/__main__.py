@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -51,8 +52,20 @@ def _wait_http(url: str, seconds: float) -> None:
             time.sleep(0.1)
 
 
+def _relay(child: subprocess.Popen[bytes], quiet: bool) -> None:
+    """Copy a server's output to ours, redacted: its access log prints query strings, and an email
+    link's `token` or a console's hand-off `code` must not reach a log, not even locally."""
+    from gatehouse.api.observability import redact
+
+    assert child.stdout is not None
+    for raw in child.stdout:
+        if not quiet:
+            sys.stdout.write(redact(raw.decode(errors="replace")))
+            sys.stdout.flush()
+
+
 def serve(port: int, moto_port: int, quiet: bool) -> int:
-    env = {**os.environ, **stack_env(port, moto_port)}
+    env = {**os.environ, **stack_env(port, moto_port), "PYTHONUNBUFFERED": "1"}
     children: list[subprocess.Popen[bytes]] = []
 
     def stop(signum: int = 0, frame: FrameType | None = None) -> None:
@@ -68,7 +81,6 @@ def serve(port: int, moto_port: int, quiet: bool) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    out = subprocess.DEVNULL if quiet else None
     try:
         children.append(subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
@@ -87,7 +99,8 @@ def serve(port: int, moto_port: int, quiet: bool) -> int:
         chalice = Path(sys.executable).with_name("chalice")
         children.append(subprocess.Popen(
             [str(chalice), "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1",
-             "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=out))
+             "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        threading.Thread(target=_relay, args=(children[-1], quiet), daemon=True).start()
         _wait_http(f"http://127.0.0.1:{port}/health", 60)
         print(f"Gatehouse is serving on http://localhost:{port}/ui/  (API: http://localhost:{port}/openapi.json,"
               f" outbox: http://localhost:{port}/ui/outbox). Ctrl-C stops it.", flush=True)
