@@ -1,0 +1,1 @@
+"""The browser pages (one app shell) and their static assets."""

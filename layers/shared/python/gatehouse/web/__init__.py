@@ -1,0 +1,44 @@
+"""The browser pages' static files: one app shell (index.html), its script and its stylesheet.
+
+The `web` function serves them; they are read with importlib.resources once per cold start, so a
+request costs no disk read. The pages are plain ES modules with no build step and nothing fetched
+from another origin, which lets the Content-Security-Policy below stay strict.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+# Every page the shell knows how to render (app.js routes on the path); anything else is a 404.
+PAGES = frozenset({"", "verify", "consoles", "account", "reset", "reset/complete", "mfa", "verify-email",
+                   "outbox"})
+
+ASSET_TYPES = {
+    "app.js": "text/javascript; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+}
+
+# No inline script or style, nothing from another origin, no framing. `data:` images are for the
+# TOTP QR code when the API returns one as a data URI.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+
+@cache
+def read(name: str) -> str:
+    """The text of one static file; cached for the life of the process (one cold start)."""
+    return resources.files(__name__).joinpath("static", name).read_text(encoding="utf-8")
+
+
+def shell() -> str:
+    return read("index.html")
+
+
+def asset(name: str) -> tuple[str, str] | None:
+    """(text, content type) of a public asset, or None for any other name (no path tricks)."""
+    content_type = ASSET_TYPES.get(name)
+    return None if content_type is None else (read(name), content_type)
