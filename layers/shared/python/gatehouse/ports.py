@@ -157,3 +157,80 @@ class KeyVault(Protocol):
     def encrypt(self, plaintext: bytes, context: Mapping[str, str]) -> bytes: ...
 
     def decrypt(self, blob: bytes, context: Mapping[str, str]) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Factor:
+    """The secret side of an enrolled second factor, in its own item (Account.mfa_methods is only
+    the public summary). `counter` only ever grows: a TOTP's last accepted time step, a WebAuthn
+    credential's sign count; `data` holds the type's own fields (an encrypted seed, a public key)."""
+
+    account_id: str
+    id: str
+    type: str
+    created_at: datetime
+    counter: int = 0
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class MfaStore(Protocol):
+    def add(self, factor: Factor) -> None: ...
+
+    def get(self, account_id: str, factor_id: str) -> Factor | None: ...
+
+    def list(self, account_id: str) -> list[Factor]: ...
+
+    def delete(self, account_id: str, factor_id: str) -> None: ...
+
+    def advance(self, account_id: str, factor_id: str, counter: int) -> bool:
+        """Set the counter to `counter` in one conditional write that requires the stored one to be
+        lower, so of two requests presenting one TOTP step (or one sign count) only one wins."""
+        ...
+
+    def replace_recovery_codes(self, account_id: str, code_hashes: Iterable[str]) -> None:
+        """The new set of recovery code digests; the previous set dies."""
+        ...
+
+    def use_recovery_code(self, account_id: str, code_hash: str) -> bool:
+        """Remove one digest in one conditional write; False if absent (unknown or already used)."""
+        ...
+
+    def recovery_codes_remaining(self, account_id: str) -> int: ...
+
+    def delete_recovery_codes(self, account_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A code verification process (allauth's): a code digest, an expiry and a count of failed
+    attempts, persisted after every change. One per (kind, subject): a new one replaces the old."""
+
+    kind: str
+    subject: str
+    code_hash: str
+    expires_at: datetime
+    max_attempts: int
+    failed_attempts: int = 0
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.failed_attempts >= self.max_attempts
+
+
+class VerificationStore(Protocol):
+    def start(self, verification: Verification) -> None: ...
+
+    def get(self, kind: str, subject: str, now: datetime) -> Verification | None:
+        """The live process; expired, exhausted or completed ones are absent."""
+        ...
+
+    def fail(self, kind: str, subject: str, now: datetime) -> Verification | None:
+        """Count one failed attempt (one conditional write: live, not exhausted); the new state, or
+        None when the process was already dead."""
+        ...
+
+    def complete(self, kind: str, subject: str, code_hash: str, now: datetime) -> Verification | None:
+        """Consume the process in one conditional delete (live, not exhausted, this code): of two
+        racing right answers only one wins. None when that condition fails."""
+        ...

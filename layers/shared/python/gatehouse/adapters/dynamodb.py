@@ -20,7 +20,7 @@ from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.errors import ConditionFailedError, ConflictError
-from gatehouse.ports import OneTimeItem, OutboxMessage
+from gatehouse.ports import Factor, OneTimeItem, OutboxMessage, Verification
 from gatehouse.settings import Settings
 
 _ser = TypeSerializer()
@@ -356,3 +356,137 @@ def create_table(settings: Settings) -> None:
     ddb.get_waiter("table_exists").wait(TableName=settings.table_name)
     ddb.update_time_to_live(TableName=settings.table_name,
                             TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+
+
+class DynamoMfa:
+    """Second factors: `ACCOUNT#<id>` / `MFA#<factor id>`, beside the account item; recovery code
+    digests in one string set, `ACCOUNT#<id>` / `RECOVERY`."""
+
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    @staticmethod
+    def _key(account_id: str, factor_id: str) -> tuple[str, str]:
+        return f"ACCOUNT#{account_id}", f"MFA#{factor_id}"
+
+    @staticmethod
+    def _from(values: Mapping[str, Any]) -> Factor:
+        return Factor(account_id=values["account_id"], id=values["factor_id"], type=values["type"],
+                      created_at=codec.parse_iso(values["created_at"]),  # type: ignore[arg-type]
+                      counter=int(values.get("counter") or 0), data=values.get("data") or {})
+
+    def add(self, factor: Factor) -> None:
+        pk, sk = self._key(factor.account_id, factor.id)
+        item = {"pk": pk, "sk": sk, "account_id": factor.account_id, "factor_id": factor.id,
+                "type": factor.type, "created_at": codec.iso(factor.created_at), "counter": factor.counter,
+                "data": dict(factor.data)}
+        try:
+            self._t.put(item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise ConditionFailedError() from exc
+            raise
+
+    def get(self, account_id: str, factor_id: str) -> Factor | None:
+        values = self._t.get(*self._key(account_id, factor_id))
+        return self._from(values) if values else None
+
+    def list(self, account_id: str) -> list[Factor]:
+        values = to_item({":p": f"ACCOUNT#{account_id}", ":m": "MFA#"})
+        items = self._t.query(KeyConditionExpression="pk = :p AND begins_with(sk, :m)",
+                              ExpressionAttributeValues=values, ConsistentRead=True)
+        return sorted((self._from(i) for i in items), key=lambda f: f.created_at)
+
+    def delete(self, account_id: str, factor_id: str) -> None:
+        self._t.delete(*self._key(account_id, factor_id))
+
+    def advance(self, account_id: str, factor_id: str, counter: int) -> bool:
+        try:
+            self._t.update(*self._key(account_id, factor_id), "SET #c = :c", {":c": counter},
+                           {"#c": "counter"}, ConditionExpression="attribute_exists(pk) AND #c < :c")
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def replace_recovery_codes(self, account_id: str, code_hashes: Iterable[str]) -> None:
+        self._t.put({"pk": f"ACCOUNT#{account_id}", "sk": "RECOVERY", "codes": set(code_hashes)})
+
+    def use_recovery_code(self, account_id: str, code_hash: str) -> bool:
+        # DELETE from the set under a `contains` condition: two racing uses of one code, one wins.
+        try:
+            self._t.update(f"ACCOUNT#{account_id}", "RECOVERY", "DELETE #codes :one",
+                           {":one": {code_hash}, ":h": code_hash}, {"#codes": "codes"},
+                           ConditionExpression="contains(#codes, :h)")
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def recovery_codes_remaining(self, account_id: str) -> int:
+        values = self._t.get(f"ACCOUNT#{account_id}", "RECOVERY")
+        return len((values or {}).get("codes") or ())
+
+    def delete_recovery_codes(self, account_id: str) -> None:
+        self._t.delete(f"ACCOUNT#{account_id}", "RECOVERY")
+
+
+class DynamoVerifications:
+    """Code verification processes: `VERIFY#<kind>#<subject>` / `V`, TTL on expires_at."""
+
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    @staticmethod
+    def _key(kind: str, subject: str) -> tuple[str, str]:
+        return f"VERIFY#{kind}#{subject}", "V"
+
+    @staticmethod
+    def _from(kind: str, subject: str, values: Mapping[str, Any]) -> Verification:
+        return Verification(kind=kind, subject=subject, code_hash=values["code_hash"],
+                            expires_at=datetime.fromtimestamp(values["expires_at"], tz=codec.UTC),
+                            max_attempts=int(values["max_attempts"]),
+                            failed_attempts=int(values.get("failed_attempts") or 0),
+                            data=values.get("data") or {})
+
+    def start(self, verification: Verification) -> None:
+        v = verification
+        self._t.put({"pk": self._key(v.kind, v.subject)[0], "sk": "V", "code_hash": v.code_hash,
+                     "expires_at": codec.epoch(v.expires_at), "max_attempts": v.max_attempts,
+                     "failed_attempts": v.failed_attempts, "data": dict(v.data)})
+
+    def get(self, kind: str, subject: str, now: datetime) -> Verification | None:
+        values = self._t.get(*self._key(kind, subject))
+        if not values or values["expires_at"] <= codec.epoch(now):
+            return None
+        found = self._from(kind, subject, values)
+        return None if found.exhausted else found
+
+    def fail(self, kind: str, subject: str, now: datetime) -> Verification | None:
+        try:
+            out = self._t.update(*self._key(kind, subject), "ADD failed_attempts :one",
+                                 {":one": 1, ":now": codec.epoch(now)},
+                                 ConditionExpression="attribute_exists(pk) AND expires_at > :now"
+                                                     " AND failed_attempts < max_attempts",
+                                 ReturnValues="ALL_NEW")
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
+        return self._from(kind, subject, out)
+
+    def complete(self, kind: str, subject: str, code_hash: str, now: datetime) -> Verification | None:
+        try:
+            old = self._t.delete(*self._key(kind, subject),
+                                 ConditionExpression="attribute_exists(pk) AND expires_at > :now"
+                                                     " AND code_hash = :h AND failed_attempts < max_attempts",
+                                 ExpressionAttributeValues=to_item({":now": codec.epoch(now),
+                                                                    ":h": code_hash}),
+                                 ReturnValues="ALL_OLD")
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
+        return self._from(kind, subject, old) if old else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.errors import ConditionFailedError, ConflictError
-from gatehouse.ports import Email, OneTimeItem, OutboxMessage, Sms
+from gatehouse.ports import Email, Factor, OneTimeItem, OutboxMessage, Sms, Verification
 
 
 class FakeClock:
@@ -215,3 +215,83 @@ class FakeKeyVault:
         if tag != repr(sorted(context.items())).encode():
             raise ValueError("encryption context mismatch")
         return bytes(b ^ 0x5A for b in body)
+
+
+class MemoryMfa:
+    def __init__(self) -> None:
+        self._factors: dict[tuple[str, str], Factor] = {}
+        self._codes: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, factor: Factor) -> None:
+        with self._lock:
+            if (factor.account_id, factor.id) in self._factors:
+                raise ConditionFailedError()
+            self._factors[(factor.account_id, factor.id)] = factor
+
+    def get(self, account_id: str, factor_id: str) -> Factor | None:
+        return self._factors.get((account_id, factor_id))
+
+    def list(self, account_id: str) -> list[Factor]:
+        found = [f for (a, _), f in self._factors.items() if a == account_id]
+        return sorted(found, key=lambda f: f.created_at)
+
+    def delete(self, account_id: str, factor_id: str) -> None:
+        self._factors.pop((account_id, factor_id), None)
+
+    def advance(self, account_id: str, factor_id: str, counter: int) -> bool:
+        with self._lock:
+            found = self._factors.get((account_id, factor_id))
+            if found is None or found.counter >= counter:
+                return False
+            self._factors[(account_id, factor_id)] = replace(found, counter=counter)
+            return True
+
+    def replace_recovery_codes(self, account_id: str, code_hashes: Iterable[str]) -> None:
+        self._codes[account_id] = set(code_hashes)
+
+    def use_recovery_code(self, account_id: str, code_hash: str) -> bool:
+        with self._lock:
+            codes = self._codes.get(account_id, set())
+            if code_hash not in codes:
+                return False
+            codes.discard(code_hash)
+            return True
+
+    def recovery_codes_remaining(self, account_id: str) -> int:
+        return len(self._codes.get(account_id, ()))
+
+    def delete_recovery_codes(self, account_id: str) -> None:
+        self._codes.pop(account_id, None)
+
+
+class MemoryVerifications:
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], Verification] = {}
+        self._lock = threading.Lock()
+
+    def start(self, verification: Verification) -> None:
+        self._items[(verification.kind, verification.subject)] = verification
+
+    def _live(self, kind: str, subject: str, now: datetime) -> Verification | None:
+        found = self._items.get((kind, subject))
+        return found if found and found.expires_at > now and not found.exhausted else None
+
+    def get(self, kind: str, subject: str, now: datetime) -> Verification | None:
+        return self._live(kind, subject, now)
+
+    def fail(self, kind: str, subject: str, now: datetime) -> Verification | None:
+        with self._lock:
+            found = self._live(kind, subject, now)
+            if found is None:
+                return None
+            self._items[(kind, subject)] = updated = replace(found, failed_attempts=found.failed_attempts + 1)
+            return updated
+
+    def complete(self, kind: str, subject: str, code_hash: str, now: datetime) -> Verification | None:
+        with self._lock:
+            found = self._live(kind, subject, now)
+            if found is None or found.code_hash != code_hash:
+                return None
+            del self._items[(kind, subject)]
+            return found
