@@ -15,8 +15,9 @@ _LAYER = Path(__file__).parent / "layers" / "shared" / "python"
 if str(_LAYER) not in sys.path:  # `pip install -e .` puts it there; a bare checkout may not have it
     sys.path.insert(0, str(_LAYER))
 
-import functions  # noqa: E402
 from gatehouse.api.app import build_app  # noqa: E402
+
+import functions  # noqa: E402
 
 
 def _blueprints() -> list:  # type: ignore[type-arg]

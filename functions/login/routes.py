@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-
 from gatehouse.api.models import Body, EmailAddress, Password
 from gatehouse.api.routing import Auth, Ctx, Reply, endpoint
 from gatehouse.bootstrap import container

@@ -6,13 +6,12 @@ import html
 from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import Field
-
 from gatehouse.adapters.codec import iso
 from gatehouse.api.models import Body
 from gatehouse.api.routing import Ctx, endpoint
 from gatehouse.bootstrap import container
 from gatehouse.errors import InvalidCodeError, NotFoundError
+from pydantic import Field
 
 bp = Blueprint(__name__)
 

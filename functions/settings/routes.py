@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import Field
-
 from gatehouse.api.models import Body, EmailAddress, Locale, Password, Token
 from gatehouse.api.routing import Auth, Ctx, endpoint
 from gatehouse.bootstrap import container
+from pydantic import Field
 
 bp = Blueprint(__name__)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-
 from gatehouse.api.models import Body, EmailAddress, Locale, Password, Token
 from gatehouse.api.routing import Ctx, endpoint
 from gatehouse.bootstrap import container

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
-
 from gatehouse.adapters import dynamodb, memory
 from gatehouse.settings import Settings
+from moto import mock_aws
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from gatehouse.domain.accounts import Account
 from gatehouse.domain.sessions import Session, SessionStatus
 from gatehouse.errors import ConditionFailedError, ConflictError
 from gatehouse.ports import OneTimeItem
+
 from tests.conformance.conftest import build
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -50,6 +50,7 @@ class Container:
             "throttle_store": memory.MemoryThrottle(), "mailer": memory.FakeMailer(), "sms": memory.FakeSms(),
             "outbox": memory.MemoryOutbox(), "key_vault": memory.FakeKeyVault(),
         }
+        parts["recovery_flows"] = memory.MemoryRecoveryFlows()
         parts.update(overrides)
         return cls(settings or Settings(), **parts)
 
@@ -177,6 +178,29 @@ class Container:
         from gatehouse.flows.consoles import Consoles
 
         return Consoles(self.accounts, self.once, self.sessions, self.clock, self.settings)
+
+    @cached_property
+    def recovery_flows(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoRecoveryFlows
+
+        return DynamoRecoveryFlows(self.table)
+
+    @cached_property
+    def recovery(self) -> Any:
+        """Password recovery: one flow, its strategies registered here (one line each)."""
+        from gatehouse.flows.recovery import Recovery
+        from gatehouse.flows.throttle import MessageThrottle
+        from gatehouse.strategies.email_link import EmailLinkRecovery
+        from gatehouse.strategies.sms_code import SmsCodeRecovery
+
+        s = self.settings
+        strategies = [EmailLinkRecovery(self.once, self.recovery_flows, self.mailer, s),
+                      SmsCodeRecovery(self.recovery_flows, self.sms, s)]
+        return Recovery(self.accounts, strategies, self.account_settings, self.login_throttle,
+                        account_throttle=MessageThrottle(self.throttle_store, self.clock,
+                                                         limit=s.reset_messages_per_account),
+                        ip_throttle=MessageThrottle(self.throttle_store, self.clock, limit=s.reset_messages_per_ip),
+                        clock=self.clock)
 
 
 @cache

@@ -67,6 +67,11 @@ def register(name: str, by_locale: dict[str, tuple[str, str]]) -> None:
     _T[name] = by_locale
 
 
+def templates(name: str) -> dict[str, tuple[str, str]]:
+    """(subject, body) of a message per locale: the bulk mailer makes provider templates of them."""
+    return dict(_T[name])
+
+
 def render(name: str, locale: str, **values: Any) -> tuple[str, str, str]:
     """(subject, text, html) in the locale, falling back to English."""
     by_locale = _T[name]

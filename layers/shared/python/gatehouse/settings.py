@@ -59,6 +59,12 @@ class Settings:
     # precise enough for an idle timeout of an hour.
     session_touch_seconds: int = 60
     email_link_seconds: int = 30 * 60
+    # Password recovery: an SMS code lives 10 minutes and 5 wrong codes kill its flow; at most 5
+    # reset messages per account per hour, and a looser per-source-IP cap (offices share NATs).
+    sms_code_seconds: int = 10 * 60
+    recovery_max_attempts: int = 5
+    reset_messages_per_account: int = 5
+    reset_messages_per_ip: int = 30
     handoff_code_seconds: int = 60
     login_failures_before_backoff: int = 5
     login_backoff_max_seconds: int = 15 * 60
@@ -136,6 +142,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             env, "LOGIN_FAILURES_BEFORE_BACKOFF", base.login_failures_before_backoff
         ),
         ip_failures_per_window=_int(env, "IP_FAILURES_PER_WINDOW", base.ip_failures_per_window),
+        reset_messages_per_ip=_int(env, "RESET_MESSAGES_PER_IP", base.reset_messages_per_ip),
         webauthn_rp_id=env.get(_PREFIX + "WEBAUTHN_RP_ID", base.webauthn_rp_id),
         webauthn_origin=env.get(_PREFIX + "WEBAUTHN_ORIGIN", base.webauthn_origin),
         legacy_cutoff=cutoff,

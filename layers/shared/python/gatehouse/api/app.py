@@ -68,7 +68,7 @@ def _http_middleware(event: Request, get_response: Callable[[Request], Response]
 def _flush() -> None:
     try:
         metrics.flush_metrics()
-    except Exception:  # noqa: BLE001 - metrics must never break a response
+    except Exception:
         logger.debug("metrics flush failed")
 
 

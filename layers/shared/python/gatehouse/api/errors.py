@@ -50,7 +50,8 @@ def normalise_foreign_error(status: int, body: Any) -> dict[str, Any] | None:
     if isinstance(body, dict) and body.get("Code") in _CHALICE_CODES:
         code = _CHALICE_CODES[body["Code"]]
     elif status in (404, 405, 413, 415):
-        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}[status]
+        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
+                415: "unsupported_media_type"}[status]
     message = "An unexpected error occurred. It has been logged; try again later." if status >= 500 else (
         str(body.get("Message")) if isinstance(body, dict) and body.get("Message") else "The request was refused.")
     return error_body(code, message)

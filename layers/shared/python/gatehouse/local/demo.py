@@ -6,13 +6,14 @@ Seeders register here; each must be idempotent (a second `make run` on the same 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 
 from gatehouse.bootstrap import Container
 from gatehouse.domain.accounts import Account, new_account_contexts
 from gatehouse.errors import ConflictError
 
 DEMO_EMAIL = "demo@gatehouse.local"
-DEMO_PASSWORD = "correct horse battery staple"  # noqa: S105 - a published demo credential, local only
+DEMO_PASSWORD = "correct horse battery staple"
 
 SEEDERS: list[Callable[[Container], str]] = []
 
@@ -28,10 +29,8 @@ def demo_account(c: Container) -> str:
     account = Account(id="acc_demo", email=DEMO_EMAIL, created_at=now, password_hash=c.hasher.hash(DEMO_PASSWORD),
                       email_verified=True, name="Demo User", password_changed_at=now,
                       contexts=new_account_contexts("acc_demo0000", "Demo", [x.id for x in c.settings.consoles]))
-    try:
+    with suppress(ConflictError):  # already there from an earlier run on the same moto
         c.accounts.add(account)
-    except ConflictError:
-        pass
     return f"demo account: {DEMO_EMAIL} / {DEMO_PASSWORD}"
 
 

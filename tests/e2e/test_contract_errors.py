@@ -1,0 +1,102 @@
+"""Bad input gets the contract's error shape, never a 500 or a stack trace."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.e2e.conftest import Stack
+
+
+def _error(r: requests.Response) -> dict:
+    body = r.json()
+    assert set(body) == {"error"} and {"code", "message", "details"} <= set(body["error"])
+    assert "Traceback" not in r.text
+    return body["error"]
+
+
+def test_missing_and_invalid_fields_are_named(stack: Stack) -> None:
+    r = stack.client().post("/signup", json={"email": "not-an-email"})
+    assert r.status_code == 400
+    fields = _error(r)["details"]["fields"]
+    assert set(fields) == {"email", "password"}
+
+
+def test_unknown_fields_are_refused(stack: Stack) -> None:
+    r = stack.client().post("/login", json={"email": "a@example.com", "password": "x", "admin": True})
+    assert r.status_code == 400 and "admin" in _error(r)["details"]["fields"]
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe", b'"a string"'])
+def test_malformed_bodies_are_400(stack: Stack, body: bytes) -> None:
+    r = stack.client().post("/login", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and _error(r)["code"] == "malformed_body"
+
+
+def test_a_body_over_64_kib_is_413(stack: Stack) -> None:
+    r = stack.client().post("/signup", json={"email": "a@example.com", "password": "x" * (65 * 1024)})
+    assert r.status_code == 413 and _error(r)["code"] == "body_too_large"
+
+
+def test_a_body_that_is_not_json_is_415(stack: Stack) -> None:
+    r = stack.client().post("/login", data="email=a", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 415 and _error(r)["code"] == "unsupported_media_type"
+
+
+def test_a_wrong_method_is_405_in_the_contract_shape(stack: Stack) -> None:
+    r = requests.delete(f"{stack.base}/health", timeout=10)
+    assert r.status_code == 405 and _error(r)["code"] == "method_not_allowed"
+
+
+def test_a_weak_password_at_sign_up_gives_reasons(stack: Stack, unique_email: str) -> None:
+    r = stack.client().post("/signup", json={"email": unique_email, "password": "password1"})
+    assert r.status_code == 400
+    error = _error(r)
+    assert error["code"] == "weak_password" and error["details"]["reasons"]
+    r = stack.client().post("/signup", json={"email": unique_email, "password": "short"})
+    assert any("at least 8" in reason for reason in _error(r)["details"]["reasons"])
+
+
+def test_an_invalid_phone_is_refused_where_it_is_set(stack: Stack, signed_up) -> None:
+    client, _ = signed_up
+    r = client.patch("/account", json={"phone": "0612345678"})
+    assert r.status_code == 400 and "phone" in _error(r)["details"]["fields"]
+    r = client.patch("/account", json={"phone": "+33612345678", "locale": "fr", "name": "Jeanne"})
+    assert r.status_code == 200 and r.json()["phone"] == "+33612345678" and r.json()["locale"] == "fr"
+
+
+def test_session_routes_without_a_session_are_401(stack: Stack) -> None:
+    for path in ("/session", "/account", "/consoles", "/sessions"):
+        r = requests.get(f"{stack.base}{path}", timeout=10)
+        assert r.status_code == 401 and _error(r)["code"] == "not_authenticated"
+
+
+def test_openapi_document_lists_the_routes_with_their_request_models(stack: Stack) -> None:
+    doc = requests.get(f"{stack.base}/openapi.json", timeout=10).json()
+    assert doc["openapi"].startswith("3.1")
+    assert {"/signup", "/login", "/consoles/select", "/consoles/exchange", "/account"} <= set(doc["paths"])
+    login = doc["components"]["schemas"]["LoginRequest"]
+    assert set(login["required"]) == {"email", "password"}
+
+
+def test_sign_up_with_a_taken_email_answers_the_same_and_mails_the_owner(stack: Stack, signed_up) -> None:
+    _, email = signed_up
+    r = stack.client().post("/signup", json={"email": email.upper(), "password": "yet another passphrase"})
+    assert r.status_code == 202 and r.json() == {"status": "verification_sent"}
+    assert stack.last_message(email)["subject"] == "You already have an account"
+
+
+def test_a_sign_up_link_works_once(stack: Stack, unique_email: str) -> None:
+    client = stack.client()
+    client.post("/signup", json={"email": unique_email, "password": "a quiet harbour at dawn"})
+    token = stack.link_token(unique_email)
+    assert client.post("/signup/verify", json={"token": token}).status_code == 200
+    r = client.post("/signup/verify", json={"token": token})
+    assert r.status_code == 400 and _error(r)["code"] == "invalid_token"
+
+
+def test_sign_up_email_is_in_french_for_a_french_locale(stack: Stack, unique_email: str) -> None:
+    stack.client().post("/signup", json={"email": unique_email, "password": "un port calme à l'aube", "locale": "fr"})
+    message = stack.last_message(unique_email)
+    assert message["subject"] == "Confirmez votre adresse e-mail"
+    assert "<a href=" in message["html"]
