@@ -144,7 +144,8 @@ def _run(bp: Blueprint, spec: RouteSpec, view: Callable[[Ctx], Any], params: dic
             _check_origin(request, c.settings.allowed_origins)
         result = view(ctx)
     except GatehouseError as exc:
-        status, payload, headers = to_response_parts(exc)
+        status, payload, error_headers = to_response_parts(exc)
+        headers: dict[str, str | list[str]] = dict(error_headers)
         if status >= 500:
             logger.warning("dependency unavailable", extra={"error_code": exc.code})
         return Response(body=payload, status_code=status, headers=headers)

@@ -47,7 +47,7 @@ class Consoles:
             raise InvalidInputError({"console": f"Unknown console; choose one of "
                                                 f"{', '.join(c.id for c in self._s.consoles)}."})
         contexts = auth.account.contexts_of(console_id)
-        context = next((c for c in contexts if c.id == context_id), None) if context_id else (contexts or [None])[0]
+        context = next((c for c in contexts if c.id == context_id), None) if context_id else next(iter(contexts), None)
         if context is None:
             raise InvalidInputError({"context": "This account has no such context in this console."})
         code = new_token()
