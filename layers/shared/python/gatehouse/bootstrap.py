@@ -51,6 +51,9 @@ class Container:
             "outbox": memory.MemoryOutbox(), "key_vault": memory.FakeKeyVault(),
         }
         parts["recovery_flows"] = memory.MemoryRecoveryFlows()
+        from gatehouse.adapters.bulk_mail import FakeBulkMailer
+
+        parts["unification_store"], parts["bulk_mailer"] = memory.MemoryUnification(), FakeBulkMailer()
         parts.update(overrides)
         return cls(settings or Settings(), **parts)
 
@@ -201,6 +204,39 @@ class Container:
                                                          limit=s.reset_messages_per_account),
                         ip_throttle=MessageThrottle(self.throttle_store, self.clock, limit=s.reset_messages_per_ip),
                         clock=self.clock)
+
+    # --- unification ------------------------------------------------------------------------
+    @cached_property
+    def unification_store(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoUnification
+
+        return DynamoUnification(self.table)
+
+    @cached_property
+    def bulk_mailer(self) -> Any:
+        from gatehouse.adapters.bulk_mail import RecordingBulkMailer, SesBulkMailer
+
+        ses = SesBulkMailer(self.settings)
+        return RecordingBulkMailer(ses, self.outbox, self.clock) if self.settings.is_local else ses
+
+    @cached_property
+    def unification(self) -> Any:
+        from gatehouse.flows.unification import Unification
+
+        return Unification(self.unification_store, self.accounts, self.clock, self.settings,
+                           login=self.login, sessions=self.sessions, throttle=self.login_throttle)
+
+    @cached_property
+    def unifier(self) -> Any:
+        from gatehouse.flows.unifier import Unifier
+
+        return Unifier(self.unification_store, self.accounts, self.clock, self.settings)
+
+    @cached_property
+    def unification_notifier(self) -> Any:
+        from gatehouse.flows.notifier import Notifier
+
+        return Notifier(self.unification_store, self.bulk_mailer, self.clock, self.settings)
 
 
 @cache

@@ -234,3 +234,57 @@ class VerificationStore(Protocol):
         """Consume the process in one conditional delete (live, not exhausted, this code): of two
         racing right answers only one wins. None when that condition fails."""
         ...
+
+
+@dataclass(frozen=True)
+class RecoveryFlow:
+    """A password recovery flow (Kratos' recovery flow, allauth's verification process as state).
+
+    It exists for unknown accounts too (`account_id` None: nothing is sent, nothing can succeed),
+    so its id tells nobody whether an account exists. `subject` groups an account's flows (the
+    account id, or a digest of the unknown key) for "a newer flow replaces the older one".
+    `code_digest` is the SMS code's HMAC keyed by the flow id; email flows have none (their
+    secret is the link's one-time item)."""
+
+    id: str
+    strategy: str
+    subject: str
+    expires_at: datetime
+    account_id: str | None = None
+    code_digest: str | None = None
+    failed_attempts: int = 0
+    max_attempts: int = 5
+
+    @property
+    def exhausted(self) -> bool:
+        return self.failed_attempts >= self.max_attempts
+
+
+class RecoveryFlowStore(Protocol):
+    def create(self, flow: RecoveryFlow) -> None:
+        """Store a flow that replaces nothing (an email flow, a throttled or dead request's flow)."""
+        ...
+
+    def get(self, flow_id: str, now: datetime) -> RecoveryFlow | None:
+        """The flow; an expired one still in the table is absent."""
+        ...
+
+    def latest_id(self, strategy: str, subject: str) -> str | None:
+        """The id of the subject's latest flow of this strategy, live or not (for `replace`)."""
+        ...
+
+    def replace(self, flow: RecoveryFlow, previous_id: str | None, now: datetime) -> RecoveryFlow | None:
+        """Make `flow` the subject's latest, if the latest is still `previous_id` (compare-and-set,
+        so of two racing requests one wins); the previous flow ends and its failed attempts carry
+        over to `flow` (a resend never resets the count). The stored flow, or None if it lost."""
+        ...
+
+    def record_failure(self, flow_id: str, now: datetime) -> int | None:
+        """Count one wrong code in one conditional write (live, not exhausted): the new count, or
+        None when the flow was already dead or absent."""
+        ...
+
+    def complete(self, flow_id: str, code_digest: str, now: datetime) -> RecoveryFlow | None:
+        """Consume the flow in one conditional delete (live, not exhausted, this code digest): of
+        racing right answers only one wins. None when that condition fails."""
+        ...

@@ -76,6 +76,13 @@ class Settings:
     webauthn_rp_id: str = "localhost"
     webauthn_rp_name: str = "Gatehouse"
     webauthn_origin: str = "http://localhost:8000"
+    webauthn_challenge_seconds: int = 5 * 60
+    totp_enrolment_seconds: int = 15 * 60
+    login_code_seconds: int = 10 * 60
+    login_code_attempts: int = 5
+    # Managing factors of an account that has one needs a sign-in at most this old.
+    mfa_reauth_seconds: int = 10 * 60
+    mfa_failures_before_warning: int = 3
     legacy_cutoff: datetime = datetime(2025, 10, 28, tzinfo=UTC)
     log_level: str = "INFO"
 

@@ -490,3 +490,103 @@ class DynamoVerifications:
                 return None
             raise
         return self._from(kind, subject, old) if old else None
+
+
+class DynamoRecoveryFlows:
+    """Password recovery flows (`RECOVERY#<id>`) and each subject's latest flow per strategy
+    (`RECOVERY_LATEST#<strategy>#<subject>`), the pointer that makes a resend carry its failures."""
+
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    @staticmethod
+    def _key(flow_id: str) -> tuple[str, str]:
+        return f"RECOVERY#{flow_id}", "R"
+
+    @staticmethod
+    def _latest(strategy: str, subject: str) -> tuple[str, str]:
+        return f"RECOVERY_LATEST#{strategy}#{subject}", "L"
+
+    def _item(self, flow: Any) -> dict[str, Any]:
+        pk, sk = self._key(flow.id)
+        return {"pk": pk, "sk": sk, "strategy": flow.strategy, "subject": flow.subject,
+                "account_id": flow.account_id, "code_digest": flow.code_digest,
+                "failed_attempts": flow.failed_attempts, "max_attempts": flow.max_attempts,
+                "expires_at": codec.epoch(flow.expires_at)}
+
+    @staticmethod
+    def _from(flow_id: str, values: Mapping[str, Any]) -> Any:
+        from gatehouse.ports import RecoveryFlow
+
+        return RecoveryFlow(id=flow_id, strategy=values["strategy"], subject=values["subject"],
+                            expires_at=datetime.fromtimestamp(values["expires_at"], tz=codec.UTC),
+                            account_id=values.get("account_id"), code_digest=values.get("code_digest"),
+                            failed_attempts=int(values.get("failed_attempts", 0)),
+                            max_attempts=int(values.get("max_attempts", 5)))
+
+    def create(self, flow: Any) -> None:
+        self._t.put(self._item(flow), ConditionExpression="attribute_not_exists(pk)")
+
+    def get(self, flow_id: str, now: datetime) -> Any:
+        values = self._t.get(*self._key(flow_id))
+        if not values or values["expires_at"] <= codec.epoch(now):
+            return None
+        return self._from(flow_id, values)
+
+    def latest_id(self, strategy: str, subject: str) -> str | None:
+        values = self._t.get(*self._latest(strategy, subject))
+        return values.get("flow_id") if values else None
+
+    def replace(self, flow: Any, previous_id: str | None, now: datetime) -> Any:
+        pk, sk = self._latest(flow.strategy, flow.subject)
+        # Compare-and-set on the pointer: two racing resends both saw `previous_id`; one wins, and
+        # the loser sends nothing, so it cannot start a second counter beside the first.
+        condition = "flow_id = :prev" if previous_id else "attribute_not_exists(pk)"
+        values: dict[str, Any] = {":new": flow.id, ":e": codec.epoch(flow.expires_at)}
+        if previous_id:
+            values[":prev"] = previous_id
+        try:
+            self._t.update(pk, sk, "SET flow_id = :new, expires_at = :e", values, ConditionExpression=condition)
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
+        carried = 0
+        if previous_id:
+            # Deleting returns the final count, failures recorded up to this very write included.
+            old = self._t.delete(*self._key(previous_id), ReturnValues="ALL_OLD")
+            if old and old["expires_at"] > codec.epoch(now):
+                carried = int(old.get("failed_attempts", 0))
+        from dataclasses import replace as evolve
+
+        stored = evolve(flow, failed_attempts=max(flow.failed_attempts, carried))
+        self._t.put(self._item(stored))
+        return stored
+
+    def record_failure(self, flow_id: str, now: datetime) -> int | None:
+        try:
+            out = self._t.update(
+                *self._key(flow_id), "ADD failed_attempts :one", {":one": 1, ":now": codec.epoch(now)},
+                ConditionExpression="attribute_exists(pk) AND failed_attempts < max_attempts AND expires_at > :now",
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
+        return int(out["failed_attempts"])
+
+    def complete(self, flow_id: str, code_digest: str, now: datetime) -> Any:
+        try:
+            old = self._t.delete(
+                *self._key(flow_id),
+                ConditionExpression=("attribute_exists(pk) AND code_digest = :d AND failed_attempts < max_attempts"
+                                     " AND expires_at > :now"),
+                ExpressionAttributeValues=to_item({":d": code_digest, ":now": codec.epoch(now)}),
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
+        return self._from(flow_id, old) if old else None

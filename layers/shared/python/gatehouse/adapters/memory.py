@@ -295,3 +295,53 @@ class MemoryVerifications:
                 return None
             del self._items[(kind, subject)]
             return found
+
+
+class MemoryRecoveryFlows:
+    def __init__(self) -> None:
+        self._flows: dict[str, Any] = {}
+        self._latest: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def create(self, flow: Any) -> None:
+        with self._lock:
+            if flow.id in self._flows:
+                raise ConditionFailedError()
+            self._flows[flow.id] = flow
+
+    def get(self, flow_id: str, now: datetime) -> Any:
+        flow = self._flows.get(flow_id)
+        return flow if flow and flow.expires_at > now else None
+
+    def latest_id(self, strategy: str, subject: str) -> str | None:
+        return self._latest.get((strategy, subject))
+
+    def replace(self, flow: Any, previous_id: str | None, now: datetime) -> Any:
+        from dataclasses import replace as evolve
+
+        with self._lock:
+            if self._latest.get((flow.strategy, flow.subject)) != previous_id:
+                return None
+            self._latest[(flow.strategy, flow.subject)] = flow.id
+            old = self._flows.pop(previous_id, None) if previous_id else None
+            carried = old.failed_attempts if old and old.expires_at > now else 0
+            stored = evolve(flow, failed_attempts=max(flow.failed_attempts, carried))
+            self._flows[flow.id] = stored
+            return stored
+
+    def record_failure(self, flow_id: str, now: datetime) -> int | None:
+        from dataclasses import replace as evolve
+
+        with self._lock:
+            flow = self.get(flow_id, now)
+            if flow is None or flow.exhausted:
+                return None
+            self._flows[flow_id] = evolve(flow, failed_attempts=flow.failed_attempts + 1)
+            return int(flow.failed_attempts + 1)
+
+    def complete(self, flow_id: str, code_digest: str, now: datetime) -> Any:
+        with self._lock:
+            flow = self.get(flow_id, now)
+            if flow is None or flow.exhausted or flow.code_digest is None or flow.code_digest != code_digest:
+                return None
+            return self._flows.pop(flow_id)

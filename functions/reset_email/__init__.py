@@ -1,0 +1,1 @@
+"""Password reset by email link: request and completion."""

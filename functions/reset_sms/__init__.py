@@ -1,0 +1,1 @@
+"""Password reset by SMS code: request and completion."""

@@ -1,0 +1,158 @@
+"""Password recovery: one flow, two strategies (an email link, an SMS code), as Kratos does it.
+
+The flow owns what the strategies share: finding the account from exactly one key (`identifier`,
+`email` or `domain`), the silent throttles, and the completion (policy, one conditional write,
+new hash, every session ended, a notice, the login throttle cleared). A strategy only stores its
+secret, delivers it, and checks it. Each strategy is served by its own Lambda (`reset_email`,
+`reset_sms`), but both go through this one flow.
+
+Nobody learns whether an account exists: an unknown key gets a flow id of the same shape, does
+the same store round trips (a miss reads a dummy account as a hit reads the real one), and
+counts against the same throttles; only delivery differs, since nothing is sent to nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from gatehouse.domain.accounts import Account, normalise_email
+from gatehouse.domain.secrets import digest, new_id
+from gatehouse.errors import GatehouseError, InvalidInputError
+from gatehouse.flows.account import AccountSettings
+from gatehouse.flows.throttle import GuessThrottle, MessageThrottle
+from gatehouse.ports import AccountRepository, Clock
+
+LOOKUP_KEYS = ("identifier", "email", "domain")
+# Read on a miss so that an unknown key costs the round trips of a known one.
+_NO_ACCOUNT = "acc_000000000000000000000000"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The one key a person remembers: an account id or legacy Dedibox identifier, an email, or a
+    domain name linked to the account."""
+
+    kind: str
+    value: str
+
+    @classmethod
+    def parse(cls, **keys: str | None) -> Lookup:
+        given = {k: v.strip() for k, v in keys.items() if k in LOOKUP_KEYS and v is not None and v.strip()}
+        if len(given) != 1:
+            message = "Give exactly one of identifier, email or domain."
+            raise InvalidInputError({k: message for k in LOOKUP_KEYS}, message)
+        kind, value = next(iter(given.items()))
+        return cls(kind, value)
+
+    @property
+    def key(self) -> str:
+        """The normalised value: what uniqueness claims are stored under."""
+        if self.kind == "email":
+            return normalise_email(self.value)
+        if self.kind == "domain":
+            return self.value.lower().rstrip(".")
+        return self.value
+
+
+@dataclass(frozen=True)
+class Start:
+    """What a strategy needs to start a flow. `account` is None for an unknown key."""
+
+    flow_id: str
+    subject: str
+    account: Account | None
+    lookup: Lookup
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A secret that checked out but is not consumed yet: the policy runs in between, so a weak
+    password does not burn the link or the code."""
+
+    account_id: str
+    ref: str
+    digest: str = ""
+
+
+class RecoveryStrategy(Protocol):
+    name: str
+    # The error a wrong, used or expired secret gets (invalid_token for links, invalid_code for codes).
+    invalid: type[GatehouseError]
+    # Whether completing proves the account's email address (a link does, a code by SMS does not).
+    proves_email: bool
+
+    def start(self, request: Start) -> None:
+        """Store the secret and the flow; deliver it when there is an account to deliver it to."""
+        ...
+
+    def placeholder(self, flow_id: str, now: datetime) -> None:
+        """A flow that can never succeed, for a throttled request: its id looks like any other."""
+        ...
+
+    def check(self, proof: Mapping[str, str], now: datetime) -> Claim:
+        """Raise `invalid` unless the proof matches a live flow of a known account."""
+        ...
+
+    def consume(self, claim: Claim, now: datetime) -> bool:
+        """One conditional write: True for exactly one of racing completions."""
+        ...
+
+
+class Recovery:
+    def __init__(self, accounts: AccountRepository, strategies: Sequence[RecoveryStrategy],
+                 account_settings: AccountSettings, login_throttle: GuessThrottle,
+                 account_throttle: MessageThrottle, ip_throttle: MessageThrottle, clock: Clock) -> None:
+        self._accounts = accounts
+        self._strategies = {s.name: s for s in strategies}
+        self._settings, self._login_throttle = account_settings, login_throttle
+        self._account_throttle, self._ip_throttle, self._clock = account_throttle, ip_throttle, clock
+
+    def request(self, strategy: str, lookup: Lookup, *, ip: str) -> str:
+        """Start a reset; the flow id, the same shape whether the account exists or not, throttled
+        or not. Throttling is silent: the answer must not say that the account is being hammered."""
+        s = self._strategies[strategy]
+        now = self._clock.now()
+        flow_id = new_id("rec")
+        account = self._find(lookup)
+        subject = account.id if account else "?" + digest(f"{lookup.kind}:{lookup.key}")
+        if not self._ip_throttle.allow(f"reset:ip:{ip}") or not self._account_throttle.allow(f"reset:{subject}"):
+            s.placeholder(flow_id, now)
+            return flow_id
+        s.start(Start(flow_id=flow_id, subject=subject, account=account, lookup=lookup, now=now))
+        return flow_id
+
+    def complete(self, strategy: str, proof: Mapping[str, str], new_password: str) -> None:
+        """Set the new password. The session is not logged in: the next login asks for any second
+        factor as usual, so a mailbox or a phone alone never gets past an enrolled factor."""
+        s = self._strategies[strategy]
+        now = self._clock.now()
+        claim = s.check(proof, now)
+        account = self._accounts.get(claim.account_id)
+        if account is None:
+            raise s.invalid()
+        # The policy runs only once the secret checked out: its reasons name words of the account.
+        self._settings.check_new_password(account, new_password)
+        if not s.consume(claim, now):
+            raise s.invalid()
+        account = self._accounts.get(claim.account_id) or account
+        if s.proves_email:
+            account = account.evolve(email_verified=True)
+        self._settings.store_password(account, new_password, keep_session=None)
+        self._login_throttle.reset(account.email)
+
+    def _find(self, lookup: Lookup) -> Account | None:
+        key = lookup.key
+        if lookup.kind == "identifier" and key.startswith("acc_"):
+            return self._accounts.get(key)
+        if lookup.kind == "email":
+            found = self._accounts.get_by_email(key)
+        else:
+            found = self._accounts.find_by_alias("legacy" if lookup.kind == "identifier" else "domain", key)
+        if found is None:
+            # A hit reads the claim then the account; a miss reads the claim then this.
+            self._accounts.get(_NO_ACCOUNT)
+        return found

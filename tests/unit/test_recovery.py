@@ -1,0 +1,282 @@
+"""Password recovery over fakes: the rules of the flow and of its two strategies."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+from gatehouse.bootstrap import Container
+from gatehouse.domain.accounts import Account, MfaMethod
+from gatehouse.errors import InvalidCodeError, InvalidInputError, InvalidTokenError, WeakPasswordError
+from gatehouse.flows.recovery import Lookup
+from gatehouse.settings import Argon2Params, Settings
+
+OLD = "an old and tired password"
+NEW = "a brand new lighthouse keeper"
+IP = "203.0.113.7"
+
+
+@pytest.fixture
+def c() -> Container:
+    # Cheap argon2 parameters: these tests are about the flow, not the hash.
+    return Container.in_memory(Settings(argon2=Argon2Params(memory_kib=1024, time_cost=1),
+                                        public_base_url="https://accounts.example.net"))
+
+
+def make_account(c: Container, email: str = "jane@example.com", *, phone: str | None = "+33612345678",
+                 locale: str = "en", mfa: bool = False, domains: tuple[str, ...] = (),
+                 legacy: tuple[str, ...] = ()) -> Account:
+    now = c.clock.now()
+    account = Account(id=f"acc_{abs(hash(email)):024d}"[:28], email=email, created_at=now,
+                      password_hash=c.hasher.hash(OLD), email_verified=True, locale=locale, phone=phone,
+                      mfa_methods=(MfaMethod("mfa_1", "totp", "phone app", now),) if mfa else ())
+    c.accounts.add(account, aliases={"domain": list(domains), "legacy": list(legacy)})
+    return account
+
+
+def link_token(c: Container, to: str) -> str:
+    match = re.search(r"token=([A-Za-z0-9_\-]+)", c.mailer.to(to)[-1].text)
+    assert match
+    return match.group(1)
+
+
+def last_code(c: Container) -> str:
+    match = re.search(r"\b(\d{6})\b", c.sms.sent[-1].text)
+    assert match
+    return match.group(1)
+
+
+# --- lookup ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("keys", [{}, {"email": "a@b.fr", "domain": "b.fr"}, {"identifier": "  "},
+                                  {"identifier": "x", "email": "a@b.fr", "domain": "b.fr"}])
+def test_lookup_needs_exactly_one_key(keys) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        Lookup.parse(**{"identifier": None, "email": None, "domain": None, **keys})
+    assert set(err.value.details["fields"]) == {"identifier", "email", "domain"}
+
+
+def test_an_account_is_found_by_id_legacy_identifier_email_and_domain(c) -> None:
+    account = make_account(c, domains=("Example.FR",), legacy=("jdoe",))
+    for lookup in (Lookup("identifier", account.id), Lookup("identifier", "jdoe"),
+                   Lookup("email", "JANE@example.com"), Lookup("domain", "example.fr.")):
+        c.recovery.request("email", lookup, ip=IP)
+    assert len(c.mailer.to(account.email)) == 4
+
+
+# --- email link --------------------------------------------------------------------------------
+
+def test_the_link_points_at_the_configured_host_and_works_once(c) -> None:
+    account = make_account(c)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    mail = c.mailer.to(account.email)[-1]
+    assert "https://accounts.example.net/ui/reset/complete?token=" in mail.text
+    assert 'href="https://accounts.example.net/ui/reset/complete?token=' in mail.html
+    token = link_token(c, account.email)
+    c.recovery.complete("email", {"token": token}, NEW)
+    assert c.hasher.verify(c.accounts.get(account.id).password_hash, NEW)
+    with pytest.raises(InvalidTokenError):
+        c.recovery.complete("email", {"token": token}, NEW + " again")
+
+
+def test_a_newer_link_kills_the_older_one(c) -> None:
+    account = make_account(c)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    first = link_token(c, account.email)
+    c.recovery.request("email", Lookup("domain", "nothing.example"), ip=IP)  # another subject: no effect
+    c.recovery.request("email", Lookup("identifier", account.id), ip=IP)
+    with pytest.raises(InvalidTokenError):
+        c.recovery.complete("email", {"token": first}, NEW)
+    c.recovery.complete("email", {"token": link_token(c, account.email)}, NEW)
+
+
+def test_the_link_expires_after_thirty_minutes(c) -> None:
+    account = make_account(c)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    c.clock.advance(30 * 60 + 1)
+    with pytest.raises(InvalidTokenError):
+        c.recovery.complete("email", {"token": link_token(c, account.email)}, NEW)
+
+
+def test_a_weak_password_does_not_burn_the_link(c) -> None:
+    account = make_account(c)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    token = link_token(c, account.email)
+    with pytest.raises(WeakPasswordError) as err:
+        c.recovery.complete("email", {"token": token}, "jane-secret-1")
+    assert err.value.details["reasons"]
+    c.recovery.complete("email", {"token": token}, NEW)
+
+
+def test_the_email_is_in_the_account_language(c) -> None:
+    account = make_account(c, locale="fr")
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    assert c.mailer.to(account.email)[-1].subject == "Réinitialisez votre mot de passe"
+
+
+def test_an_unknown_address_gets_a_no_account_notice_and_no_link(c) -> None:
+    flow_id = c.recovery.request("email", Lookup("email", "nobody@example.com"), ip=IP)
+    assert flow_id.startswith("rec_")
+    [notice] = c.mailer.to("nobody@example.com")
+    assert "no Gatehouse account uses it" in notice.text and "token=" not in notice.text
+
+
+def test_unknown_identifiers_and_domains_send_nothing(c) -> None:
+    c.recovery.request("email", Lookup("identifier", "acc_nobody"), ip=IP)
+    c.recovery.request("email", Lookup("domain", "nobody.example"), ip=IP)
+    c.recovery.request("sms", Lookup("email", "nobody@example.com"), ip=IP)
+    assert c.mailer.sent == [] and c.sms.sent == []
+
+
+# --- SMS code ----------------------------------------------------------------------------------
+
+def test_the_code_goes_to_the_phone_and_says_it_is_not_a_password(c) -> None:
+    account = make_account(c)
+    flow_id = c.recovery.request("sms", Lookup("email", account.email), ip=IP)
+    [sms] = c.sms.sent
+    assert sms.to == account.phone and "not a password" in sms.text
+    c.recovery.complete("sms", {"flow_id": flow_id, "code": last_code(c)}, NEW)
+    assert c.hasher.verify(c.accounts.get(account.id).password_hash, NEW)
+
+
+def test_the_code_is_in_the_account_language(c) -> None:
+    make_account(c, locale="fr")
+    c.recovery.request("sms", Lookup("email", "jane@example.com"), ip=IP)
+    assert "n'est pas un mot de passe" in c.sms.sent[-1].text
+
+
+def test_five_wrong_codes_kill_the_flow(c) -> None:
+    account = make_account(c)
+    flow_id = c.recovery.request("sms", Lookup("email", account.email), ip=IP)
+    code = last_code(c)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    remaining = []
+    for _ in range(5):
+        with pytest.raises(InvalidCodeError) as err:
+            c.recovery.complete("sms", {"flow_id": flow_id, "code": wrong}, NEW)
+        remaining.append(err.value.details["attempts_remaining"])
+    assert remaining == [4, 3, 2, 1, 0]
+    with pytest.raises(InvalidCodeError):
+        c.recovery.complete("sms", {"flow_id": flow_id, "code": code}, NEW)
+
+
+def test_a_resend_keeps_the_failure_count(c) -> None:
+    account = make_account(c)
+    first = c.recovery.request("sms", Lookup("email", account.email), ip=IP)
+    for _ in range(3):
+        with pytest.raises(InvalidCodeError):
+            c.recovery.complete("sms", {"flow_id": first, "code": "000000x"}, NEW)
+    second = c.recovery.request("sms", Lookup("identifier", account.id), ip=IP)
+    assert second != first
+    with pytest.raises(InvalidCodeError) as err:
+        c.recovery.complete("sms", {"flow_id": second, "code": "000000x"}, NEW)
+    assert err.value.details["attempts_remaining"] == 1
+    with pytest.raises(InvalidCodeError):  # the older flow ended with the resend
+        c.recovery.complete("sms", {"flow_id": first, "code": last_code(c)}, NEW)
+    c.recovery.complete("sms", {"flow_id": second, "code": last_code(c)}, NEW)
+
+
+def test_a_resend_after_the_flow_died_sends_nothing_until_it_expires(c) -> None:
+    account = make_account(c)
+    flow_id = c.recovery.request("sms", Lookup("email", account.email), ip=IP)
+    for _ in range(5):
+        with pytest.raises(InvalidCodeError):
+            c.recovery.complete("sms", {"flow_id": flow_id, "code": "x"}, NEW)
+    c.recovery.request("sms", Lookup("email", account.email), ip=IP)
+    assert len(c.sms.sent) == 1
+    c.clock.advance(10 * 60 + 1)
+    fresh = c.recovery.request("sms", Lookup("email", account.email), ip=IP)
+    assert len(c.sms.sent) == 2
+    c.recovery.complete("sms", {"flow_id": fresh, "code": last_code(c)}, NEW)
+
+
+def test_the_code_expires_after_ten_minutes(c) -> None:
+    account = make_account(c)
+    flow_id = c.recovery.request("sms", Lookup("email", account.email), ip=IP)
+    c.clock.advance(10 * 60 + 1)
+    with pytest.raises(InvalidCodeError):
+        c.recovery.complete("sms", {"flow_id": flow_id, "code": last_code(c)}, NEW)
+
+
+def test_a_code_from_another_flow_is_refused(c) -> None:
+    make_account(c, "a@example.com", phone="+33611111111")
+    make_account(c, "b@example.com", phone="+33622222222")
+    flow_a = c.recovery.request("sms", Lookup("email", "a@example.com"), ip=IP)
+    c.recovery.request("sms", Lookup("email", "b@example.com"), ip=IP)
+    with pytest.raises(InvalidCodeError):
+        c.recovery.complete("sms", {"flow_id": flow_a, "code": last_code(c)}, NEW)
+
+
+def test_no_sms_for_an_account_without_a_phone(c) -> None:
+    make_account(c, phone=None)
+    c.recovery.request("sms", Lookup("email", "jane@example.com"), ip=IP)
+    assert c.sms.sent == []
+
+
+def test_racing_right_codes_have_one_winner(c) -> None:
+    account = make_account(c)
+    flow_id = c.recovery.request("sms", Lookup("email", account.email), ip=IP)
+    code, wins, barrier = last_code(c), [], threading.Barrier(8)
+
+    def complete() -> None:
+        barrier.wait()
+        try:
+            c.recovery.complete("sms", {"flow_id": flow_id, "code": code}, NEW)
+            wins.append(1)
+        except InvalidCodeError:
+            pass
+
+    threads = [threading.Thread(target=complete) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(wins) == 1
+
+
+# --- throttling --------------------------------------------------------------------------------
+
+def test_at_most_five_messages_per_account_per_hour_across_both_strategies(c) -> None:
+    account = make_account(c)
+    ids = [c.recovery.request(s, Lookup("email", account.email), ip=f"198.51.100.{i}")
+           for i, s in enumerate(["email", "sms"] * 4)]
+    assert len(set(ids)) == 8
+    assert len(c.mailer.to(account.email)) + len(c.sms.sent) == 5
+    c.clock.advance(3600)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    assert len(c.mailer.to(account.email)) + len(c.sms.sent) == 6
+
+
+def test_one_source_ip_is_capped_across_accounts(c) -> None:
+    limit = c.settings.reset_messages_per_ip
+    for i in range(limit):
+        c.recovery.request("email", Lookup("email", f"nobody{i}@example.com"), ip=IP)
+    account = make_account(c)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    assert c.mailer.to(account.email) == []
+    c.recovery.request("email", Lookup("email", account.email), ip="198.51.100.1")
+    assert len(c.mailer.to(account.email)) == 1
+
+
+# --- after a reset -----------------------------------------------------------------------------
+
+def test_a_reset_ends_every_session_mails_a_notice_and_clears_the_login_throttle(c) -> None:
+    account = make_account(c)
+    c.sessions.start(account, methods=("password",))
+    c.sessions.start(account, methods=("password",))
+    for _ in range(7):
+        c.login_throttle.failed(account.email, IP)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    c.recovery.complete("email", {"token": link_token(c, account.email)}, NEW)
+    assert c.session_store.list_for_account(account.id, c.clock.now()) == []
+    assert c.mailer.to(account.email)[-1].subject == "Your password was changed"
+    assert c.login_throttle.check(account.email, "192.0.2.1") == 0
+
+
+def test_the_next_login_still_asks_for_the_second_factor(c) -> None:
+    account = make_account(c, mfa=True)
+    flow_id = c.recovery.request("sms", Lookup("email", account.email), ip=IP)
+    c.recovery.complete("sms", {"flow_id": flow_id, "code": last_code(c)}, NEW)
+    assert c.login.login(account.email, NEW, ip=IP).result["status"] == "mfa_required"
