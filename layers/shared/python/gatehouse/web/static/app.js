@@ -77,13 +77,12 @@ function setNav(session) {
   const items = [];
   if (session && session.status === "authenticated") {
     items.push(link("/ui/consoles", "Consoles"), link("/ui/account", "Account"), link("/ui/mfa", "Security"));
-    items.push(h("button", { type: "button", class: "secondary", id: "logout", onclick: logout }, "Sign out"));
-  } else if (session) {
-    items.push(h("button", { type: "button", class: "secondary", id: "logout", onclick: logout }, "Sign out"));
-  } else {
+  } else if (!session) {
     items.push(link("/ui/", "Sign in"));
   }
+  // The outbox only exists on the local stage, which runs on this machine.
   if (["localhost", "127.0.0.1"].includes(location.hostname)) items.push(link("/ui/outbox", "Outbox"));
+  if (session) items.push(h("button", { type: "button", class: "secondary", id: "logout", onclick: logout }, "Sign out"));
   nav.replaceChildren(...items);
 }
 
@@ -287,7 +286,7 @@ async function home() {
     if (!r.ok) return r.error;
     afterLogin(r.data);
   } });
-  const passkey = h("button", { type: "button", class: "secondary", id: "passkey-login", onclick: async () => {
+  const passkey = h("button", { type: "button", class: "secondary open", id: "passkey-login", onclick: async () => {
     const alert = signIn.querySelector("[data-role=form-error]");
     alert.replaceChildren();
     const options = await api("POST", "/login/passkey/options");
@@ -313,8 +312,9 @@ async function home() {
   page("Sign in to Gatehouse",
     h("p", { class: "lead" }, "One account for the Scaleway and Dedibox consoles."),
     h("div", { class: "grid" },
-      card("Sign in", signIn, h("div", { class: "actions" }, passkey,
-        h("a", { href: "/ui/reset", id: "forgot" }, "Forgot your password?"))),
+      card("Sign in", signIn, h("div", { class: "actions" },
+        h("a", { href: "/ui/reset", id: "forgot" }, "Forgot your password?")),
+      h("p", { class: "or" }, "or"), passkey),
       card("Create an account", signUp)));
 }
 
@@ -387,19 +387,26 @@ async function consoles() {
   };
   const cards = r.data.consoles.map((c) => {
     const current = r.data.current === c.id;
-    const contexts = c.contexts.length ? c.contexts : [{ id: null, name: c.name }];
-    return h("section", { class: "card console", "aria-labelledby": "console-" + c.id },
-      h("h2", { id: "console-" + c.id }, c.name, current ? h("span", { class: "badge" }, "current") : null),
-      contexts.length > 1 ? h("p", { class: "muted" }, "Choose which account to open:") : null,
-      h("ul", { class: "list" }, contexts.map((x) => {
-        const button = h("button", { type: "button", "data-console": c.id, "data-context": x.id || "",
-          "aria-label": `Open ${c.name}` + (contexts.length > 1 ? `: ${x.name}` : "") }, "Open");
-        button.addEventListener("click", () => open(c.id, x.id, button));
-        const currentContext = current && r.data.context === x.id;
-        return h("li", { class: "row" }, h("div", {}, h("div", {}, x.name),
-          h("div", { class: "meta" }, currentContext ? "You are using this one" : (x.legacy_id ? "Account " + x.legacy_id : ""))),
-        button);
-      })));
+    const openButton = (x, label, cls) => {
+      const button = h("button", { type: "button", class: cls, "data-console": c.id, "data-context": x ? x.id : "" },
+        label);
+      button.addEventListener("click", () => open(c.id, x ? x.id : null, button));
+      return button;
+    };
+    const heading = h("h2", { id: "console-" + c.id }, c.name, current ? h("span", { class: "badge" }, "current") : null);
+    if (c.contexts.length <= 1) {
+      const x = c.contexts[0] || null;
+      return h("section", { class: "card console", "aria-labelledby": "console-" + c.id }, heading,
+        h("p", { class: "muted" }, current ? `You are using ${c.name}. Open it again to go back.`
+          : `Manage your ${c.name} resources.`),
+        openButton(x, `Open ${c.name}`, "open"));
+    }
+    return h("section", { class: "card console", "aria-labelledby": "console-" + c.id }, heading,
+      h("p", { class: "muted" }, "Your accounts were unified: choose the one to open."),
+      h("ul", { class: "list" }, c.contexts.map((x) => h("li", { class: "row" },
+        h("div", {}, h("div", {}, x.name), h("div", { class: "meta" },
+          current && r.data.context === x.id ? "You are using this one" : (x.legacy_id ? "Account " + x.legacy_id : ""))),
+        openButton(x, `Open ${c.name}: ${x.name}`, "")))));
   });
   page("Choose a console", h("p", { class: "lead" }, "Signed in as ", h("strong", { id: "who" }, session.email),
     ". Open a console, or switch to the other one at any time."), alert, h("div", { class: "grid" }, cards));

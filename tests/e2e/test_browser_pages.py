@@ -1,0 +1,186 @@
+"""The pages in a real headless Chromium against the local stack: the newcomer's journey from the
+home page to both consoles, and what a person sees when the API says no.
+
+Debian's Chromium (/usr/bin/chromium, `make browser`) driven by Playwright; no browser download.
+Set GATEHOUSE_SCREENSHOTS=<dir> to keep the screenshots for a look.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import STRONG_PASSWORD, Stack
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+class Tab:
+    """A fresh browser context (own cookies) with one page, collecting the console's complaints."""
+
+    def __init__(self, browser: object, stack: Stack) -> None:
+        self.context = browser.new_context(base_url=stack.base, viewport={"width": 1100, "height": 800})  # type: ignore[attr-defined]
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.problems: list[str] = []
+        # The browser logs every 4xx answer as a console error; the API's refusals are expected, so
+        # only script errors and CSP violations count.
+        self.page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+                     and self.problems.append(m.text))
+        self.refused: list[str] = []
+        self.page.on("response", lambda r: r.status >= 400 and self.refused.append(f"{r.request.method} {r.url} {r.status}"))
+        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser: object, stack: Stack) -> Iterator[Tab]:
+    opened = Tab(browser, stack)
+    yield opened
+    opened.close()
+    # A Content-Security-Policy violation or a script error is a bug in the pages, whatever the test.
+    assert not opened.problems, opened.problems
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    keep = os.environ.get("GATEHOUSE_SCREENSHOTS")
+    target = Path(keep) if keep else tmp_path
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def expect(locator: object) -> object:
+    return playwright_api.expect(locator)
+
+
+def test_newcomer_signs_up_follows_the_link_and_reaches_both_consoles(
+        tab: Tab, stack: Stack, unique_email: str, shots: Path) -> None:
+    page = tab.page
+    page.goto("/")
+    expect(page).to_have_url(f"{stack.base}/ui/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Gatehouse")
+    page.screenshot(path=str(shots / "home.png"), full_page=True)
+
+    signup = page.locator("#signup-form")
+    signup.get_by_label("Email", exact=True).fill(unique_email)
+    signup.get_by_label("Choose a password").fill(STRONG_PASSWORD)
+    signup.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("status")).to_contain_text(f"We sent a link to {unique_email}")
+
+    # The local outbox page shows the email with its link clickable.
+    page.goto(f"/ui/outbox?to={unique_email}")
+    expect(page.get_by_role("heading", name="Confirm your email address")).to_be_visible()
+    page.locator("#messages a[href*='/ui/verify?token=']").last.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account created")
+    page.get_by_role("link", name="Sign in").last.click()
+
+    login = page.locator("#login-form")
+    login.get_by_label("Email", exact=True).fill(unique_email)
+    login.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    login.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{stack.base}/ui/consoles")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+    expect(page.locator("#who")).to_have_text(unique_email)
+    page.screenshot(path=str(shots / "consoles.png"), full_page=True)
+
+    page.get_by_role("button", name="Open Scaleway").click()
+    expect(page).to_have_url(re.compile(re.escape(f"{stack.base}/dev/console/scaleway?code=") + r"[\w-]+$"))
+    expect(page.locator("h1")).to_have_text("Scaleway console")
+    expect(page.locator("#status")).to_contain_text(f"Signed in as {unique_email}")
+
+    page.get_by_role("link", name="Switch console").click()
+    expect(page.get_by_role("region", name="Scaleway")).to_contain_text("current")
+    page.get_by_role("button", name="Open Dedibox").click()
+    expect(page).to_have_url(re.compile(re.escape(f"{stack.base}/dev/console/dedibox?code=") + r"[\w-]+$"))
+    expect(page.locator("h1")).to_have_text("Dedibox console")
+    expect(page.locator("#status")).to_contain_text(f"Signed in as {unique_email}")
+
+
+def test_a_wrong_password_shows_the_apis_message_on_the_sign_in_form(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+    _, email = signed_up
+    expected = requests.post(f"{stack.base}/login", json={"email": email, "password": "not my password at all"},
+                             timeout=10).json()["error"]["message"]
+    page = tab.page
+    page.goto("/ui/")
+    login = page.locator("#login-form")
+    login.get_by_label("Email", exact=True).fill(email)
+    login.get_by_label("Password", exact=True).fill("still not my password")
+    login.get_by_role("button", name="Sign in").click()
+    expect(login.get_by_role("alert")).to_have_text(expected)
+    expect(page).to_have_url(f"{stack.base}/ui/")
+
+
+def test_a_weak_password_at_sign_up_shows_each_reason_next_to_the_field(
+        tab: Tab, stack: Stack, unique_email: str) -> None:
+    r = requests.post(f"{stack.base}/signup", json={"email": unique_email, "password": "password"}, timeout=10)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "weak_password"
+    reasons = r.json()["error"]["details"]["reasons"]
+    assert reasons
+
+    page = tab.page
+    page.goto("/ui/")
+    signup = page.locator("#signup-form")
+    signup.get_by_label("Email", exact=True).fill(unique_email)
+    password = signup.get_by_label("Choose a password")
+    password.fill("password")
+    signup.get_by_role("button", name="Create my account").click()
+    expect(signup.locator(".field-error[data-for=password] li")).to_have_text(reasons)
+    expect(password).to_have_attribute("aria-invalid", "true")
+    expect(password).to_be_focused()
+    # The error is announced with the field: it is part of the field's accessible description.
+    assert "field-error" in (page.evaluate(
+        "id => document.getElementById(id).className",
+        password.get_attribute("aria-describedby").split()[-1]) or "")
+
+
+def test_every_form_control_has_a_label_and_the_page_has_one_main_heading(tab: Tab) -> None:
+    page = tab.page
+    page.goto("/ui/")
+    expect(page.get_by_role("heading", level=1)).to_have_count(1)
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('input, select, textarea')]
+        .filter(e => e.type !== 'hidden' && e.labels.length === 0).map(e => e.name)""")
+    assert unlabelled == []
+
+
+def test_pages_are_served_with_a_strict_content_security_policy(stack: Stack) -> None:
+    r = requests.get(f"{stack.base}/ui/consoles", timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/html; charset=utf-8"
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "<script" in r.text and "<script>" not in r.text  # the only script is the module file
+    js = requests.get(f"{stack.base}/ui/assets/app.js", timeout=10)
+    assert js.headers["Content-Type"].startswith("text/javascript")
+    assert requests.get(f"{stack.base}/ui/assets/..%2Fsecret", timeout=10).status_code == 404
+    assert requests.get(f"{stack.base}/ui/nowhere", timeout=10).status_code == 404
+
+
+def test_signed_out_visitor_of_the_consoles_page_is_sent_to_sign_in(tab: Tab, stack: Stack) -> None:
+    page = tab.page
+    page.goto("/ui/consoles")
+    expect(page).to_have_url(f"{stack.base}/ui/?next=/ui/consoles")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Gatehouse")
