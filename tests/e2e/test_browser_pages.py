@@ -48,8 +48,6 @@ class Tab:
         # only script errors and CSP violations count.
         self.page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
                      and self.problems.append(m.text))
-        self.refused: list[str] = []
-        self.page.on("response", lambda r: r.status >= 400 and self.refused.append(f"{r.request.method} {r.url} {r.status}"))
         self.page.on("pageerror", lambda e: self.problems.append(str(e)))
 
     def close(self) -> None:
