@@ -8,6 +8,7 @@ from chalice import Blueprint
 from gatehouse.api.models import Body, EmailAddress, Password
 from gatehouse.api.routing import Auth, Ctx, Reply, endpoint
 from gatehouse.bootstrap import container
+from pydantic import Field
 
 bp = Blueprint(__name__)
 
@@ -49,3 +50,17 @@ def logout(ctx: Ctx) -> Reply:
     """End this session and clear its cookie."""
     container().sessions.logout(ctx.session_token)
     return Reply(status=204, clear_session=True)
+
+
+class LegacyLoginRequest(Body):
+    identifier: str = Field(min_length=1, max_length=200)
+    password: Password
+
+
+@endpoint(bp, "/login/legacy", "POST", body=LegacyLoginRequest, tags=("login",),
+          responses={401: "invalid_credentials", 403: "legacy_login_unavailable"})
+def login_legacy(ctx: Ctx) -> Reply:
+    """console.online.net's own login, for a Dedibox context linked before the cutoff."""
+    token, result = container().unification.legacy_login(ctx.body.identifier, ctx.body.password, ip=ctx.source_ip,
+                                                          user_agent=ctx.user_agent, previous_token=ctx.session_token)
+    return Reply(result, set_session=token)

@@ -74,3 +74,9 @@ def change_password(ctx: Ctx) -> None:
 def set_password(ctx: Ctx) -> None:
     """Set a password where the account's required action is set_password."""
     container().account_settings.set_password(ctx.auth, ctx.body.new_password)
+
+
+@endpoint(bp, "/unification", auth=Auth.SESSION, tags=("unification",))
+def unification(ctx: Ctx) -> dict[str, Any]:
+    """Where the account stands in the unification of the Scaleway and Dedibox accounts."""
+    return container().unification.view(ctx.auth.account)

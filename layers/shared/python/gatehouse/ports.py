@@ -288,3 +288,65 @@ class RecoveryFlowStore(Protocol):
         """Consume the flow in one conditional delete (live, not exhausted, this code digest): of
         racing right answers only one wins. None when that condition fails."""
         ...
+
+
+@dataclass(frozen=True)
+class ArchivedRecord:
+    """A legacy record as it came (`raw`, canonical JSON), under its console and legacy id."""
+
+    console: str
+    legacy_id: str
+    raw: str
+
+
+class UnificationStore(Protocol):
+    """The legacy archive, the unification state of each planned account, waves, notification
+    claims and legacy API keys. Every method works on batches: unification runs over 100,000s."""
+
+    def archive(self, records: list[ArchivedRecord]) -> list[str]:
+        """Keep each record unless already there; per record `new`, `same` or `conflict` (another raw)."""
+        ...
+
+    def iter_archive(self) -> Iterable[ArchivedRecord]:
+        """Every archived record, paged (never all in one response)."""
+        ...
+
+    def get_archived(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ArchivedRecord]: ...
+
+    def plan_accounts(self, items: list[dict[str, Any]]) -> int:
+        """Create the state item (state `scheduled`) of each planned account not yet there; returns
+        how many were new. Existing ones are left as they are: rescheduling never moves an account back."""
+        ...
+
+    def put_wave(self, name: str, at: datetime) -> None: ...
+
+    def waves(self) -> list[tuple[str, datetime]]: ...
+
+    def page(self, wave: str, state: str, limit: int, cursor: Any = None) -> tuple[list[dict[str, Any]], Any]:
+        """One page of the accounts of a wave in a state, and the cursor of the next (None at the end)."""
+        ...
+
+    def get_states(self, keys: list[str]) -> dict[str, dict[str, Any]]: ...
+
+    def find_by_email(self, email: str) -> dict[str, Any] | None: ...
+
+    def transition(self, keys: list[str], from_state: str, to_state: str, at: datetime) -> list[str]:
+        """Move each account from `from_state` to `to_state` (conditional); returns the keys moved."""
+        ...
+
+    def count(self, wave: str, state: str) -> int: ...
+
+    def claim(self, keys: list[str], stage: str, now: datetime, lease_seconds: int) -> list[str]:
+        """Claim (account, stage) before sending: won when never claimed, or claimed, not sent and the
+        lease ran out (the claimer crashed). Returns the keys won."""
+        ...
+
+    def mark_sent(self, keys: list[str], stage: str, now: datetime) -> None: ...
+
+    def sent(self, keys: list[str], stage: str) -> set[str]:
+        """Which of these accounts already got this stage's email (one batch read, no write)."""
+        ...
+
+    def put_api_keys(self, keys: list[dict[str, Any]]) -> None: ...
+
+    def get_api_key(self, key_id: str) -> dict[str, Any] | None: ...

@@ -7,7 +7,7 @@ never does), so each condition re-checks `expires_at > now` itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.errors import ConditionFailedError, ConflictError
-from gatehouse.ports import Factor, OneTimeItem, OutboxMessage, Verification
+from gatehouse.ports import ArchivedRecord, Factor, OneTimeItem, OutboxMessage, Verification
 from gatehouse.settings import Settings
 
 _ser = TypeSerializer()
@@ -331,6 +331,202 @@ class DynamoOutbox:
                           html=i.get("html", ""), sent_at=codec.parse_iso(i["sent_at"]))  # type: ignore[arg-type]
             for i in items if wanted is None or i["to"] == wanted
         ]
+
+
+def _batch_get(t: Table, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """BatchGetItem, 100 keys a call, retrying what DynamoDB leaves unprocessed."""
+    found: list[dict[str, Any]] = []
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 100):
+        request: dict[str, Any] = {t.name: {"Keys": [to_item({"pk": pk, "sk": sk}) for pk, sk in unique[start:start + 100]],
+                                            "ConsistentRead": True}}
+        while request:
+            with translated("DynamoDB"):
+                out = t.client.batch_get_item(RequestItems=request)
+            found.extend(from_item(i) for i in out["Responses"].get(t.name, []))
+            request = out.get("UnprocessedKeys") or {}
+    return found
+
+
+def _batch_put(t: Table, items: list[Mapping[str, Any]]) -> None:
+    pending = [{"PutRequest": {"Item": to_item(i)}} for i in items]
+    with translated("DynamoDB"):
+        while pending:
+            chunk, pending = pending[:25], pending[25:]
+            out = t.client.batch_write_item(RequestItems={t.name: chunk})
+            pending.extend(out.get("UnprocessedItems", {}).get(t.name, []))
+
+
+def _transact_each(t: Table, ops: list[dict[str, Any]]) -> list[bool]:
+    """Apply conditional writes 100 to a transaction; per op, whether it won.
+
+    A transaction is all or nothing, so when one condition fails the others are retried alone
+    (CancellationReasons says which one failed): one call per 100 in the common case, and a lost
+    race never blocks the rest of its batch.
+    """
+    won = [False] * len(ops)
+    for start in range(0, len(ops), 100):
+        chunk = list(range(start, min(start + 100, len(ops))))
+        while chunk:
+            batch = [dict(ops[i]) for i in chunk]
+            for op in batch:
+                next(iter(op.values()))["TableName"] = t.name
+            try:
+                with translated("DynamoDB"):
+                    t.client.transact_write_items(TransactItems=batch)
+            except ClientError as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+                reasons = exc.response.get("CancellationReasons") or []
+                if len(reasons) != len(chunk):
+                    for i in chunk:  # no reasons to go by: one write each
+                        won[i] = _single(t, ops[i])
+                    break
+                failed = {i for i, r in zip(chunk, reasons, strict=True) if r.get("Code") not in (None, "None")}
+                chunk = [i for i in chunk if i not in failed]
+                continue
+            for i in chunk:
+                won[i] = True
+            break
+    return won
+
+
+def _single(t: Table, op: dict[str, Any]) -> bool:
+    kind, body = next(iter(op.items()))
+    body = {**body, "TableName": t.name}
+    try:
+        with translated("DynamoDB"):
+            if kind == "Put":
+                t.client.put_item(**body)
+            else:
+                t.client.update_item(**body)
+    except ClientError as exc:
+        if _conditional_failed(exc):
+            return False
+        raise
+    return True
+
+
+class DynamoUnification:
+    """Legacy archive (LEGACY#), unified account state (UNIFY#, listed by gsi1 `WAVE#<wave>#<state>`),
+    waves (WAVES), notification claims (NOTIFY#) and legacy API keys (APIKEY#)."""
+
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    # --- archive ---
+    def archive(self, records: list[ArchivedRecord]) -> list[str]:
+        keys = [(f"LEGACY#{r.console}#{r.legacy_id}", "R") for r in records]
+        existing = {i["pk"]: i["raw"] for i in _batch_get(self._t, keys)}
+        outcome, new = [], []
+        for (pk, sk), r in zip(keys, records, strict=True):
+            if pk in existing:
+                outcome.append("same" if existing[pk] == r.raw else "conflict")
+                continue
+            existing[pk] = r.raw  # a duplicate inside one batch is caught like one across batches
+            outcome.append("new")
+            new.append({"pk": pk, "sk": sk, "gsi1pk": "LEGACY", "gsi1sk": f"{r.console}#{r.legacy_id}",
+                        "console": r.console, "legacy_id": r.legacy_id, "raw": r.raw})
+        _batch_put(self._t, new)
+        return outcome
+
+    def iter_archive(self) -> Iterator[ArchivedRecord]:
+        paginator = self._t.client.get_paginator("query")
+        for page in paginator.paginate(TableName=self._t.name, IndexName="gsi1",
+                                       KeyConditionExpression="gsi1pk = :p",
+                                       ExpressionAttributeValues=to_item({":p": "LEGACY"})):
+            for raw_item in page["Items"]:
+                i = from_item(raw_item)
+                yield ArchivedRecord(i["console"], i["legacy_id"], i["raw"])
+
+    def get_archived(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ArchivedRecord]:
+        items = _batch_get(self._t, [(f"LEGACY#{c}#{lid}", "R") for c, lid in keys])
+        return {(i["console"], i["legacy_id"]): ArchivedRecord(i["console"], i["legacy_id"], i["raw"]) for i in items}
+
+    # --- state ---
+    @staticmethod
+    def _state_item(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {**values, "pk": f"UNIFY#{values['unified_key']}", "sk": "U",
+                "gsi1pk": f"WAVE#{values['wave']}#{values['state']}", "gsi1sk": values["unified_key"]}
+
+    def plan_accounts(self, items: list[dict[str, Any]]) -> int:
+        existing = {i["unified_key"] for i in _batch_get(self._t, [(f"UNIFY#{i['unified_key']}", "U") for i in items])}
+        fresh = [i for i in items if i["unified_key"] not in existing]
+        puts: list[Mapping[str, Any]] = [self._state_item({**i, "state": "scheduled"}) for i in fresh]
+        puts += [{"pk": f"UNIFYEMAIL#{normalise_email(i['email'])}", "sk": "E", "unified_key": i["unified_key"]}
+                 for i in fresh]
+        _batch_put(self._t, puts)
+        return len(fresh)
+
+    def put_wave(self, name: str, at: datetime) -> None:
+        self._t.put({"pk": "WAVES", "sk": name, "at": codec.iso(at)})
+
+    def waves(self) -> list[tuple[str, datetime]]:
+        items = self._t.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues=to_item({":p": "WAVES"}))
+        return [(i["sk"], codec.parse_iso(i["at"])) for i in items]  # type: ignore[misc]
+
+    def page(self, wave: str, state: str, limit: int, cursor: Any = None) -> tuple[list[dict[str, Any]], Any]:
+        extra: dict[str, Any] = {"ExclusiveStartKey": cursor} if cursor else {}
+        with translated("DynamoDB"):
+            out = self._t.client.query(TableName=self._t.name, IndexName="gsi1", Limit=limit,
+                                       KeyConditionExpression="gsi1pk = :p",
+                                       ExpressionAttributeValues=to_item({":p": f"WAVE#{wave}#{state}"}), **extra)
+        return [from_item(i) for i in out["Items"]], out.get("LastEvaluatedKey")
+
+    def get_states(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        return {i["unified_key"]: i for i in _batch_get(self._t, [(f"UNIFY#{k}", "U") for k in keys])}
+
+    def find_by_email(self, email: str) -> dict[str, Any] | None:
+        pointer = self._t.get(f"UNIFYEMAIL#{normalise_email(email)}", "E")
+        return self._t.get(f"UNIFY#{pointer['unified_key']}", "U") if pointer else None
+
+    def transition(self, keys: list[str], from_state: str, to_state: str, at: datetime) -> list[str]:
+        current = self.get_states(keys)
+        ops = []
+        for k in keys:
+            wave = current.get(k, {}).get("wave", "")
+            ops.append({"Update": {
+                "Key": to_item({"pk": f"UNIFY#{k}", "sk": "U"}),
+                "UpdateExpression": f"SET #s = :to, gsi1pk = :g, {to_state}_at = :at",
+                "ConditionExpression": "#s = :from",
+                "ExpressionAttributeNames": {"#s": "state"},
+                "ExpressionAttributeValues": to_item({":to": to_state, ":from": from_state, ":at": codec.iso(at),
+                                                      ":g": f"WAVE#{wave}#{to_state}"}),
+            }})
+        return [k for k, ok in zip(keys, _transact_each(self._t, ops), strict=True) if ok]
+
+    def count(self, wave: str, state: str) -> int:
+        total = 0
+        paginator = self._t.client.get_paginator("query")
+        for page in paginator.paginate(TableName=self._t.name, IndexName="gsi1", Select="COUNT",
+                                       KeyConditionExpression="gsi1pk = :p",
+                                       ExpressionAttributeValues=to_item({":p": f"WAVE#{wave}#{state}"})):
+            total += int(page["Count"])
+        return total
+
+    # --- notification claims ---
+    def claim(self, keys: list[str], stage: str, now: datetime, lease_seconds: int) -> list[str]:
+        ops = [{"Put": {
+            "Item": to_item({"pk": f"NOTIFY#{k}#{stage}", "sk": "N", "lease_until": codec.epoch(now) + lease_seconds}),
+            "ConditionExpression": "attribute_not_exists(pk) OR (attribute_not_exists(sent_at) AND lease_until < :now)",
+            "ExpressionAttributeValues": to_item({":now": codec.epoch(now)}),
+        }} for k in keys]
+        return [k for k, ok in zip(keys, _transact_each(self._t, ops), strict=True) if ok]
+
+    def mark_sent(self, keys: list[str], stage: str, now: datetime) -> None:
+        _batch_put(self._t, [{"pk": f"NOTIFY#{k}#{stage}", "sk": "N", "lease_until": codec.epoch(now),
+                              "sent_at": codec.iso(now)} for k in keys])
+
+    def sent(self, keys: list[str], stage: str) -> set[str]:
+        items = _batch_get(self._t, [(f"NOTIFY#{k}#{stage}", "N") for k in keys])
+        return {i["pk"][len("NOTIFY#"):-len(stage) - 1] for i in items if i.get("sent_at")}
+
+    # --- API keys ---
+    def put_api_keys(self, keys: list[dict[str, Any]]) -> None:
+        _batch_put(self._t, [{**k, "pk": f"APIKEY#{k['key_id']}", "sk": "K"} for k in keys])
+
+    def get_api_key(self, key_id: str) -> dict[str, Any] | None:
+        return self._t.get(f"APIKEY#{key_id}", "K")
 
 
 def create_table(settings: Settings) -> None:

@@ -11,6 +11,10 @@ from gatehouse.settings import Settings
 
 def provision(settings: Settings) -> None:
     create_table(settings)
+    from gatehouse.adapters.bulk_mail import create_ses_templates
+    from gatehouse.flows.notifier import ANNOUNCE, COMPLETE
+
+    create_ses_templates(settings, [ANNOUNCE, COMPLETE])
     ses = client("ses", settings)
     domain = settings.mail_from.split("@", 1)[1]
     ses.verify_domain_identity(Domain=domain)

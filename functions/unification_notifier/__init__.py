@@ -1,0 +1,1 @@
+"""The unification notifier: a scheduled Lambda that sends the unification emails."""

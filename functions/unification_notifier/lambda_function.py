@@ -1,0 +1,13 @@
+"""The notifier Lambda: EventBridge runs it on SCHEDULE; `gatehouse notify run` runs it once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gatehouse.bootstrap import container
+
+SCHEDULE = "rate(15 minutes)"
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    return container().unification_notifier.run().as_dict()

@@ -1,0 +1,1 @@
+"""The unifier: a scheduled Lambda that applies planned unifications in batches."""

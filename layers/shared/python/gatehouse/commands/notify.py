@@ -1,0 +1,21 @@
+"""`gatehouse notify run`: run the unification notifier once (what its schedule runs)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from gatehouse.bootstrap import container
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("notify", help="the unification notifier")
+    notify = p.add_subparsers(dest="notify_command", required=True, metavar="ACTION")
+    run = notify.add_parser("run", help="send what is due, once")
+    run.add_argument("--batch-size", type=int, default=100)
+    run.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    print(json.dumps(container().unification_notifier.run(args.batch_size).as_dict()))
+    return 0

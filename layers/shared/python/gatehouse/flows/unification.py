@@ -1,0 +1,219 @@
+"""Account unification as operators and users meet it: import legacy records, plan (dry run),
+schedule a wave, count states; and, after unification, what a user sees (GET /unification), the
+legacy console's own login (POST /login/legacy) and legacy API keys (POST /api-keys/verify).
+
+The rules themselves are the pure planner (`domain.unification`); applying a plan is
+`flows.unifier`, mailing is `flows.notifier`. Everything streams and works in batches: an import
+reads its file line by line, and the state lives in DynamoDB, paged, never all in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gatehouse.domain.accounts import Account
+from gatehouse.domain.legacy import (
+    InvalidLegacyRecord,
+    LegacyRecord,
+    TotpMfa,
+    parse_line,
+    parse_record,
+)
+from gatehouse.domain.unification import UnifiedAccountPlan, plan
+from gatehouse.errors import InvalidCredentialsError, LegacyLoginUnavailableError
+from gatehouse.ports import AccountRepository, ArchivedRecord, Clock, UnificationStore
+from gatehouse.settings import Settings
+
+STATES = ("scheduled", "notified", "completed")
+SUPPORT_BEFORE, SUPPORT_AFTER = "scaleway", "dedibox"
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    new: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"read": self.read, "new": self.new, "unchanged": self.unchanged, "invalid": len(self.errors)}
+
+
+def check_totp_seed(record: LegacyRecord) -> None:
+    """A seed that cannot produce a code would lock its owner out at the first login after
+    unification: refuse it at import, where an operator can still fix the file."""
+    if isinstance(record.mfa, TotpMfa):
+        import pyotp
+
+        try:
+            code = pyotp.TOTP(record.mfa.secret).now()
+        except Exception as exc:  # pyotp raises binascii/ValueError on odd seeds
+            raise InvalidLegacyRecord("TOTP secret does not produce a code", "mfa.secret",
+                                      legacy_id=record.legacy_id) from exc
+        if not (len(code) == 6 and code.isdigit()):
+            raise InvalidLegacyRecord("TOTP secret does not produce a 6-digit code", "mfa.secret",
+                                      legacy_id=record.legacy_id)
+
+
+def locale_of(record: LegacyRecord | None, email: str) -> str:
+    """Legacy records carry no language; a `locale` field wins if present, else .fr addresses get French."""
+    if record is not None:
+        raw = record.raw_dict().get("locale")
+        if raw in ("en", "fr"):
+            return str(raw)
+    return "fr" if email.lower().endswith(".fr") else "en"
+
+
+def state_item(p: UnifiedAccountPlan, wave: str, now: datetime) -> dict[str, Any]:
+    """What the state store keeps of a plan: enough for emails, GET /unification and to rebuild
+    the group from the archive (members), never a hash or a seed."""
+    first = p.scaleway or (p.contexts[0].record if p.contexts else None)
+    return {
+        "unified_key": p.unified_key, "wave": wave, "email": p.email,
+        "account_email": first.email if first is not None else p.email,
+        "locale": locale_of(first, p.email), "case": str(p.case),
+        "changes": {"password": str(p.password.change), "mfa": str(p.mfa.change)},
+        "required_actions": [str(a) for a in p.required_actions],
+        "legacy_access": any(c.legacy_access for c in p.contexts),
+        "members": {"scaleway": [s.legacy_id for s in (*((p.scaleway,) if p.scaleway else ()), *p.merged_scaleway)],
+                    "dedibox": list(p.dedibox_legacy_ids)},
+        "scheduled_at": now.isoformat(),
+    }
+
+
+class Unification:
+    def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings,
+                 login: Any = None, sessions: Any = None, throttle: Any = None) -> None:
+        self._store, self._accounts, self._clock, self._s = store, accounts, clock, settings
+        self._login, self._sessions, self._throttle = login, sessions, throttle
+
+    # --- operators ----------------------------------------------------------------------
+    def import_lines(self, lines: Iterable[str], batch_size: int = 100) -> ImportReport:
+        """Archive each valid line as it came; report each bad one by number. Streams: one batch
+        in memory at a time. A legacy id already archived with other content is a bad line."""
+        report = ImportReport()
+        batch: list[tuple[int, ArchivedRecord]] = []
+
+        def flush() -> None:
+            outcome = self._store.archive([r for _, r in batch])
+            for (number, r), result in zip(batch, outcome, strict=True):
+                if result == "new":
+                    report.new += 1
+                elif result == "same":
+                    report.unchanged += 1
+                else:
+                    report.errors.append(
+                        f"line {number}, record {r.legacy_id!r}: {r.console} legacy id already imported with "
+                        "different content: keep only one version")
+            batch.clear()
+
+        for number, line in enumerate(lines, start=1):
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue  # a blank line (a trailing newline) is no record
+            report.read += 1
+            try:
+                record = parse_line(text, number)
+                check_totp_seed(record)
+            except InvalidLegacyRecord as exc:
+                report.errors.append(str(exc.at_line(number) if exc.line_number is None else exc))
+                continue
+            batch.append((number, ArchivedRecord(record.console, record.legacy_id, text)))
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        return report
+
+    def records(self) -> Iterator[LegacyRecord]:
+        for archived in self._store.iter_archive():
+            yield parse_record(json.loads(archived.raw))
+
+    def plan(self) -> Iterator[UnifiedAccountPlan]:
+        return plan(self.records(), cutoff=self._s.legacy_cutoff)
+
+    def schedule(self, wave: str, at: datetime, batch_size: int = 100) -> dict[str, int]:
+        """Record the wave and put every affected planned account in it, `scheduled` (idempotent)."""
+        self._store.put_wave(wave, at)
+        now = self._clock.now()
+        planned = new = 0
+        batch: list[dict[str, Any]] = []
+        for p in self.plan():
+            if not p.affected:
+                continue
+            planned += 1
+            batch.append(state_item(p, wave, now))
+            if len(batch) >= batch_size:
+                new += self._store.plan_accounts(batch)
+                batch = []
+        if batch:
+            new += self._store.plan_accounts(batch)
+        return {"planned": planned, "scheduled": new}
+
+    def status(self) -> dict[str, dict[str, int]]:
+        return {wave: {state: self._store.count(wave, state) for state in STATES}
+                for wave, _ in self._store.waves()}
+
+    # --- users --------------------------------------------------------------------------
+    def _state_of(self, account: Account) -> dict[str, Any] | None:
+        info = account.extra.get("unification")
+        if isinstance(info, dict) and info.get("unified_key"):
+            found = self._store.get_states([str(info["unified_key"])])
+            if found:
+                return next(iter(found.values()))
+        return self._store.find_by_email(account.email)
+
+    def view(self, account: Account) -> dict[str, Any]:
+        """GET /unification: where the account stands, what changes for it, whom to ask."""
+        state = self._state_of(account)
+        if state is None:
+            return {"state": "not_affected", "changes": {"password": "unchanged", "mfa": "unchanged"},
+                    "support": SUPPORT_BEFORE, "legacy_access": False}
+        return {"state": state["state"], "changes": dict(state["changes"]),
+                "support": SUPPORT_AFTER if state["state"] == "completed" else SUPPORT_BEFORE,
+                "legacy_access": bool(state.get("legacy_access")), "case": state.get("case"),
+                "required_actions": list(state.get("required_actions") or [])}
+
+    def legacy_login(self, identifier: str, password: str, *, ip: str, user_agent: str = "",
+                     previous_token: str | None = None) -> tuple[str, dict[str, Any]]:
+        """console.online.net's own login, with the unified account's password. Allowed only for a
+        Dedibox context whose link predates the cutoff; any other gets 403 once the password is right
+        (a wrong one is 401 first, so the 403 tells nothing to someone without the password)."""
+        from gatehouse.flows.sessions import login_result
+
+        key = f"legacy:{identifier.strip().lower()}"
+        failures = self._throttle.check(key, ip)
+        account = self._accounts.find_by_alias("legacy", identifier)
+        checked = self._login.verify_password(account, password) if account is not None else None
+        if account is None:
+            self._login._hasher.verify(None, password)  # same time as a wrong password
+        if checked is None:
+            self._throttle.failed(key, ip)
+            raise InvalidCredentialsError("The identifier or password is incorrect.")
+        self._throttle.succeeded(key, failures)
+        info = checked.extra.get("unification") if isinstance(checked.extra.get("unification"), dict) else {}
+        legacy_id = (info or {}).get("identifiers", {}).get(identifier.strip().lower())
+        context = next((c for c in checked.contexts if c.console == "dedibox" and c.legacy_id == legacy_id), None)
+        if context is None or not context.legacy_access:
+            raise LegacyLoginUnavailableError()
+        token, session = self._sessions.start(checked, methods=("password",), user_agent=user_agent,
+                                              previous_token=previous_token)
+        session = session.evolve(console="dedibox", context=context.id)
+        self._sessions.save(session)
+        return token, {**login_result(checked, session), "console": "dedibox", "context": context.id}
+
+    def verify_api_key(self, console: str, key_id: str, secret: str) -> dict[str, Any]:
+        """A legacy API key: valid when sha256(secret) matches, compared in constant time."""
+        key = self._store.get_api_key(key_id)
+        given = hashlib.sha256(secret.encode()).hexdigest()
+        expected = key["secret_sha256"] if key else "0" * 64
+        valid = hmac.compare_digest(given, expected) and key is not None and key["console"] == console
+        if not valid or key is None:
+            return {"valid": False, "account_id": None, "console": console, "context": None}
+        return {"valid": True, "account_id": key["account_id"], "console": key["console"], "context": key["context"]}

@@ -1,0 +1,144 @@
+"""The unifier: applies the plan of every wave whose time has come, in batches.
+
+Idempotent and resumable, so a run killed anywhere and started again ends where an uninterrupted
+one would have:
+* the plan is rebuilt from the archive (the records it was made of, listed in the state item) with
+  the same pure planner, so it is the same plan;
+* the unified account's id is derived from its unified key, and creating it tolerates "already
+  exists" when the existing account is this unified key's own;
+* API keys are written with their full content (a rewrite changes nothing);
+* `notified -> completed` is a conditional update, made last: an account is completed only once
+  everything above is done.
+Only `notified` accounts are applied: nobody is unified without having been told first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod
+from gatehouse.domain.legacy import DediboxRecord, PasskeyMfa, ScalewayRecord, TotpMfa, parse_record
+from gatehouse.domain.unification import (
+    PasswordChange,
+    RecordGroup,
+    RequiredAction,
+    UnifiedAccountPlan,
+    plan_group,
+)
+from gatehouse.errors import ConflictError
+from gatehouse.ports import AccountRepository, Clock, UnificationStore
+from gatehouse.settings import Settings
+
+
+def account_id_for(unified_key: str) -> str:
+    """Deterministic: a rerun finds the account it made, never makes a second one."""
+    return "acc_u" + hashlib.sha256(unified_key.encode()).hexdigest()[:24]
+
+
+@dataclass
+class RunReport:
+    completed: int = 0
+    batches: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"completed": self.completed, "batches": self.batches, "conflicts": self.conflicts}
+
+
+def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime) -> tuple[Account, dict[str, list[str]]]:
+    """The unified account of a plan, and the aliases it claims (Dedibox identifiers, domains)."""
+    account_id = account_id_for(p.unified_key)
+    contexts: list[ConsoleContext] = []
+    if p.scaleway is not None:
+        contexts.append(ConsoleContext("scaleway", f"scaleway-{p.scaleway.legacy_id}", "Scaleway",
+                                       legacy_id=p.scaleway.legacy_id))
+    else:
+        contexts.append(ConsoleContext("scaleway", f"scaleway-{account_id[5:13]}", "Scaleway"))
+    for c in p.contexts:
+        contexts.append(ConsoleContext("dedibox", f"dedibox-{c.legacy_id}", c.identifier, legacy_id=c.legacy_id,
+                                       legacy_access=c.legacy_access))
+    mfa: list[MfaMethod] = []
+    factor = p.mfa.factor
+    if isinstance(factor, TotpMfa):
+        mfa.append(MfaMethod(f"mfa_u{account_id[5:17]}", "totp", "Authenticator app (migrated)", now))
+    elif isinstance(factor, PasskeyMfa):
+        mfa.append(MfaMethod(f"mfa_u{account_id[5:17]}", "webauthn", "Passkey (migrated)", now))
+    phone = next((c.record.phone for c in p.contexts if c.record.phone), None)
+    account = Account(
+        id=account_id, email=str(state.get("account_email") or p.email), created_at=now,
+        password_hash=p.password.password_hash, email_verified=p.scaleway is not None,
+        locale=str(state.get("locale") or "en"), phone=phone, contexts=tuple(contexts), mfa_methods=tuple(mfa),
+        set_password_required=p.password.change is PasswordChange.ERASED,
+        mfa_enrolment_required=RequiredAction.ENROLL_MFA in p.required_actions,
+        password_changed_at=now if p.password.password_hash else None,
+        extra={"unification": {
+            "unified_key": p.unified_key, "case": str(p.case),
+            "identifiers": {c.identifier.strip().lower(): c.legacy_id for c in p.contexts},
+            # Where the migrated second factor's secret is kept (the archive), for the MFA store.
+            "mfa_source": ({"console": p.scaleway.console if p.scaleway and p.mfa.source == p.scaleway.legacy_id
+                            else "dedibox", "legacy_id": p.mfa.source, "kind": factor.kind}
+                           if factor is not None else None),
+        }},
+    )
+    aliases = {"legacy": [c.identifier for c in p.contexts],
+               "domain": sorted({d for c in p.contexts for d in c.record.domains})}
+    return account, aliases
+
+
+class Unifier:
+    def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings,
+                 mfa_store: Any = None, key_vault: Any = None) -> None:
+        self._store, self._accounts, self._clock, self._s = store, accounts, clock, settings
+        self._mfa_store, self._key_vault = mfa_store, key_vault
+
+    def run(self, batch_size: int = 100, max_batches: int | None = None) -> RunReport:
+        report = RunReport()
+        now = self._clock.now()
+        for wave, at in self._store.waves():
+            if at > now:
+                continue
+            cursor: Any = None
+            while True:
+                if max_batches is not None and report.batches >= max_batches:
+                    return report
+                items, cursor = self._store.page(wave, "notified", batch_size, cursor)
+                if items:
+                    report.batches += 1
+                    self._apply_batch(items, report)
+                if cursor is None:
+                    break
+        return report
+
+    def _apply_batch(self, items: list[dict[str, Any]], report: RunReport) -> None:
+        keys = [("scaleway", s) for i in items for s in i["members"]["scaleway"]]
+        keys += [("dedibox", d) for i in items for d in i["members"]["dedibox"]]
+        archived = self._store.get_archived(keys)  # one batch read for the whole batch
+        now = self._clock.now()
+        done: list[str] = []
+        api_keys: list[dict[str, Any]] = []
+        for item in items:
+            records = [parse_record(json.loads(archived[("scaleway", s)].raw)) for s in item["members"]["scaleway"]]
+            records += [parse_record(json.loads(archived[("dedibox", d)].raw)) for d in item["members"]["dedibox"]]
+            scaleway = tuple(sorted((r for r in records if isinstance(r, ScalewayRecord)), key=lambda r: r.legacy_id))
+            dedibox = tuple(sorted((r for r in records if isinstance(r, DediboxRecord)), key=lambda r: r.legacy_id))
+            p = plan_group(RecordGroup(item["unified_key"], item["email"], scaleway, dedibox), self._s.legacy_cutoff)
+            account, aliases = build_account(p, item, now)
+            try:
+                self._accounts.add(account, aliases=aliases)
+            except ConflictError:
+                existing = self._accounts.get(account.id)
+                if existing is None:
+                    # The email or an alias belongs to another account: an operator must decide.
+                    report.conflicts.append(item["unified_key"])
+                    continue
+            for c in p.contexts:
+                api_keys += [{"key_id": k.key_id, "secret_sha256": k.secret_sha256, "account_id": account.id,
+                              "console": "dedibox", "context": f"dedibox-{c.legacy_id}"} for k in c.record.api_keys]
+            done.append(item["unified_key"])
+        if api_keys:
+            self._store.put_api_keys(api_keys)
+        report.completed += len(self._store.transition(done, "notified", "completed", now))
