@@ -64,7 +64,7 @@ class Settings:
     sms_code_seconds: int = 10 * 60
     recovery_max_attempts: int = 5
     reset_messages_per_account: int = 5
-    reset_messages_per_ip: int = 30
+    reset_messages_per_ip: int = 60
     handoff_code_seconds: int = 60
     login_failures_before_backoff: int = 5
     login_backoff_max_seconds: int = 15 * 60
