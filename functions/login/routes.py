@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from http.cookies import SimpleCookie
 from typing import Any
 
 from chalice import Blueprint
-from gatehouse.api.models import Body, EmailAddress, Password
+from gatehouse.api.models import Body, Code, EmailAddress, Password
 from gatehouse.api.routing import Auth, Ctx, Reply, endpoint
 from gatehouse.bootstrap import container
 from pydantic import Field
@@ -24,6 +25,57 @@ def login(ctx: Ctx) -> Reply:
     """Sign in with email and password; sets the session cookie."""
     outcome = container().login.login(ctx.body.email, ctx.body.password, ip=ctx.source_ip,
                                       user_agent=ctx.user_agent, previous_token=ctx.session_token)
+    return Reply(outcome.result, set_session=outcome.token)
+
+
+class CodeRequest(Body):
+    email: EmailAddress
+
+
+class CodeVerify(Body):
+    email: EmailAddress
+    code: Code
+
+
+class PasskeyLoginRequest(Body):
+    credential: dict[str, Any]
+
+
+PASSKEY_COOKIE = "gh_passkey"
+
+
+@endpoint(bp, "/login/code", "POST", body=CodeRequest, status=202, tags=("login",))
+def login_code(ctx: Ctx) -> dict[str, Any]:
+    """Email a one-time sign-in code; the same answer whether or not the address has an account."""
+    return container().code_login.request(ctx.body.email)
+
+
+@endpoint(bp, "/login/code/verify", "POST", body=CodeVerify, tags=("login",), responses={400: "invalid_code"})
+def login_code_verify(ctx: Ctx) -> Reply:
+    """Sign in with the emailed code; an account with a second factor still needs it (mfa_required)."""
+    outcome = container().code_login.verify(ctx.body.email, ctx.body.code, user_agent=ctx.user_agent,
+                                            previous_token=ctx.session_token)
+    return Reply(outcome.result, set_session=outcome.token)
+
+
+@endpoint(bp, "/login/passkey/options", "POST", tags=("login",))
+def passkey_options(ctx: Ctx) -> Reply:
+    """WebAuthn request options for a passkey sign-in; the challenge is bound to an HttpOnly cookie."""
+    c = container()
+    challenge_id, body = c.passkey_login.options()
+    cookie = (f"{PASSKEY_COOKIE}={challenge_id}; Path=/login/passkey; HttpOnly; SameSite=Strict; "
+              f"Max-Age={c.settings.webauthn_challenge_seconds}" + ("; Secure" if c.settings.cookie_secure else ""))
+    return Reply(body, headers={"Set-Cookie": cookie})
+
+
+@endpoint(bp, "/login/passkey", "POST", body=PasskeyLoginRequest, tags=("login",),
+          responses={401: "invalid_credentials"})
+def passkey_login(ctx: Ctx) -> Reply:
+    """Sign in with a passkey (user verification required); the session is fully authenticated."""
+    jar: SimpleCookie = SimpleCookie(ctx.request.headers.get("cookie") or "")
+    challenge_id = jar[PASSKEY_COOKIE].value if PASSKEY_COOKIE in jar else None
+    outcome = container().passkey_login.login(challenge_id, ctx.body.credential, user_agent=ctx.user_agent,
+                                              previous_token=ctx.session_token)
     return Reply(outcome.result, set_session=outcome.token)
 
 

@@ -51,6 +51,7 @@ class Container:
             "outbox": memory.MemoryOutbox(), "key_vault": memory.FakeKeyVault(),
         }
         parts["recovery_flows"] = memory.MemoryRecoveryFlows()
+        parts["mfa_store"], parts["verifications"] = memory.MemoryMfa(), memory.MemoryVerifications()
         from gatehouse.adapters.bulk_mail import FakeBulkMailer
 
         parts["unification_store"], parts["bulk_mailer"] = memory.MemoryUnification(), FakeBulkMailer()
@@ -237,6 +238,78 @@ class Container:
         from gatehouse.flows.notifier import Notifier
 
         return Notifier(self.unification_store, self.bulk_mailer, self.clock, self.settings)
+
+    # --- second factors and passwordless login ---------------------------------------------
+    @cached_property
+    def key_vault(self) -> Any:
+        from gatehouse.adapters.kms import KmsKeyVault
+
+        return KmsKeyVault(self.settings)
+
+    @cached_property
+    def mfa_store(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoMfa
+
+        return DynamoMfa(self.table)
+
+    @cached_property
+    def verifications(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoVerifications
+
+        return DynamoVerifications(self.table)
+
+    @cached_property
+    def totp(self) -> Any:
+        from gatehouse.strategies.totp import TotpStrategy
+
+        return TotpStrategy(self.mfa_store, self.key_vault, self.once, self.clock, self.settings)
+
+    @cached_property
+    def webauthn(self) -> Any:
+        from gatehouse.strategies.webauthn import WebAuthnStrategy  # imports py_webauthn only when used
+
+        return WebAuthnStrategy(self.mfa_store, self.once, self.clock, self.settings)
+
+    @cached_property
+    def recovery_codes(self) -> Any:
+        from gatehouse.strategies.recovery_codes import RecoveryCodeStrategy
+
+        return RecoveryCodeStrategy(self.mfa_store)
+
+    @cached_property
+    def second_factor(self) -> Any:
+        from gatehouse.flows.second_factor import SecondFactor
+        from gatehouse.flows.throttle import GuessThrottle
+
+        # The strategy registry: a new factor type is one more entry here.
+        strategies = {s.method: s for s in (self.totp, self.webauthn, self.recovery_codes)}
+        return SecondFactor(strategies, self.sessions, GuessThrottle(self.throttle_store, self.clock, self.settings,
+                                                                     scope="mfa"),
+                            self.mailer, self.clock, self.settings)
+
+    @cached_property
+    def mfa(self) -> Any:
+        from gatehouse.flows.mfa import MfaManagement
+
+        enrolments = {s.method: s for s in (self.totp, self.webauthn)}
+        return MfaManagement(self.accounts, self.mfa_store, enrolments, self.recovery_codes, self.mailer,
+                             self.clock, self.settings)
+
+    @cached_property
+    def code_login(self) -> Any:
+        from gatehouse.flows.code_login import CodeLogin
+        from gatehouse.strategies.email_code import CodeVerification
+
+        codes = CodeVerification(self.verifications, self.clock, kind="login_code", digits=8,
+                                 ttl_seconds=self.settings.login_code_seconds,
+                                 max_attempts=self.settings.login_code_attempts)
+        return CodeLogin(self.accounts, codes, self.sessions, self.mailer, self.message_throttle, self.settings)
+
+    @cached_property
+    def passkey_login(self) -> Any:
+        from gatehouse.flows.code_login import PasskeyLogin
+
+        return PasskeyLogin(self.accounts, self.webauthn, self.sessions)
 
 
 @cache

@@ -104,6 +104,16 @@ class SmsMfaDeprecatedError(GatehouseError):
     message = "SMS is no longer offered as a second factor: use an authenticator app (TOTP) or a passkey."
 
 
+class ReauthenticationRequiredError(GatehouseError):
+    code = "reauthentication_required"
+    message = "Sign in again to change your second factors: your last sign-in is too old."
+
+
+class WebAuthnRejectedError(GatehouseError):
+    code = "webauthn_rejected"
+    message = "The security key or passkey response was not accepted. Try again."
+
+
 class InvalidTokenError(GatehouseError):
     code = "invalid_token"
     message = "This link is invalid or has expired. Ask for a new one."

@@ -15,6 +15,7 @@ STATUS: dict[str, int] = {
     "method_not_allowed": 405, "conflict": 409, "gone": 410, "sms_mfa_deprecated": 410,
     "body_too_large": 413, "unsupported_media_type": 415, "rate_limited": 429,
     "service_unavailable": 503, "internal_error": 500,
+    "reauthentication_required": 403, "webauthn_rejected": 400,
 }
 
 

@@ -50,16 +50,17 @@ class SessionService:
         self._sessions, self._accounts, self._clock, self._s = sessions, accounts, clock, settings
 
     def start(self, account: Account, *, methods: tuple[str, ...], user_agent: str = "",
-              previous_token: str | None = None) -> tuple[str, Session]:
-        """A new token for every login: a token planted before login (fixation) is worth nothing."""
+              previous_token: str | None = None, aal: int = 1) -> tuple[str, Session]:
+        """A new token for every login: a token planted before login (fixation) is worth nothing.
+        `aal=2` when the login itself was multi-factor (a passkey with user verification)."""
         now = self._clock.now()
         if previous_token:
             self._sessions.delete(digest(previous_token))
-        status = SessionStatus.MFA_REQUIRED if account.has_mfa else SessionStatus.AUTHENTICATED
+        status = SessionStatus.MFA_REQUIRED if account.has_mfa and aal < 2 else SessionStatus.AUTHENTICATED
         token = new_token()
         session = Session(
             id=new_id("ses"), token_hash=digest(token), account_id=account.id, status=status,
-            aal=1, created_at=now, last_seen_at=now,
+            aal=aal, created_at=now, last_seen_at=now,
             absolute_expires_at=now + timedelta(seconds=self._s.session_absolute_seconds),
             idle_expires_at=now + timedelta(seconds=self._s.session_idle_seconds),
             user_agent=user_agent, auth_methods=methods,

@@ -1,0 +1,1 @@
+"""Second-factor management: TOTP, passkeys, recovery codes."""

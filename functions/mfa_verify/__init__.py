@@ -1,0 +1,1 @@
+"""Second-factor verification: the second step of a login."""

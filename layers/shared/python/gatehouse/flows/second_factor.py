@@ -1,0 +1,90 @@
+"""The second step of a login (`/mfa/verify`): a session waiting for its second factor proves it
+with one of the strategies registered in the composition root, and is elevated (AAL2, a new token).
+
+The flow knows no factor type: it looks the method up in its registry (Kratos' strategies), so a
+new type is a new strategy and one line in bootstrap. Failures count per session (three send a
+warning email: the password is probably known to someone else) and per account (exponential
+back-off, so six digits cannot be brute-forced across sessions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from gatehouse import messages
+from gatehouse.domain.accounts import Account
+from gatehouse.domain.sessions import Session
+from gatehouse.errors import ConditionFailedError, InvalidCodeError, InvalidInputError, NotFoundError
+from gatehouse.flows.login import LoginOutcome
+from gatehouse.flows.sessions import Authenticated, SessionService, login_result
+from gatehouse.flows.throttle import GuessThrottle
+from gatehouse.ports import Clock, Mailer
+from gatehouse.settings import Settings
+
+messages.register("mfa_failures", {
+    "en": ("Failed sign-in attempts on your account",
+           "Someone entered your password correctly on $when, then failed the second factor $count times.\n\n"
+           "If this was not you, your password is known to someone else: change it now: $reset_link"),
+    "fr": ("Tentatives de connexion échouées sur votre compte",
+           "Quelqu'un a saisi votre mot de passe correctement le $when, puis a échoué $count fois au second "
+           "facteur.\n\nSi ce n'était pas vous, votre mot de passe est connu de quelqu'un d'autre : changez-le "
+           "maintenant : $reset_link"),
+})
+
+
+class SecondFactorStrategy(Protocol):
+    method: str
+
+    def challenge(self, account: Account, session: Session) -> dict[str, Any] | None:
+        """What the browser needs before answering (WebAuthn options); None when nothing is."""
+        ...
+
+    def verify(self, account: Account, session: Session, payload: dict[str, Any]) -> bool:
+        """True when `payload` proves this factor; consumes whatever one-time state it used."""
+        ...
+
+
+class SecondFactor:
+    def __init__(self, strategies: Mapping[str, SecondFactorStrategy], sessions: SessionService,
+                 throttle: GuessThrottle, mailer: Mailer, clock: Clock, settings: Settings) -> None:
+        self._strategies, self._sessions, self._throttle = strategies, sessions, throttle
+        self._mailer, self._clock, self._s = mailer, clock, settings
+
+    def _strategy(self, method: str) -> SecondFactorStrategy:
+        strategy = self._strategies.get(method)
+        if strategy is None:
+            raise InvalidInputError({"method": f"Choose one of {', '.join(self._strategies)}."})
+        return strategy
+
+    def challenge(self, auth: Authenticated, method: str) -> dict[str, Any]:
+        options = self._strategy(method).challenge(auth.account, auth.session)
+        if options is None:
+            raise NotFoundError("This account has no second factor of this kind.")
+        return options
+
+    def verify(self, auth: Authenticated, method: str, payload: dict[str, Any], *, ip: str) -> LoginOutcome:
+        """Also serves a fully signed-in session: proving a factor again refreshes `authenticated_at`
+        (the re-authentication factor management asks for)."""
+        account = auth.account
+        strategy = self._strategy(method)
+        failures = self._throttle.check(account.id, ip)
+        if not account.has_mfa or not strategy.verify(account, auth.session, payload):
+            self._throttle.failed(account.id, ip)
+            self._count_failure(auth, account)
+            raise InvalidCodeError("This code or key was not accepted.")
+        self._throttle.succeeded(account.id, failures)
+        token, session = self._sessions.elevate(auth, method)
+        return LoginOutcome(token, login_result(account, session), account)
+
+    def _count_failure(self, auth: Authenticated, account: Account) -> None:
+        failures = auth.session.mfa_failures + 1
+        try:
+            self._sessions.save(auth.session.evolve(mfa_failures=failures))
+        except ConditionFailedError:
+            return  # the session ended meanwhile
+        if failures == self._s.mfa_failures_before_warning:
+            self._mailer.send(messages.email(
+                "mfa_failures", account.email, account.locale, count=failures,
+                when=self._clock.now().strftime("%Y-%m-%d %H:%M UTC"),
+                reset_link=f"{self._s.public_base_url}/ui/reset"))

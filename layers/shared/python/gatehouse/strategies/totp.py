@@ -1,0 +1,118 @@
+"""TOTP (RFC 6238: SHA-1, 6 digits, 30 s, one step of skew) as a second factor.
+
+The seed is sealed by the key vault (KMS envelope encryption) under the account and factor ids,
+and is shown once, at enrolment. A code is accepted only for a time step later than the last
+accepted one, by one conditional write (`MfaStore.advance`): a code, once used, never works
+again, even for two requests racing with it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyotp
+
+from gatehouse.domain.accounts import Account
+from gatehouse.domain.secrets import new_id
+from gatehouse.domain.sessions import Session
+from gatehouse.errors import InvalidCodeError
+from gatehouse.ports import Clock, Factor, KeyVault, MfaStore, OneTimeItem, OneTimeStore
+from gatehouse.settings import Settings
+
+METHOD = "totp"
+ENROLMENT = "totp_enrolment"
+STEP_SECONDS = 30
+SKEW_STEPS = 1
+
+
+def _context(account_id: str, factor_id: str) -> dict[str, str]:
+    return {"purpose": "totp_seed", "account_id": account_id, "factor_id": factor_id}
+
+
+def _normalised(code: Any) -> str:
+    return "".join(str(code or "").split())
+
+
+def matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step within the skew window whose code is `code`, else None. Every candidate is
+    compared (in constant time), so the answer takes the same time wherever it matches."""
+    totp = pyotp.TOTP(secret)
+    current = int(now.timestamp()) // STEP_SECONDS
+    found = None
+    for step in range(current - SKEW_STEPS, current + SKEW_STEPS + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            found = step
+    return found
+
+
+class TotpStrategy:
+    method = METHOD
+    label = "Authenticator app"
+
+    def __init__(self, store: MfaStore, vault: KeyVault, once: OneTimeStore, clock: Clock,
+                 settings: Settings) -> None:
+        self._store, self._vault, self._once, self._clock, self._s = store, vault, once, clock, settings
+
+    # --- enrolment ----------------------------------------------------------------------------
+    def begin(self, account: Account, session: Session) -> dict[str, Any]:
+        """A new seed, pending until a code from it is confirmed by this same session."""
+        import segno  # only the management Lambda draws QR codes
+
+        factor_id, secret = new_id("mfa"), pyotp.random_base32()
+        sealed = self._vault.encrypt(secret.encode(), _context(account.id, factor_id))
+        self._once.put(OneTimeItem(
+            kind=ENROLMENT, key=session.id, subject=account.id,
+            expires_at=self._clock.now() + timedelta(seconds=self._s.totp_enrolment_seconds),
+            data={"factor_id": factor_id, "seed": base64.b64encode(sealed).decode()},
+        ))
+        uri = pyotp.TOTP(secret).provisioning_uri(name=account.email, issuer_name=self._s.webauthn_rp_name)
+        return {"secret": secret, "otpauth_uri": uri, "qr_svg": segno.make(uri, error="m").svg_inline(scale=4)}
+
+    def finish(self, account: Account, session: Session, payload: dict[str, Any]) -> Factor:
+        now = self._clock.now()
+        pending = self._once.get(ENROLMENT, session.id, now)
+        if pending is None or pending.subject != account.id:
+            raise InvalidCodeError("Start the authenticator app set-up again: this one expired.")
+        factor_id = pending.data["factor_id"]
+        secret = self._open(account.id, factor_id, pending.data["seed"])
+        step = matching_step(secret, _normalised(payload.get("code")), now)
+        # Consuming the pending enrolment is the one conditional write: two confirmations racing
+        # with the same code enrol one factor.
+        if step is None or self._once.consume(ENROLMENT, session.id, now) is None:
+            raise InvalidCodeError()
+        factor = Factor(account_id=account.id, id=factor_id, type=METHOD, created_at=now, counter=step,
+                        data={"seed": pending.data["seed"]})
+        self._store.add(factor)
+        return factor
+
+    def import_seed(self, account_id: str, secret: str, created_at: datetime) -> Factor:
+        """For migrations (a legacy TOTP kept through unification): seal and store a known seed."""
+        factor_id = new_id("mfa")
+        sealed = self._vault.encrypt(secret.encode(), _context(account_id, factor_id))
+        factor = Factor(account_id=account_id, id=factor_id, type=METHOD, created_at=created_at,
+                        data={"seed": base64.b64encode(sealed).decode()})
+        self._store.add(factor)
+        return factor
+
+    # --- verification -------------------------------------------------------------------------
+    def challenge(self, account: Account, session: Session) -> dict[str, Any] | None:
+        return None  # nothing to send: the app shows the code
+
+    def verify(self, account: Account, session: Session, payload: dict[str, Any]) -> bool:
+        code = _normalised(payload.get("code"))
+        if not (len(code) == 6 and code.isdigit()):
+            return False
+        now = self._clock.now()
+        for factor in self._store.list(account.id):
+            if factor.type != METHOD:
+                continue
+            step = matching_step(self._open(account.id, factor.id, factor.data["seed"]), code, now)
+            if step is not None and step > factor.counter and self._store.advance(account.id, factor.id, step):
+                return True
+        return False
+
+    def _open(self, account_id: str, factor_id: str, sealed: str) -> str:
+        return self._vault.decrypt(base64.b64decode(sealed), _context(account_id, factor_id)).decode()
