@@ -182,3 +182,66 @@ def test_signed_out_visitor_of_the_consoles_page_is_sent_to_sign_in(tab: Tab, st
     page.goto("/ui/consoles")
     expect(page).to_have_url(f"{stack.base}/ui/?next=/ui/consoles")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Gatehouse")
+
+
+def test_forgotten_password_is_reset_from_the_emailed_link_and_the_link_works_once(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+    _, email = signed_up
+    new_password = "a brand new lantern by the sea"
+    page = tab.page
+    page.goto("/ui/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
+    by_email = page.locator("#reset-email-form")
+    by_email.get_by_label("I will give").select_option("email")
+    by_email.get_by_label("Email, login or domain").fill(email)
+    by_email.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("status")).to_contain_text("If an account matches, we emailed it a link")
+
+    page.goto(f"/ui/outbox?to={email}")
+    link = page.locator("#messages a[href*='/ui/reset/complete?token=']").last
+    href = link.get_attribute("href")
+    link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    page.locator("#reset-complete-form").get_by_label("New password").fill(new_password)
+    page.get_by_role("button", name="Change my password").click()
+    expect(page.get_by_role("status")).to_contain_text("Your password was changed")
+
+    page.get_by_role("link", name="Sign in").last.click()
+    login = page.locator("#login-form")
+    login.get_by_label("Email", exact=True).fill(email)
+    login.get_by_label("Password", exact=True).fill(new_password)
+    login.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+
+    # The link is single use: following it again shows the API's refusal and a way forward.
+    page.goto(href)
+    page.locator("#reset-complete-form").get_by_label("New password").fill("yet another fresh password here")
+    page.get_by_role("button", name="Change my password").click()
+    expect(page.locator("#reset-complete-form").get_by_role("alert")).to_have_text(
+        "This link is invalid or has expired. Ask for a new one.")
+    expect(page.get_by_role("link", name="Ask for a new link")).to_be_visible()
+
+
+def test_password_is_reset_with_the_code_texted_to_the_accounts_phone(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+    client, email = signed_up
+    phone = "+336" + str(int(email.split("-")[-1].split("@")[0]) % 10**8).zfill(8)
+    r = client.patch("/account", json={"phone": phone})  # type: ignore[attr-defined]
+    assert r.status_code == 200, r.text
+    page = tab.page
+    page.goto("/ui/reset")
+    by_sms = page.locator("#reset-sms-form")
+    by_sms.get_by_label("Email, login or domain").fill(email)
+    by_sms.get_by_role("button", name="Text me a code").click()
+    expect(page.get_by_role("status")).to_contain_text("we texted it a code")
+    sms = stack.last_message(phone, "sms")["text"]
+    code = re.search(r"\b(\d{6})\b", sms).group(1)  # type: ignore[union-attr]
+    complete = page.locator("#reset-sms-complete-form")
+    complete.get_by_label("Code from the SMS").fill(code)
+    complete.get_by_label("New password").fill("the tide comes in twice a day")
+    complete.get_by_role("button", name="Change my password").click()
+    expect(page.get_by_role("status").last).to_contain_text("Your password was changed")
+    r = requests.post(f"{stack.base}/login", json={"email": email, "password": "the tide comes in twice a day"},
+                      timeout=10)
+    assert r.status_code == 200

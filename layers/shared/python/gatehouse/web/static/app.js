@@ -204,7 +204,8 @@ function notice(text, kind = "ok") {
 }
 
 function card(title, ...children) {
-  return h("section", { class: "card", "aria-label": title }, h("h2", {}, title), ...children);
+  const id = "card-" + (++uid);
+  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
 }
 
 // ---- WebAuthn: JSON options <-> browser objects ----------------------------------------------
