@@ -8,8 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from gatehouse.ports import RecoveryFlow
+
 from tests.conformance.conftest import build
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -118,7 +118,7 @@ def test_an_account_is_found_by_id_legacy_identifier_and_domain(stack: Stack, un
 
 
 def test_unknown_and_known_accounts_get_the_same_answer(stack: Stack, unique_email: str) -> None:
-    client, phone = with_phone(stack, unique_email)
+    _, phone = with_phone(stack, unique_email)
     domain = f"{unique('dom')}.example"
     aliased_account(stack, f"aliased-{unique_email}", domains=(domain,))
     sms_before = count(stack, "sms")

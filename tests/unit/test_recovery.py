@@ -6,7 +6,6 @@ import re
 import threading
 
 import pytest
-
 from gatehouse.bootstrap import Container
 from gatehouse.domain.accounts import Account, MfaMethod
 from gatehouse.errors import InvalidCodeError, InvalidInputError, InvalidTokenError, WeakPasswordError
