@@ -295,7 +295,7 @@ def test_eight_concurrent_completions_with_one_code_give_one_204(stack: Stack, u
 
 def test_phone_numbers_must_be_e164(stack: Stack, signed_up) -> None:
     client, _ = signed_up
-    for bad in ("0612345678", "+0612345678", "+33 6 12 34 56 78", "+33-612345678", "+1234"):
+    for bad in ("0612345678", "+0612345678", "+33 6 12 34 56 78", "+33-612345678", "+1234", "+33612345678\n"):
         r = client.patch("/account", json={"phone": bad})
         assert r.status_code == 400 and "phone" in r.json()["error"]["details"]["fields"], bad
     assert client.patch("/account", json={"phone": "+33612345678"}).json()["phone"] == "+33612345678"

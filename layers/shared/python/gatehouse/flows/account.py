@@ -42,7 +42,8 @@ def public_account(account: Account) -> dict[str, Any]:
 
 
 def check_phone(phone: str | None) -> None:
-    if phone is not None and not E164.match(phone):
+    # fullmatch: `$` alone would let a trailing newline through to SNS and to the stored profile.
+    if phone is not None and not E164.fullmatch(phone):
         raise InvalidInputError({"phone": "Use the international E.164 format, e.g. +33612345678."})
 
 
