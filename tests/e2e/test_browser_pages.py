@@ -245,3 +245,51 @@ def test_password_is_reset_with_the_code_texted_to_the_accounts_phone(
     r = requests.post(f"{stack.base}/login", json={"email": email, "password": "the tide comes in twice a day"},
                       timeout=10)
     assert r.status_code == 200
+
+
+def _server_now(stack: Stack, advance: float = 0) -> float:
+    """The stack's clock (tests move it forward), as epoch seconds, for computing TOTP codes."""
+    from datetime import datetime
+
+    r = requests.post(f"{stack.base}/dev/clock", json={"seconds": advance}, timeout=10)
+    return datetime.fromisoformat(r.json()["now"].replace("Z", "+00:00")).timestamp()
+
+
+def test_an_authenticator_app_is_set_up_then_asked_for_at_the_next_sign_in(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+    pyotp = pytest.importorskip("pyotp")
+    _, email = signed_up
+    page = tab.page
+    page.goto("/ui/?next=/ui/mfa")
+    login = page.locator("#login-form")
+    login.get_by_label("Email", exact=True).fill(email)
+    login.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    login.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second factors")
+
+    page.get_by_role("button", name="Add an authenticator app").click()
+    expect(page.get_by_role("img", name="QR code to scan with your authenticator app")).to_be_visible()
+    totp = pyotp.TOTP(page.locator("#totp-secret").inner_text().strip())
+    confirm = page.locator("#totp-confirm-form")
+    confirm.get_by_label("6-digit code from the app").fill(totp.at(_server_now(stack)))
+    confirm.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#recovery-codes li")).not_to_have_count(0)
+    expect(page.locator("#mfa-methods li")).to_have_count(1)
+
+    page.locator("#logout").click()
+    expect(page).to_have_url(f"{stack.base}/ui/")
+    login = page.locator("#login-form")
+    login.get_by_label("Email", exact=True).fill(email)
+    login.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    login.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{stack.base}/ui/mfa")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second step")
+
+    second = page.locator("#totp-form")
+    second.get_by_label("6-digit code").fill("000000" if totp.at(_server_now(stack)) != "000000" else "111111")
+    second.get_by_role("button", name="Verify").click()
+    expect(second.get_by_role("alert")).not_to_be_empty()
+    # A code accepted once never works again: the next one comes from the next 30-second step.
+    second.get_by_label("6-digit code").fill(totp.at(_server_now(stack, advance=30)))
+    second.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")

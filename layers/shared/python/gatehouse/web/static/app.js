@@ -575,6 +575,15 @@ async function mfaChallenge(session) {
   page("Second step", h("div", { class: "grid" }, parts));
 }
 
+// Changing second factors needs a recent sign-in: offer the way to get one.
+function reauthenticate(error) {
+  if (error.code !== "reauthentication_required") return null;
+  return h("p", {}, h("button", { type: "button", class: "secondary", onclick: async () => {
+    await api("POST", "/logout");
+    go("/ui/?next=/ui/mfa");
+  } }, "Sign in again"));
+}
+
 function recoveryCodes(codes) {
   return h("div", { class: "card", id: "recovery-codes" }, h("h2", {}, "Your recovery codes"),
     h("p", {}, "Save them somewhere safe: each one signs you in once if you lose your second factor. " +
@@ -605,8 +614,9 @@ async function mfaManage(session) {
   const totpArea = h("div", {});
   const startTotp = h("button", { type: "button", id: "totp-start", onclick: async () => {
     const t = await api("POST", "/mfa/totp");
-    if (!t.ok) return totpArea.replaceChildren(notice(t.error.message, "error"));
-    const qr = t.data.qr_svg_data_uri || t.data.qr_data_uri || t.data.qr;
+    if (!t.ok) return totpArea.replaceChildren(notice(t.error.message, "error"), reauthenticate(t.error));
+    // The SVG goes in an <img> as a data: URI: an image cannot run script, and the CSP allows it.
+    const qr = t.data.qr_svg ? "data:image/svg+xml;charset=utf-8," + encodeURIComponent(t.data.qr_svg) : null;
     totpArea.replaceChildren(
       qr ? h("img", { class: "qr", src: qr, alt: "QR code to scan with your authenticator app" }) : null,
       h("p", {}, "Scan the QR code, or enter this key in your authenticator app:"),
@@ -628,7 +638,11 @@ async function mfaManage(session) {
     { name: "name", label: "Name of this passkey", hint: "For example: work laptop.", value: "My passkey" },
   ], onsubmit: async (values, el) => {
     const o = await api("POST", "/mfa/webauthn/register");
-    if (!o.ok) return o.error;
+    if (!o.ok) {
+      const again = reauthenticate(o.error);
+      if (again) el.after(again);
+      return o.error;
+    }
     const made = await webauthn("create", o.data.options.publicKey || o.data.options);
     if (made.error) return made.error;
     const v = await api("POST", "/mfa/webauthn/register/verify", { credential: made.credential, name: values.name });
