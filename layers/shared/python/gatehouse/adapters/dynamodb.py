@@ -130,7 +130,7 @@ class DynamoAccounts:
         pk, sk = self._key(account.id)
         return {"pk": pk, "sk": sk, "version": account.version, "data": codec.account_to_dict(account)}
 
-    def add(self, account: Account, aliases: Mapping[str, Iterable[str]] = {}) -> None:  # noqa: B006
+    def add(self, account: Account, aliases: Mapping[str, Iterable[str]] = {}) -> None:
         ops = [{"Put": {"Item": to_item(self._account_item(account)),
                         "ConditionExpression": "attribute_not_exists(pk)"}},
                self._claim_op("email", account.email_key, account.id)]

@@ -46,7 +46,7 @@ class MemoryAccounts:
         account_id = self._claims.get((kind, value.strip().lower()))
         return self.get(account_id) if account_id else None
 
-    def add(self, account: Account, aliases: Mapping[str, Iterable[str]] = {}) -> None:  # noqa: B006
+    def add(self, account: Account, aliases: Mapping[str, Iterable[str]] = {}) -> None:
         claims = [("email", account.email_key)] + [(k, v.strip().lower()) for k, vs in aliases.items() for v in vs]
         with self._lock:
             if account.id in self._accounts or any(c in self._claims for c in claims):
