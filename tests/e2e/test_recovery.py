@@ -117,6 +117,15 @@ def test_an_account_is_found_by_id_legacy_identifier_and_domain(stack: Stack, un
     assert login(stack, unique_email, NEW_PASSWORD).status_code == 200
 
 
+def test_the_seeded_demo_account_is_reachable_by_its_domain_and_legacy_identifier(stack: Stack) -> None:
+    """`make run` seeds it (gatehouse.local.demo); its password is shared, so only the requests run."""
+    emails, texts = count(stack, "email", "recovery@gatehouse.local"), count(stack, "sms", "+33600000001")
+    assert request_reset(stack, "email", domain="demo-domain.example").status_code == 202
+    assert request_reset(stack, "sms", identifier="demo-legacy").status_code == 202
+    assert count(stack, "email", "recovery@gatehouse.local") == emails + 1
+    assert count(stack, "sms", "+33600000001") == texts + 1
+
+
 def test_unknown_and_known_accounts_get_the_same_answer(stack: Stack, unique_email: str) -> None:
     _, phone = with_phone(stack, unique_email)
     domain = f"{unique('dom')}.example"
