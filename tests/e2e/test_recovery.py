@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -175,6 +176,21 @@ def test_reset_by_email_link_ends_every_session_and_does_not_log_in(stack: Stack
     assert stack.last_message(email)["subject"] == "Your password was changed"
     assert login(stack, email, STRONG_PASSWORD).status_code == 401
     assert login(stack, email, NEW_PASSWORD).json()["status"] == "authenticated"
+
+
+def test_after_a_reset_the_next_login_still_asks_for_the_second_factor(stack: Stack, signed_up) -> None:
+    import pyotp
+
+    client, email = signed_up
+    r = client.post("/mfa/totp")
+    assert r.status_code == 200, r.text
+    now = requests.post(f"{stack.base}/dev/clock", json={"seconds": 0}, timeout=10).json()["now"]
+    code = pyotp.TOTP(r.json()["secret"]).at(datetime.fromisoformat(now.replace("Z", "+00:00")))
+    assert client.post("/mfa/totp/confirm", json={"code": code}).status_code == 201
+    request_reset(stack, "email", email=email)
+    assert complete_email(stack, stack.link_token(email)).status_code == 204
+    r = login(stack, email, NEW_PASSWORD)
+    assert r.status_code == 200 and r.json()["status"] == "mfa_required"
 
 
 def test_the_link_host_comes_from_configuration_not_from_the_request(stack: Stack, unique_email: str) -> None:
