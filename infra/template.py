@@ -1,0 +1,341 @@
+"""The SAM template: one function per flow, the shared layer, the table, and what the flows use.
+
+Built as plain data (intrinsics in their long `{"Fn::...": ...}` form, so that a plain YAML dumper
+writes them and any YAML loader reads them back). Each function gets its own IAM role, made from
+its entry in `infra.permissions`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from infra.discover import Flow
+from infra.permissions import FlowPermissions, for_flow
+
+API_TIMEOUT = 15  # API Gateway gives up at 29 s; argon2 and a few DynamoDB calls need far less
+SCHEDULED_TIMEOUT = 300  # batch jobs: unification waves, notification runs
+MEMORY = 1024  # argon2id (19 MiB, t=2) and cold-start imports both scale with the CPU share
+LOG_RETENTION_DAYS = 30
+
+Node = dict[str, Any]
+
+
+def ref(name: str) -> Node:
+    return {"Ref": name}
+
+
+def get_att(resource: str, attribute: str) -> Node:
+    return {"Fn::GetAtt": [resource, attribute]}
+
+
+def sub(text: str) -> Node:
+    return {"Fn::Sub": text}
+
+
+def logical_id(*parts: str) -> str:
+    """CamelCase, alphanumeric only: `mfa_verify` -> `MfaVerify`, `/login/{id}` -> `LoginId`."""
+    words = [w for p in parts for w in re.split(r"[^A-Za-z0-9]+", p) if w]
+    return "".join(w[:1].upper() + w[1:] for w in words) or "Root"
+
+
+def function_name(flow: str) -> Node:
+    # Fixed names let each log group (and its role's policy) be declared without a reference cycle.
+    return sub(f"gatehouse-${{Stage}}-{flow}")
+
+
+def build_template(flows: list[Flow], *, runtime: str, arch: str, stage: str,
+                   ses_templates: Sequence[Mapping[str, str]] = ()) -> Node:
+    resources: Node = {}
+    resources.update(_shared_resources(runtime, arch))
+    for mail in ses_templates:
+        # The bulk mailer sends by template name: the templates are part of the stack.
+        resources["MailTemplate" + logical_id(mail["TemplateName"])] = {
+            "Type": "AWS::SES::Template", "Properties": {"Template": dict(mail)},
+        }
+    for flow in flows:
+        resources.update(_function_resources(flow, for_flow(flow.name)))
+    binary = sorted({t for f in flows for t in f.binary_types})
+    resources["Api"] = {
+        "Type": "AWS::Serverless::Api",
+        "Properties": {
+            "StageName": ref("Stage"),
+            "EndpointConfiguration": {"Type": "REGIONAL"},
+            "TracingEnabled": True,
+            # "3.0" stops SAM from adding its extra "Stage" stage beside ours.
+            "OpenApiVersion": "3.0.1",
+            # API Gateway escapes "/" as "~1" in binary media types, as `chalice package` does.
+            "BinaryMediaTypes": [t.replace("/", "~1") for t in binary],
+            "MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*",
+                                "ThrottlingBurstLimit": 500, "ThrottlingRateLimit": 200}],
+        },
+    }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Description": "Gatehouse: the account service (one Lambda per flow, the shared layer, the table).",
+        "Parameters": _parameters(stage),
+        "Conditions": {"HasAllowedOrigins": {"Fn::Not": [{"Fn::Equals": [ref("AllowedOrigins"), ""]}]},
+                       "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [ref("AlarmEmail"), ""]}]}},
+        "Globals": {"Function": _function_globals(runtime, arch)},
+        "Resources": resources,
+        "Outputs": {
+            "ApiUrl": {"Description": "The API's base URL (the stage's invoke URL)",
+                       "Value": sub("https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/")},
+            "TableName": {"Value": ref("Table")},
+            "LayerArn": {"Value": ref("SharedLayer")},
+        },
+    }
+
+
+def _parameters(stage: str) -> Node:
+    return {
+        "Stage": {"Type": "String", "Default": stage, "AllowedPattern": "^[a-z][a-z0-9]{0,15}$",
+                  "Description": "Stage name: API Gateway stage, resource names, GATEHOUSE_STAGE"},
+        "PublicBaseUrl": {"Type": "String", "AllowedPattern": "^https://[^/]+$",
+                          "Description": "Where users reach Gatehouse (links in emails, WebAuthn origin)"},
+        "AllowedOrigins": {"Type": "String", "Default": "",
+                           "Description": "Comma-separated origins allowed to send cookie requests "
+                                          "(default: PublicBaseUrl)"},
+        "MailFrom": {"Type": "String", "Default": "no-reply@example.com",
+                     "Description": "The SES-verified sender of every email"},
+        "Consoles": {"Type": "String", "Default": "",
+                     "Description": "JSON list of {id, name, url} of the consoles (default: the settings')"},
+        "AlarmEmail": {"Type": "String", "Default": "", "Description": "Who gets the alarms (optional)"},
+    }
+
+
+def _allowed_origins() -> Node:
+    return {"Fn::If": ["HasAllowedOrigins", ref("AllowedOrigins"), ref("PublicBaseUrl")]}
+
+
+def _function_globals(runtime: str, arch: str) -> Node:
+    host = {"Fn::Select": [2, {"Fn::Split": ["/", ref("PublicBaseUrl")]}]}
+    return {
+        "Runtime": runtime,
+        "Architectures": [arch],
+        "Timeout": API_TIMEOUT,
+        "MemorySize": MEMORY,
+        "Tracing": "Active",
+        "Layers": [ref("SharedLayer")],
+        "Environment": {"Variables": {
+            "GATEHOUSE_STAGE": ref("Stage"),
+            "GATEHOUSE_TABLE_NAME": ref("Table"),
+            "GATEHOUSE_PUBLIC_BASE_URL": ref("PublicBaseUrl"),
+            "GATEHOUSE_ALLOWED_ORIGINS": _allowed_origins(),
+            "GATEHOUSE_MAIL_FROM": ref("MailFrom"),
+            "GATEHOUSE_CONSOLES": ref("Consoles"),
+            "GATEHOUSE_CONSOLE_SECRETS_ID": ref("ConsoleSecrets"),
+            "GATEHOUSE_KMS_KEY_ID": get_att("SecretsKey", "Arn"),
+            "GATEHOUSE_DOCUMENTS_BUCKET": ref("DocumentsBucket"),
+            "GATEHOUSE_WEBAUTHN_RP_ID": host,
+            "GATEHOUSE_WEBAUTHN_ORIGIN": ref("PublicBaseUrl"),
+            "POWERTOOLS_SERVICE_NAME": "gatehouse",
+            "POWERTOOLS_METRICS_NAMESPACE": "Gatehouse",
+        }},
+    }
+
+
+def _shared_resources(runtime: str, arch: str) -> Node:
+    return {
+        "SharedLayer": {
+            "Type": "AWS::Serverless::LayerVersion",
+            "Properties": {
+                "LayerName": sub("gatehouse-${Stage}-shared"),
+                "Description": "The gatehouse package and its dependencies",
+                "ContentUri": "layer",
+                "CompatibleRuntimes": [runtime],
+                "CompatibleArchitectures": [arch],
+                "RetentionPolicy": "Delete",
+            },
+        },
+        "Table": {
+            "Type": "AWS::DynamoDB::Table",
+            # The accounts live here: never deleted or replaced by a stack operation.
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"}
+                                         for n in ("pk", "sk", "gsi1pk", "gsi1sk")],
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                              {"AttributeName": "sk", "KeyType": "RANGE"}],
+                "GlobalSecondaryIndexes": [{
+                    "IndexName": "gsi1",
+                    "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                                  {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }],
+                "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "SSESpecification": {"SSEEnabled": True},
+                "DeletionProtectionEnabled": True,
+            },
+        },
+        "SecretsKey": {
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Description": "Gatehouse: envelope encryption of TOTP seeds",
+                "EnableKeyRotation": True,
+                # The account administers the key; use is granted per function by IAM.
+                "KeyPolicy": {"Version": "2012-10-17", "Statement": [{
+                    "Sid": "AccountAdministers", "Effect": "Allow",
+                    "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                    "Action": "kms:*", "Resource": "*",
+                }]},
+            },
+        },
+        "SecretsKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": sub("alias/gatehouse-${Stage}"), "TargetKeyId": ref("SecretsKey")},
+        },
+        "DocumentsBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+                "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                   "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "VersioningConfiguration": {"Status": "Enabled"},
+                # Browsers upload identity documents straight to S3 with presigned POSTs.
+                "CorsConfiguration": {"CorsRules": [{
+                    "AllowedMethods": ["POST", "PUT"], "AllowedHeaders": ["*"], "MaxAge": 3000,
+                    "AllowedOrigins": {"Fn::Split": [",", _allowed_origins()]},
+                }]},
+            },
+        },
+        "DocumentsBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": ref("DocumentsBucket"),
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                    "Resource": [get_att("DocumentsBucket", "Arn"), sub("${DocumentsBucket.Arn}/*")],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }]},
+            },
+        },
+        "ConsoleSecrets": {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "Name": sub("gatehouse/${Stage}/console-secrets"),
+                "Description": 'The consoles\' Basic auth secrets, as JSON {"scaleway": "...", "dedibox": "..."}',
+                # A random value for the first console; operators add the others' with put-secret-value.
+                "GenerateSecretString": {"SecretStringTemplate": "{}", "GenerateStringKey": "scaleway",
+                                         "PasswordLength": 48, "ExcludePunctuation": True},
+            },
+        },
+        "AlarmTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {
+                "KmsMasterKeyId": "alias/aws/sns",
+                "Subscription": {"Fn::If": ["HasAlarmEmail",
+                                            [{"Protocol": "email", "Endpoint": ref("AlarmEmail")}],
+                                            ref("AWS::NoValue")]},
+            },
+        },
+    }
+
+
+def _function_resources(flow: Flow, grants: FlowPermissions) -> Node:
+    base = logical_id(flow.name)
+    function, role, logs = f"{base}Function", f"{base}Role", f"{base}Logs"
+    events: Node = {}
+    for route in flow.routes:
+        events[_unique(events, "Api" + logical_id(route.method.lower(), route.path))] = {
+            "Type": "Api",
+            "Properties": {"RestApiId": ref("Api"), "Path": route.path, "Method": route.method.lower()},
+        }
+    for i, schedule in enumerate(flow.schedules):
+        events[_unique(events, f"Schedule{i or ''}")] = {
+            "Type": "Schedule", "Properties": {"Schedule": schedule, "Enabled": True},
+        }
+    properties: Node = {
+        "FunctionName": function_name(flow.name),
+        "Description": f"Gatehouse flow: {flow.name}",
+        "CodeUri": f"functions/{flow.name}",
+        "Handler": flow.handler,
+        "Role": get_att(role, "Arn"),
+    }
+    if flow.schedules and not flow.routes:
+        properties["Timeout"] = SCHEDULED_TIMEOUT
+    if events:
+        properties["Events"] = events
+    return {
+        function: {"Type": "AWS::Serverless::Function", "DependsOn": [logs], "Properties": properties},
+        logs: {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": sub(f"/aws/lambda/gatehouse-${{Stage}}-{flow.name}"),
+                           "RetentionInDays": LOG_RETENTION_DAYS},
+        },
+        role: {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "Description": f"Gatehouse {flow.name}: only what this flow calls",
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole"}]},
+                "Policies": [{"PolicyName": "flow", "PolicyDocument": {
+                    "Version": "2012-10-17", "Statement": _statements(flow.name, grants)}}],
+            },
+        },
+        f"{base}Errors": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": f"Gatehouse {flow.name}: the function raised errors",
+                "Namespace": "AWS/Lambda", "MetricName": "Errors",
+                "Dimensions": [{"Name": "FunctionName", "Value": ref(function)}],
+                "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+                "AlarmActions": [ref("AlarmTopic")],
+            },
+        },
+    }
+
+
+def _statements(flow: str, grants: FlowPermissions) -> list[Node]:
+    statements: list[Node] = [
+        {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
+                         f"log-group:/aws/lambda/gatehouse-${{Stage}}-{flow}:*")},
+        # X-Ray has no resource-level permissions.
+        {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+         "Resource": "*"},
+        {"Sid": "Table", "Effect": "Allow", "Action": list(grants.table),
+         "Resource": [get_att("Table", "Arn"), sub("${Table.Arn}/index/*")]},
+    ]
+    if grants.mail:
+        statements.append({
+            "Sid": "Mail", "Effect": "Allow", "Action": list(grants.mail),
+            "Resource": [sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
+                         sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:template/*")],
+            # Only ever as the configured sender.
+            "Condition": {"StringEquals": {"ses:FromAddress": ref("MailFrom")}},
+        })
+    if grants.sms:
+        # Publishing to a phone number has no topic ARN to scope to; deny topics so it is SMS only.
+        statements.append({"Sid": "Sms", "Effect": "Allow", "Action": "sns:Publish",
+                           "NotResource": sub("arn:${AWS::Partition}:sns:*:*:*")})
+    if grants.key:
+        statements.append({"Sid": "Key", "Effect": "Allow", "Action": list(grants.key),
+                           "Resource": get_att("SecretsKey", "Arn")})
+    if grants.documents:
+        statements.append({"Sid": "Documents", "Effect": "Allow", "Action": list(grants.documents),
+                           "Resource": sub("${DocumentsBucket.Arn}/*")})
+    if grants.console_secrets:
+        statements.append({"Sid": "ConsoleSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                           "Resource": ref("ConsoleSecrets")})
+    return statements
+
+
+def _unique(taken: Node, name: str) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}{n}", n + 1
+    return candidate

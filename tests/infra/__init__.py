@@ -1,0 +1,1 @@
+"""Tests of the packaging: the template, the function artifacts and the layer."""

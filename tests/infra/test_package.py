@@ -1,0 +1,324 @@
+"""`make package`: the SAM template, the per-flow artifacts and the shared layer.
+
+One build (the real CLI, default runtime and architecture) is shared by the whole module. The
+artifacts are then run the way Lambda runs them: each function's directory with only the layer and
+what the runtime provides (boto3) on `sys.path`, in an isolated interpreter, against a moto server.
+This machine may not be arm64, so that run uses a second layer built for the host by the same code.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import sysconfig
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from infra import permissions
+from infra.build import build
+from infra.discover import flow_names
+from infra.layer import RUNTIME_PROVIDED, build_layer, compiles_for
+
+REPO = Path(__file__).resolve().parents[2]
+RUNTIME = "python3.12"
+ARCH = "arm64"
+HOST_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine().lower()]
+HOST_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+# What the Lambda Python runtime puts on sys.path besides the function and its layers.
+RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass(frozen=True)
+class Stack:
+    out: Path
+    template: dict[str, Any]
+    manifest: dict[str, Any]
+
+    def functions(self) -> dict[str, dict[str, Any]]:
+        return {name: r for name, r in self.template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+
+    def function_of(self, flow: str) -> dict[str, Any]:
+        return next(r for r in self.functions().values() if r["Properties"]["CodeUri"] == f"functions/{flow}")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    out = tmp_path_factory.mktemp("package") / "build"
+    # The command `make package` runs, with its defaults: that is what ships.
+    done = subprocess.run([sys.executable, "-m", "infra.build", "--out", str(out)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr + done.stdout
+    template = yaml.safe_load((out / "template.yaml").read_text())
+    return Stack(out, template, json.loads((out / "manifest.json").read_text()))
+
+
+@pytest.fixture(scope="module")
+def host_layer(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A layer this machine can import (compiled wheels for its CPU and Python), built the same way."""
+    if (HOST_ARCH, HOST_RUNTIME) == (ARCH, RUNTIME):
+        return stack.out / "layer" / "python"
+    dest = tmp_path_factory.mktemp("host-layer") / "layer"
+    return build_layer(REPO, dest, runtime=HOST_RUNTIME, arch=HOST_ARCH) / "python"
+
+
+@pytest.fixture(scope="module")
+def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A stand-in for the runtime's own site-packages: boto3 and its dependencies, nothing else."""
+    root = tmp_path_factory.mktemp("lambda-runtime")
+    for name in RUNTIME_MODULES:
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.origin, f"{name} is not installed in the test environment"
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (root / source.name).symlink_to(source)
+    return root
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+# 1. The template is valid CloudFormation (after the SAM transform).
+
+def test_template_passes_cfn_lint(stack: Stack) -> None:
+    done = subprocess.run([sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())",
+                           str(stack.out / "template.yaml")], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# 2. The functions together serve exactly the routes of the single local app.
+
+def _app_routes() -> set[tuple[str, str]]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers/shared/python")]),
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    code = "import json, app; from infra.discover import chalice_routes; print(json.dumps(chalice_routes(app.app)))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return {(path, method) for path, method in json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def test_every_route_is_served_by_exactly_one_function(stack: Stack) -> None:
+    served: dict[tuple[str, str], list[str]] = {}
+    for name, function in stack.functions().items():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "Api":
+                route = (event["Properties"]["Path"], event["Properties"]["Method"].upper())
+                served.setdefault(route, []).append(name)
+    expected = _app_routes()
+    assert expected, "app.py serves no route"
+    assert {r: fs for r, fs in served.items() if len(fs) > 1} == {}
+    assert sorted(expected - served.keys()) == [], "routes of app.py that no function serves"
+    assert sorted(served.keys() - expected) == [], "routes of the template that app.py lacks"
+
+
+def test_each_function_serves_only_its_own_blueprint(stack: Stack) -> None:
+    flows = flow_names(REPO)
+    assert sorted(f["name"] for f in stack.manifest["functions"]) == flows
+    for flow in stack.manifest["functions"]:
+        assert flow["foreign_routes"] == []
+        events = stack.function_of(flow["name"])["Properties"].get("Events", {}).values()
+        template_routes = {(e["Properties"]["Path"], e["Properties"]["Method"].upper()) for e in events
+                           if e["Type"] == "Api"}
+        assert template_routes == {(r["path"], r["method"]) for r in flow["routes"]}
+        assert flow["routes"] or flow["schedules"], f"{flow['name']} is neither routed nor scheduled"
+        # The artifact holds the namespace file and this flow's package: no other flow's code.
+        artifact = stack.out / "functions" / flow["name"] / "functions"
+        assert sorted(p.name for p in artifact.iterdir() if p.name != "__pycache__") == ["__init__.py", flow["name"]]
+
+
+# 3. Each artifact, with only the layer and the runtime's boto3 beside it, serves API Gateway events.
+
+_CHILD = r'''
+import importlib, json, re, sys
+args = json.loads(sys.argv[1])
+sys.path[:0] = args["path"]
+
+from gatehouse.adapters.dynamodb import create_table
+from gatehouse.settings import load
+
+create_table(load())
+module_name, attribute = args["handler"].rsplit(".", 1)
+handler = getattr(importlib.import_module(module_name), attribute)
+answers = []
+for path, method in args["routes"]:
+    concrete = re.sub(r"\{[^}]+\}", "probe", path)
+    params = {name.rstrip("+"): "probe" for name in re.findall(r"\{([^}]+)\}", path)} or None
+    headers = {"Host": "api.example.test", "User-Agent": "package-test", "Accept": "application/json"}
+    body = None
+    if method in ("POST", "PUT", "PATCH"):
+        headers["Content-Type"] = "application/json"
+        body = "{}"
+    event = {
+        "resource": path, "path": concrete, "httpMethod": method, "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": params, "stageVariables": None, "body": body, "isBase64Encoded": False,
+        "requestContext": {"resourcePath": path, "httpMethod": method, "path": "/dev" + concrete,
+                           "stage": "dev", "requestId": "req-" + str(len(answers)), "accountId": "123456789012",
+                           "apiId": "api", "identity": {"sourceIp": "203.0.113.7", "userAgent": "package-test"}},
+    }
+    answers.append({"path": path, "method": method, "response": handler(event, None)})
+scheduled = None
+if not args["routes"]:
+    # A scheduled function: run it once as EventBridge would, on an empty table.
+    scheduled = handler({"version": "0", "id": "probe", "detail-type": "Scheduled Event", "source": "aws.events",
+                         "account": "123456789012", "time": "2025-11-01T00:00:00Z", "region": "eu-west-3",
+                         "resources": [], "detail": {}}, None)
+modules = {name: getattr(module, "__file__", None) for name, module in list(sys.modules.items())}
+with open(args["out"], "w") as fh:
+    json.dump({"callable": callable(handler), "answers": answers, "scheduled": scheduled, "modules": modules}, fh,
+              default=str)
+'''
+
+
+def _json_body(response: dict[str, Any]) -> Any:
+    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+    if not headers.get("content-type", "").startswith("application/json"):
+        return None
+    return json.loads(response["body"])
+
+
+@pytest.mark.parametrize("flow", flow_names(REPO))
+def test_function_artifact_serves_requests_with_only_the_layer(
+    flow: str, stack: Stack, host_layer: Path, runtime_dir: Path, moto_url: str, tmp_path: Path,
+) -> None:
+    entry = next(f for f in stack.manifest["functions"] if f["name"] == flow)
+    function_dir = stack.out / "functions" / flow
+    script, out = tmp_path / "invoke.py", tmp_path / "answers.json"
+    script.write_text(_CHILD)
+    args = {"path": [str(function_dir), str(host_layer), str(runtime_dir)], "handler": entry["handler"],
+            "routes": [(r["path"], r["method"]) for r in entry["routes"]], "out": str(out)}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LANG": "C.UTF-8",
+        "AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-west-3",
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "GATEHOUSE_STAGE": "dev", "GATEHOUSE_TABLE_NAME": f"package-{uuid.uuid4().hex[:8]}",
+        "GATEHOUSE_AWS_ENDPOINT_URL": moto_url, "GATEHOUSE_PUBLIC_BASE_URL": "https://account.example.test",
+        "GATEHOUSE_ALLOWED_ORIGINS": "https://account.example.test",
+        "POWERTOOLS_SERVICE_NAME": "gatehouse", "POWERTOOLS_METRICS_NAMESPACE": "Gatehouse",
+    }
+    # -I -S: no site-packages, no PYTHONPATH, no user site: sys.path is the stdlib plus what we add.
+    done = subprocess.run([sys.executable, "-I", "-S", str(script), json.dumps(args)], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-4000:]
+    result = json.loads(out.read_text())
+    assert result["callable"]
+
+    # Everything came from the artifact, the layer or the runtime: nothing from the build's venv.
+    stdlib = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
+    allowed = (str(function_dir), str(host_layer), str(runtime_dir), *stdlib, str(script))
+    strays = {n: f for n, f in result["modules"].items() if f and not f.startswith(allowed)}
+    assert strays == {}
+    assert result["modules"]["gatehouse"].startswith(str(host_layer))
+    assert result["modules"][f"functions.{flow}"].startswith(str(function_dir))
+
+    json_answers = 0
+    for answer in result["answers"]:
+        response, where = answer["response"], f"{answer['method']} {answer['path']}"
+        assert response["statusCode"] < 500, f"{where}: {response}"
+        body = _json_body(response)
+        if body is None:
+            continue
+        json_answers += 1
+        if response["statusCode"] >= 400:
+            assert set(body["error"]) >= {"code", "message"}, f"{where}: {body}"
+        if answer["path"] == "/health":
+            assert (response["statusCode"], body) == (200, {"status": "ok"})
+    if entry["routes"]:
+        assert json_answers, f"no route of {flow} answered with a JSON body"
+
+
+# 4. The layer and the template's defaults.
+
+def test_layer_is_built_for_the_runtime(stack: Stack) -> None:
+    layer = stack.out / "layer" / "python"
+    assert (layer / "gatehouse" / "api" / "routing.py").is_file()
+    names = {p.name.split("-")[0].lower() for p in layer.iterdir()}
+    assert names & RUNTIME_PROVIDED == set(), "the runtime provides boto3; the layer must not ship it"
+    assert not any(layer.rglob("tests")) and not (layer / "bin").exists()
+    extensions = [p.name for p in layer.rglob("*.so")]
+    assert extensions, "no compiled extension at all: the dependencies are missing"
+    assert all("x86_64" not in name for name in extensions), "an x86_64 extension in an arm64 layer"
+    if not compiles_for(RUNTIME):
+        pytest.skip(f"this Python is not {RUNTIME}: the build rightly writes no .pyc")
+    assert stack.manifest["pyc"]
+    for package in ("gatehouse", "pydantic", "chalice"):
+        assert any((layer / package).rglob("*.cpython-312.pyc")), package
+
+
+def test_template_defaults_and_table(stack: Stack) -> None:
+    template = stack.template
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"
+    globals_ = template["Globals"]["Function"]
+    assert (globals_["Runtime"], globals_["Architectures"]) == ("python3.12", ["arm64"])
+    layers = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::LayerVersion"]
+    assert len(layers) == 1 and layers[0]["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    tables = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
+    assert len(tables) == 1
+    table = tables[0]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] == [("pk", "HASH"), ("sk", "RANGE")]
+    (gsi,) = table["GlobalSecondaryIndexes"]
+    assert gsi["IndexName"] == "gsi1" and gsi["Projection"] == {"ProjectionType": "ALL"}
+    assert [k["AttributeName"] for k in gsi["KeySchema"]] == ["gsi1pk", "gsi1sk"]
+    assert "ApiUrl" in template["Outputs"]
+
+
+def _actions(role: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for policy in role["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            action = statement["Action"]
+            found.update([action] if isinstance(action, str) else action)
+    return found
+
+
+def test_each_function_has_its_own_least_privilege_role(stack: Stack) -> None:
+    resources = stack.template["Resources"]
+    roles: list[str] = []
+    for flow in flow_names(REPO):
+        role_name = stack.function_of(flow)["Properties"]["Role"]["Fn::GetAtt"][0]
+        roles.append(role_name)
+        actions = _actions(resources[role_name])
+        grants = permissions.FLOWS[flow]
+        assert not any(a == "*" or a.endswith(":*") for a in actions), (flow, actions)
+        assert ("sns:Publish" in actions) == grants.sms
+        assert bool(actions & {"ses:SendEmail", "ses:SendBulkTemplatedEmail"}) == bool(grants.mail)
+        assert {a for a in actions if a.startswith("kms:")} == set(grants.key)
+        assert {a for a in actions if a.startswith("s3:")} == set(grants.documents)
+        assert ("secretsmanager:GetSecretValue" in actions) == grants.console_secrets
+        assert {a for a in actions if a.startswith("dynamodb:")} == set(grants.table)
+    assert len(set(roles)) == len(roles), "two functions share a role"
+    # The grants that matter most go to few flows only.
+    assert [f for f, g in permissions.FLOWS.items() if g.sms] == ["reset_sms"]
+    assert [f for f, g in permissions.FLOWS.items() if g.documents] == ["support"]
+
+
+def test_a_second_build_is_incremental(stack: Stack, tmp_path: Path) -> None:
+    started = time.monotonic()
+    manifest = build(tmp_path / "again")  # the dependency cache is warm from the module's build
+    assert time.monotonic() - started < 30
+    assert [f["name"] for f in manifest["functions"]] == [f["name"] for f in stack.manifest["functions"]]
