@@ -23,9 +23,12 @@ import functions  # noqa: E402
 def _blueprints() -> list:  # type: ignore[type-arg]
     found = []
     for info in sorted(pkgutil.iter_modules(functions.__path__), key=lambda i: i.name):
+        name = f"functions.{info.name}.routes"
         try:
-            routes = importlib.import_module(f"functions.{info.name}.routes")
-        except ModuleNotFoundError:
+            routes = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise  # a missing dependency must fail loudly, not drop a flow's routes
             continue  # scheduled flows have no routes
         found.append(routes.bp)
     return found

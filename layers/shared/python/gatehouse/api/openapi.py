@@ -26,9 +26,12 @@ def discover() -> None:
     import functions
 
     for info in pkgutil.iter_modules(functions.__path__):
+        name = f"functions.{info.name}.routes"
         try:
-            importlib.import_module(f"functions.{info.name}.routes")
-        except ModuleNotFoundError:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
             continue  # a scheduled flow has no routes
 
 
