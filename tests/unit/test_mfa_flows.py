@@ -311,3 +311,18 @@ def test_a_registration_from_another_origin_is_rejected(c: Container) -> None:
     options = c.mfa.begin(auth, "webauthn")["options"]
     with pytest.raises(WebAuthnRejectedError):
         c.mfa.finish(auth, "webauthn", {"credential": SoftAuthenticator().create(options, origin="https://evil.test")})
+
+
+def test_py_webauthn_is_imported_only_when_a_ceremony_runs() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    probe = ("import sys; import functions.login.routes, functions.mfa_verify.routes, functions.mfa_manage.routes; "
+             "from gatehouse.bootstrap import Container; c = Container.in_memory(); "
+             "c.second_factor, c.mfa, c.code_login, c.passkey_login; print('webauthn' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{root / 'layers/shared/python'}"}
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
