@@ -737,6 +737,9 @@ class DynamoRecoveryFlows:
         pk, sk = self._latest(flow.strategy, flow.subject)
         # Compare-and-set on the pointer: two racing resends both saw `previous_id`; one wins, and
         # the loser sends nothing, so it cannot start a second counter beside the first.
+        # Left open: a third request landing between this write and the put below finds no flow to
+        # inherit from, so its flow starts at zero. Closing that needs a transaction per resend; the
+        # per-account cap (5 messages an hour) already bounds what it gives away.
         condition = "flow_id = :prev" if previous_id else "attribute_not_exists(pk)"
         values: dict[str, Any] = {":new": flow.id, ":e": codec.epoch(flow.expires_at)}
         if previous_id:
