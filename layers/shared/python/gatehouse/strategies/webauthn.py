@@ -106,7 +106,7 @@ class WebAuthnStrategy:
             raise WebAuthnRejectedError("This registration expired or was already used: start again.")
         try:
             verified = verify_registration_response(
-                credential=payload.get("credential"), expected_challenge=challenge,
+                credential=payload.get("credential") or {}, expected_challenge=challenge,
                 expected_rp_id=self._s.webauthn_rp_id, expected_origin=self._s.webauthn_origin)
         except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
             raise WebAuthnRejectedError() from exc
