@@ -198,7 +198,7 @@ class Container:
         from gatehouse.strategies.sms_code import SmsCodeRecovery
 
         s = self.settings
-        strategies = [EmailLinkRecovery(self.once, self.recovery_flows, self.mailer, s),
+        strategies: list[Any] = [EmailLinkRecovery(self.once, self.recovery_flows, self.mailer, s),
                       SmsCodeRecovery(self.recovery_flows, self.sms, s)]
         return Recovery(self.accounts, strategies, self.account_settings, self.login_throttle,
                         account_throttle=MessageThrottle(self.throttle_store, self.clock,
@@ -211,7 +211,8 @@ class Container:
     def unification_store(self) -> Any:
         from gatehouse.adapters.dynamodb import DynamoUnification
 
-        return DynamoUnification(self.table)
+        # Against moto (aws_endpoint_url set), single conditional writes: see DynamoUnification.
+        return DynamoUnification(self.table, transaction_size=1 if self.settings.aws_endpoint_url else 100)
 
     @cached_property
     def bulk_mailer(self) -> Any:

@@ -34,6 +34,40 @@ def demo_account(c: Container) -> str:
     return f"demo account: {DEMO_EMAIL} / {DEMO_PASSWORD}"
 
 
+# The published passwords of demo_legacy.jsonl (its hashes are real bcrypt, argon2id and
+# pbkdf2_sha256 hashes of these), one login per row of DESIGN.md's unification table.
+DEMO_LEGACY_LOGINS = (
+    ("linked (D linked to S before the cutoff)", "linked@legacy.gatehouse.local", "linked scaleway password",
+     "legacy login: demo-linked"),
+    ("linked after the cutoff", "late@legacy.gatehouse.local", "late scaleway password", "legacy login refused"),
+    ("one D, an S with the same email", "same@legacy.gatehouse.local", "same email password",
+     "D's TOTP kept: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+    ("one D, no S (pbkdf2, SMS retired)", "solo@legacy.gatehouse.fr", "solo dedibox password", "enroll_mfa"),
+    ("one D, no S (bcrypt, TOTP migrated)", "totp@legacy.gatehouse.local", "totp dedibox password",
+     "TOTP seed JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+    ("several D, no S", "many@legacy.gatehouse.local", None, "set_password by email code"),
+    ("several D and an S", "group@legacy.gatehouse.local", "group scaleway password", ""),
+)
+
+
+@seeder
+def demo_legacy_accounts(c: Container) -> str:
+    """Import, plan, schedule, announce, apply and confirm the demo legacy accounts (idempotent)."""
+    from datetime import timedelta
+    from importlib import resources
+
+    source = resources.files("gatehouse.local").joinpath("demo_legacy.jsonl")
+    with source.open(encoding="utf-8") as lines:
+        c.unification.import_lines(lines)
+    c.unification.schedule("demo", c.clock.now() - timedelta(minutes=1))
+    c.unification_notifier.run()
+    c.unifier.run()
+    c.unification_notifier.run()
+    rows = [f"{row}: {email} / {password or '(erased: sign in with an email code)'}" + (f" [{note}]" if note else "")
+            for row, email, password, note in DEMO_LEGACY_LOGINS]
+    return "unified legacy accounts:\n    " + "\n    ".join(rows)
+
+
 def load(c: Container) -> list[str]:
     return [seed(c) for seed in SEEDERS]
 
