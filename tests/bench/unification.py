@@ -26,9 +26,9 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-PASSWORD = "unify these accounts 42"  # noqa: S105 - a test credential
+PASSWORD = "unify these accounts 42"
 TOTP_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-API_SECRET = "legacy-api-secret"  # noqa: S105 - a test credential
+API_SECRET = "legacy-api-secret"
 # One unified account per row of DESIGN.md's table (+ a link after the cutoff, + a lone S).
 CASES = ("linked", "linked_late", "same_email", "dedibox_only", "several_dedibox",
          "several_dedibox_with_scaleway", "scaleway_only")
@@ -121,7 +121,7 @@ def measure_unification(n: int, prefix: str | None = None) -> dict[str, Any]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)  # noqa: S310 - loopback
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
                 break
             except Exception:
                 if time.monotonic() > deadline:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.bench.unification import API_SECRET, PASSWORD, case_of, email_of, generate_lines
+from tests.bench.unification import API_SECRET, PASSWORD, TOTP_SEED, case_of, email_of, generate_lines
 from tests.e2e.conftest import ROOT, Stack
 
 GATEHOUSE = str(Path(sys.executable).with_name("gatehouse"))
@@ -137,7 +137,8 @@ def test_each_account_gets_each_email_exactly_once_in_its_language(stack: Stack,
             continue
         assert len(got) == 2, (address, got)
         if address.endswith(".fr"):
-            assert got == ["Vos comptes Scaleway et Dedibox deviennent un seul compte", "Vos comptes ne font plus qu'un"]
+            assert got == ["Vos comptes Scaleway et Dedibox deviennent un seul compte",
+                           "Vos comptes ne font plus qu'un"]
         else:
             assert got == ["Your Scaleway and Dedibox accounts are becoming one", "Your accounts are now one"]
 
@@ -152,12 +153,22 @@ def test_completion_email_gives_the_next_steps_of_the_case(stack: Stack, unified
     assert "Dedibox" in text
 
 
+def totp_verify(stack: Stack, client: Any) -> Any:
+    """Answer the second factor with a code of the migrated seed, at the stack's own time."""
+    import pyotp
+
+    now = datetime.fromisoformat(stack.client().post("/dev/clock", json={"seconds": 0}).json()["now"]
+                                 .replace("Z", "+00:00"))
+    return client.post("/mfa/verify", json={"method": "totp", "code": pyotp.TOTP(TOTP_SEED).at(now)})
+
+
 def login(stack: Stack, email: str, password: str = PASSWORD) -> tuple[Any, Any]:
     client = stack.client()
     return client, client.post("/login", json={"email": email, "password": password})
 
 
-def test_linked_account_keeps_scaleway_password_and_shows_dedibox_context(stack: Stack, unified: dict[str, Any]) -> None:
+def test_linked_account_keeps_scaleway_password_and_shows_dedibox_context(stack: Stack,
+                                                                           unified: dict[str, Any]) -> None:
     n = accounts_of("linked")[0]
     client, r = login(stack, email_of(unified["prefix"], n))
     assert r.status_code == 200 and r.json()["status"] == "authenticated", r.text
@@ -173,20 +184,25 @@ def test_linked_account_keeps_scaleway_password_and_shows_dedibox_context(stack:
 def test_dedibox_only_login_works_whatever_the_legacy_hash_format(stack: Stack, unified: dict[str, Any],
                                                                   fmt_index: int) -> None:
     n = accounts_of("dedibox_only")[fmt_index]
-    _, r = login(stack, email_of(unified["prefix"], n))
+    client, r = login(stack, email_of(unified["prefix"], n))
     assert r.status_code == 200, r.text
     body = r.json()
     if n % 2:  # SMS retired
         assert body["required_actions"] == ["enroll_mfa", "verify_email"]
-    else:  # TOTP migrated
+    else:  # TOTP migrated, and its seed works at once
         assert body["status"] == "mfa_required" and body["mfa_methods"] == ["totp"]
+        assert totp_verify(stack, client).status_code == 200
     _, again = login(stack, email_of(unified["prefix"], n))  # the rehashed password still works
     assert again.status_code == 200
 
 
-def test_same_email_keeps_scaleway_password_and_migrates_the_dedibox_totp(stack: Stack, unified: dict[str, Any]) -> None:
-    _, r = login(stack, email_of(unified["prefix"], accounts_of("same_email")[0]))
+def test_same_email_keeps_scaleway_password_and_migrates_the_dedibox_totp(stack: Stack,
+                                                                           unified: dict[str, Any]) -> None:
+    client, r = login(stack, email_of(unified["prefix"], accounts_of("same_email")[0]))
     assert r.status_code == 200 and r.json()["mfa_methods"] == ["totp"], r.text
+    verified = totp_verify(stack, client)
+    assert verified.status_code == 200 and verified.json()["status"] == "authenticated", verified.text
+    assert client.get("/unification").json()["changes"] == {"password": "unchanged", "mfa": "unchanged"}
 
 
 def test_several_dedibox_accounts_lose_their_passwords(stack: Stack, unified: dict[str, Any]) -> None:

@@ -232,7 +232,8 @@ class Container:
     def unifier(self) -> Any:
         from gatehouse.flows.unifier import Unifier
 
-        return Unifier(self.unification_store, self.accounts, self.clock, self.settings)
+        return Unifier(self.unification_store, self.accounts, self.clock, self.settings,
+                       mfa_store=self.mfa_store, totp=self.totp)
 
     @cached_property
     def unification_notifier(self) -> Any:

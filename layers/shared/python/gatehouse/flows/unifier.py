@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod
-from gatehouse.domain.legacy import DediboxRecord, PasskeyMfa, ScalewayRecord, TotpMfa, parse_record
+from gatehouse.domain.legacy import DediboxRecord, PasskeyMfa, ScalewayRecord, SmsMfa, TotpMfa, parse_record
 from gatehouse.domain.unification import (
     PasswordChange,
     RecordGroup,
@@ -49,8 +49,10 @@ class RunReport:
         return {"completed": self.completed, "batches": self.batches, "conflicts": self.conflicts}
 
 
-def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime) -> tuple[Account, dict[str, list[str]]]:
-    """The unified account of a plan, and the aliases it claims (Dedibox identifiers, domains)."""
+def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime,
+                  factor_id: str | None = None) -> tuple[Account, dict[str, list[str]]]:
+    """The unified account of a plan, and the aliases it claims (Dedibox identifiers, domains).
+    `factor_id` is the id of the migrated second factor in the MFA store, if it was stored."""
     account_id = account_id_for(p.unified_key)
     contexts: list[ConsoleContext] = []
     if p.scaleway is not None:
@@ -63,10 +65,11 @@ def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime) -
                                        legacy_access=c.legacy_access))
     mfa: list[MfaMethod] = []
     factor = p.mfa.factor
+    fid = factor_id or f"mfa_u{account_id[5:17]}"
     if isinstance(factor, TotpMfa):
-        mfa.append(MfaMethod(f"mfa_u{account_id[5:17]}", "totp", "Authenticator app (migrated)", now))
+        mfa.append(MfaMethod(fid, "totp", "Authenticator app (migrated)", now))
     elif isinstance(factor, PasskeyMfa):
-        mfa.append(MfaMethod(f"mfa_u{account_id[5:17]}", "webauthn", "Passkey (migrated)", now))
+        mfa.append(MfaMethod(fid, "webauthn", "Passkey (migrated)", now))
     phone = next((c.record.phone for c in p.contexts if c.record.phone), None)
     account = Account(
         id=account_id, email=str(state.get("account_email") or p.email), created_at=now,
@@ -91,9 +94,31 @@ def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime) -
 
 class Unifier:
     def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings,
-                 mfa_store: Any = None, key_vault: Any = None) -> None:
+                 mfa_store: Any = None, totp: Any = None) -> None:
         self._store, self._accounts, self._clock, self._s = store, accounts, clock, settings
-        self._mfa_store, self._key_vault = mfa_store, key_vault
+        self._mfa_store, self._totp = mfa_store, totp
+
+    def _migrate_factor(self, account_id: str, p: UnifiedAccountPlan, now: datetime) -> str | None:
+        """Store the kept second factor in the MFA store BEFORE the account exists, so the account
+        is never, even for a moment, without the factor it had. Rerun-safe: an existing one is reused."""
+        factor = p.mfa.factor
+        if factor is None or self._mfa_store is None or isinstance(factor, SmsMfa):
+            return None
+        kind = "totp" if isinstance(factor, TotpMfa) else "webauthn"
+        existing = next((f for f in self._mfa_store.list(account_id) if f.type == kind), None)
+        if existing is not None:
+            return str(existing.id)
+        if isinstance(factor, TotpMfa):
+            if self._totp is None:
+                return None
+            return str(self._totp.import_seed(account_id, factor.secret, now).id)
+        from gatehouse.ports import Factor
+
+        fid = f"mfa_u{account_id[5:17]}"
+        self._mfa_store.add(Factor(account_id=account_id, id=fid, type="webauthn", created_at=now,
+                                   counter=factor.sign_count,
+                                   data={"credential_id": factor.credential_id, "public_key": factor.public_key}))
+        return fid
 
     def run(self, batch_size: int = 100, max_batches: int | None = None) -> RunReport:
         report = RunReport()
@@ -126,7 +151,8 @@ class Unifier:
             scaleway = tuple(sorted((r for r in records if isinstance(r, ScalewayRecord)), key=lambda r: r.legacy_id))
             dedibox = tuple(sorted((r for r in records if isinstance(r, DediboxRecord)), key=lambda r: r.legacy_id))
             p = plan_group(RecordGroup(item["unified_key"], item["email"], scaleway, dedibox), self._s.legacy_cutoff)
-            account, aliases = build_account(p, item, now)
+            factor_id = self._migrate_factor(account_id_for(p.unified_key), p, now)
+            account, aliases = build_account(p, item, now, factor_id)
             try:
                 self._accounts.add(account, aliases=aliases)
             except ConflictError:
