@@ -269,3 +269,18 @@ def test_a_unifier_stopped_mid_run_ends_where_an_uninterrupted_one_does(stack: S
             outcome[case_of(n)] = (r.status_code, r.json().get("status"), view and view["state"])
         results[mode] = (last_json(gh(stack, "unify", "status"))[wave], outcome)
     assert results["interrupted"] == results["uninterrupted"]
+
+
+def test_make_run_loads_a_unified_demo_login_for_every_row(stack: Stack) -> None:
+    from gatehouse.local.demo import DEMO_LEGACY_LOGINS
+
+    log = stack.log.read_text(errors="replace")
+    for row, email, password, _ in DEMO_LEGACY_LOGINS:
+        assert email in log
+        if password is None:
+            continue
+        r = stack.client().post("/login", json={"email": email, "password": password})
+        assert r.status_code == 200, (row, r.text)
+    legacy = stack.client().post("/login/legacy", json={"identifier": "demo-linked",
+                                                        "password": "linked scaleway password"})
+    assert legacy.status_code == 200, legacy.text
