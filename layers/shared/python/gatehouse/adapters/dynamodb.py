@@ -338,7 +338,8 @@ def _batch_get(t: Table, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     unique = list(dict.fromkeys(keys))
     for start in range(0, len(unique), 100):
-        request: dict[str, Any] = {t.name: {"Keys": [to_item({"pk": pk, "sk": sk}) for pk, sk in unique[start:start + 100]],
+        chunk = unique[start:start + 100]
+        request: dict[str, Any] = {t.name: {"Keys": [to_item({"pk": pk, "sk": sk}) for pk, sk in chunk],
                                             "ConsistentRead": True}}
         while request:
             with translated("DynamoDB"):
