@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 from gatehouse.adapters import dynamodb, memory
+from gatehouse.local import moto_server
 from gatehouse.settings import Settings
 from moto import mock_aws
+
+# The same moto the local stack runs: its transactions roll back item by item (see moto_server).
+moto_server.install()
 
 
 @pytest.fixture(scope="module")

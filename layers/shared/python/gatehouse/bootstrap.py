@@ -211,8 +211,7 @@ class Container:
     def unification_store(self) -> Any:
         from gatehouse.adapters.dynamodb import DynamoUnification
 
-        # Against moto (aws_endpoint_url set), single conditional writes: see DynamoUnification.
-        return DynamoUnification(self.table, transaction_size=1 if self.settings.aws_endpoint_url else 100)
+        return DynamoUnification(self.table)
 
     @cached_property
     def bulk_mailer(self) -> Any:

@@ -83,7 +83,7 @@ def serve(port: int, moto_port: int, quiet: bool) -> int:
     signal.signal(signal.SIGINT, stop)
     try:
         children.append(subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+            [sys.executable, "-m", "gatehouse.local.moto_server", "-H", "127.0.0.1", "-p", str(moto_port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         _wait_http(f"http://127.0.0.1:{moto_port}/moto-api/", 30)
         os.environ.update(stack_env(port, moto_port))

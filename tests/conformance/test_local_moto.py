@@ -1,0 +1,52 @@
+"""The local stack's moto rolls a cancelled transaction back item by item (gatehouse.local.moto_server)."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from gatehouse.local import moto_server
+from moto import mock_aws
+
+
+@pytest.fixture
+def client():
+    moto_server.install()
+    with mock_aws():
+        c = boto3.client("dynamodb", region_name="eu-west-3", aws_access_key_id="t", aws_secret_access_key="t")
+        c.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
+                       AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                             {"AttributeName": "sk", "AttributeType": "S"}],
+                       KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                  {"AttributeName": "sk", "KeyType": "RANGE"}])
+        yield c
+
+
+def _key(pk: str) -> dict:
+    return {"pk": {"S": pk}, "sk": {"S": "x"}}
+
+
+def test_a_cancelled_transaction_restores_updated_and_deleted_items_and_drops_new_ones(client) -> None:
+    client.put_item(TableName="t", Item={**_key("updated"), "n": {"N": "1"}})
+    client.put_item(TableName="t", Item={**_key("deleted"), "n": {"N": "1"}})
+    with pytest.raises(ClientError) as raised:
+        client.transact_write_items(TransactItems=[
+            {"Update": {"TableName": "t", "Key": _key("updated"), "UpdateExpression": "SET n = :two",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+            {"Delete": {"TableName": "t", "Key": _key("deleted")}},
+            {"Put": {"TableName": "t", "Item": {**_key("new"), "n": {"N": "1"}}}},
+            {"ConditionCheck": {"TableName": "t", "Key": _key("missing"),
+                                "ConditionExpression": "attribute_exists(pk)"}},
+        ])
+    assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert client.get_item(TableName="t", Key=_key("updated"))["Item"]["n"] == {"N": "1"}
+    assert client.get_item(TableName="t", Key=_key("deleted"))["Item"]["n"] == {"N": "1"}
+    assert "Item" not in client.get_item(TableName="t", Key=_key("new"))
+    assert client.scan(TableName="t")["Count"] == 2
+
+
+def test_a_transaction_that_succeeds_writes_every_item(client) -> None:
+    client.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "t", "Item": {**_key(f"item{i}"), "n": {"N": "1"}},
+                 "ConditionExpression": "attribute_not_exists(pk)"}} for i in range(100)])
+    assert client.scan(TableName="t")["Count"] == 100
