@@ -71,6 +71,35 @@ def test_an_alias_finds_its_account_and_cannot_be_claimed_twice(accounts) -> Non
         accounts.add(_account(), aliases={"domain": [domain]})
 
 
+def test_a_refused_account_leaves_nothing_behind(accounts) -> None:
+    taken, fresh = f"{uuid.uuid4().hex[:8]}.example", f"{uuid.uuid4().hex[:8]}.example"
+    accounts.add(_account(), aliases={"domain": [taken]})
+    refused = _account()
+    with pytest.raises(ConflictError):
+        accounts.add(refused, aliases={"domain": [fresh, taken]})
+    assert accounts.get(refused.id) is None
+    assert accounts.find_by_alias("domain", fresh) is None
+    accounts.add(_account(refused.email))  # its email was never claimed
+
+
+def test_adding_many_accounts_keeps_each_all_or_nothing_and_independent(accounts) -> None:
+    taken = f"{uuid.uuid4().hex[:8]}.example"
+    accounts.add(_account(), aliases={"domain": [taken]})
+    shared = f"{uuid.uuid4().hex[:8]}.example"
+    entries = [(_account(), {"domain": [f"{uuid.uuid4().hex[:8]}.example"], "legacy": [uuid.uuid4().hex]})
+               for _ in range(40)]  # 4 writes each: two transactions' worth
+    entries[5] = (_account(), {"domain": [taken]})  # refused: the alias is taken
+    entries[30] = (_account(), {"domain": [shared]})
+    entries[31] = (_account(), {"domain": [shared]})  # the same alias twice in one batch: the first wins
+    added = accounts.add_many(entries)
+    assert added == [i not in (5, 31) for i in range(40)]
+    for (account, aliases), ok in zip(entries, added, strict=True):
+        assert (accounts.get(account.id) is not None) is ok
+        assert (accounts.get_by_email(account.email) is not None) is ok
+    assert accounts.find_by_alias("domain", shared).id == entries[30][0].id
+    assert accounts.add_many([(entries[0][0], entries[0][1])]) == [False]  # a rerun adds nothing twice
+
+
 def test_save_refuses_a_stale_version(accounts) -> None:
     account = _account()
     accounts.add(account)
@@ -187,3 +216,21 @@ def test_hits_count_within_a_window_and_restart_in_the_next(throttle) -> None:
     start = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     assert [throttle.hit(key, start, 3600) for _ in range(3)] == [1, 2, 3]
     assert throttle.hit(key, start + timedelta(hours=1), 3600) == 1
+
+
+@pytest.fixture
+def outbox(impl, request):
+    return build("Outbox", impl, request)
+
+
+def test_the_outbox_lists_a_bulk_send_per_recipient_whatever_the_case(outbox) -> None:
+    from gatehouse.ports import OutboxMessage
+
+    now = datetime.now(UTC)
+    tag = uuid.uuid4().hex[:8]
+    sent = [OutboxMessage("email", f"{tag}-{i}@example.com", f"subject {i}", "text", "<p>html</p>", now)
+            for i in range(30)]
+    outbox.record(*sent)
+    outbox.record(OutboxMessage("sms", "+33612345678", "", "code", "", now))
+    assert outbox.list(f"{tag}-7@EXAMPLE.com") == [sent[7]]
+    assert {m.to for m in outbox.list(None)} >= {m.to for m in sent}

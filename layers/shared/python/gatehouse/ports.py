@@ -6,7 +6,7 @@ from DynamoDB's semantics: conditional writes, expiry treated as absence, single
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -33,6 +33,12 @@ class AccountRepository(Protocol):
 
     def add(self, account: Account, aliases: Mapping[str, Iterable[str]] = ...) -> None:
         """Create the account and claim its email (and aliases) at once; ConflictError if taken."""
+        ...
+
+    def add_many(self, entries: Sequence[tuple[Account, Mapping[str, Iterable[str]]]]) -> list[bool]:
+        """`add` for a batch (a unification): each account all or nothing with its claims, the
+        accounts independent of each other. Per entry, whether it was added (False: its id, email
+        or an alias was taken)."""
         ...
 
     def save(self, account: Account) -> Account:
@@ -142,7 +148,7 @@ class OutboxMessage:
 class Outbox(Protocol):
     """Local stage only: what the stack sent, for people and tests to read."""
 
-    def record(self, message: OutboxMessage) -> None: ...
+    def record(self, *messages: OutboxMessage) -> None: ...
 
     def list(self, to: str | None) -> list[OutboxMessage]: ...
 

@@ -77,9 +77,9 @@ class RecordingBulkMailer:
     def send_bulk(self, template: str, locale: str, recipients: Sequence[tuple[str, Mapping[str, str]]]) -> None:
         self._inner.send_bulk(template, locale, recipients)
         now = self._clock.now()
-        for to, values in recipients:
-            subject, text, html = messages.render(template, locale, **values)
-            self._outbox.record(OutboxMessage("email", to.lower(), subject, text, html, now))
+        rendered = [(to, messages.render(template, locale, **values)) for to, values in recipients]
+        self._outbox.record(*(OutboxMessage("email", to.lower(), subject, text, html, now)
+                              for to, (subject, text, html) in rendered))
 
 
 @dataclass

@@ -4,7 +4,7 @@ writes, expiry as absence, single consumption) and pass the same conformance sui
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,6 +54,16 @@ class MemoryAccounts:
             self._accounts[account.id] = codec.account_to_dict(account)
             for claim in claims:
                 self._claims[claim] = account.id
+
+    def add_many(self, entries: Sequence[tuple[Account, Mapping[str, Iterable[str]]]]) -> list[bool]:
+        added = []
+        for account, aliases in entries:
+            try:
+                self.add(account, aliases)
+                added.append(True)
+            except ConflictError:
+                added.append(False)
+        return added
 
     def save(self, account: Account) -> Account:
         with self._lock:
@@ -177,8 +187,8 @@ class MemoryThrottle:
 class MemoryOutbox:
     messages: list[OutboxMessage] = field(default_factory=list)
 
-    def record(self, message: OutboxMessage) -> None:
-        self.messages.append(message)
+    def record(self, *messages: OutboxMessage) -> None:
+        self.messages.extend(messages)
 
     def list(self, to: str | None) -> list[OutboxMessage]:
         return [m for m in self.messages if to is None or m.to == to.strip().lower()]
