@@ -7,7 +7,8 @@ from typing import Any
 from gatehouse.bootstrap import container
 
 SCHEDULE = "rate(15 minutes)"
+MARGIN_MS = 60_000  # a batch takes seconds; stop well before the timeout, the next run goes on
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    return container().unifier.run().as_dict()
+    return container().unifier.run(keep_going=lambda: context.get_remaining_time_in_millis() > MARGIN_MS).as_dict()

@@ -146,6 +146,33 @@ def test_a_unifier_stopped_after_one_batch_and_resumed_ends_as_an_uninterrupted_
     assert run(stop_early=True) == run(stop_early=False)
 
 
+class LambdaContext:
+    """What the scheduled handlers read of Lambda's context: the time left, here spent per call."""
+
+    def __init__(self, calls_before_deadline: int) -> None:
+        self.left = calls_before_deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.left -= 1
+        return 300_000 if self.left >= 0 else 1_000
+
+
+def test_scheduled_handlers_near_their_timeout_stop_between_batches_and_the_next_run_goes_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from functions.unification_notifier import lambda_function as notifier_lambda
+    from functions.unifier import lambda_function as unifier_lambda
+
+    c = unified(700, "t")  # 600 affected accounts: 6 batches of 100
+    monkeypatch.setattr(notifier_lambda, "container", lambda: c)
+    monkeypatch.setattr(unifier_lambda, "container", lambda: c)
+    assert notifier_lambda.handler({}, LambdaContext(2))["announced"] == 200
+    assert notifier_lambda.handler({}, LambdaContext(100))["announced"] == 400
+    first = unifier_lambda.handler({}, LambdaContext(3))
+    assert first["completed"] == 300 and first["batches"] == 3
+    assert unifier_lambda.handler({}, LambdaContext(100))["completed"] == 300
+    assert c.unification.status()["w1"] == {"scheduled": 0, "notified": 0, "completed": 600}
+
+
 def test_a_unifier_that_died_after_creating_an_account_completes_it_on_the_next_run() -> None:
     c = unified(7, "d")
     c.unification_notifier.run()

@@ -16,12 +16,13 @@ notice of a change to someone's login; the window is one SES call wide.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from gatehouse import messages
+from gatehouse.flows.waves import batches
 from gatehouse.ports import Clock, UnificationStore
 from gatehouse.settings import Settings
 
@@ -99,22 +100,26 @@ class Notifier:
         self._store, self._mailer, self._clock, self._s = store, mailer, clock, settings
         self._lease = lease_seconds
 
-    def run(self, batch_size: int = 100) -> NotifyReport:
+    def run(self, batch_size: int = 100, progress: Callable[[int], None] | None = None,
+            keep_going: Callable[[], bool] = lambda: True) -> NotifyReport:
+        """Send what is due; `progress(n)` is told of each batch of accounts looked at. Between
+        batches, `keep_going()` may stop the run (a Lambda near its timeout): the next run goes on."""
         report = NotifyReport()
         for wave, at in self._store.waves():
-            report.announced += self._stage(wave, at, "scheduled", ANNOUNCE, batch_size)
-            report.completed += self._stage(wave, at, "completed", COMPLETE, batch_size)
+            report.announced += self._stage(wave, at, "scheduled", ANNOUNCE, batch_size, progress, keep_going)
+            report.completed += self._stage(wave, at, "completed", COMPLETE, batch_size, progress, keep_going)
         return report
 
-    def _stage(self, wave: str, at: datetime, state: str, template: str, batch_size: int) -> int:
+    def _stage(self, wave: str, at: datetime, state: str, template: str, batch_size: int,
+               progress: Callable[[int], None] | None, keep_going: Callable[[], bool]) -> int:
         sent_total = 0
-        cursor: Any = None
-        while True:
-            items, cursor = self._store.page(wave, state, batch_size, cursor)
-            if items:
-                sent_total += self._batch(items, at, template, announce=state == "scheduled")
-            if cursor is None:
-                return sent_total
+        for items in batches(self._store, wave, state, batch_size):
+            if not keep_going():
+                break
+            sent_total += self._batch(items, at, template, announce=state == "scheduled")
+            if progress is not None:
+                progress(len(items))
+        return sent_total
 
     def _batch(self, items: list[dict[str, Any]], at: datetime, template: str, *, announce: bool) -> int:
         now = self._clock.now()

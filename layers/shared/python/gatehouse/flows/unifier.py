@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,14 +30,19 @@ from gatehouse.domain.unification import (
     UnifiedAccountPlan,
     plan_group,
 )
-from gatehouse.errors import ConflictError
-from gatehouse.ports import AccountRepository, Clock, UnificationStore
+from gatehouse.errors import ConditionFailedError
+from gatehouse.flows.waves import batches
+from gatehouse.ports import AccountRepository, Clock, Factor, UnificationStore
 from gatehouse.settings import Settings
 
 
 def account_id_for(unified_key: str) -> str:
     """Deterministic: a rerun finds the account it made, never makes a second one."""
     return "acc_u" + hashlib.sha256(unified_key.encode()).hexdigest()[:24]
+
+
+def migrated_factor_id(account_id: str) -> str:
+    return f"mfa_u{account_id[5:17]}"
 
 
 @dataclass
@@ -65,7 +71,7 @@ def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime,
                                        legacy_access=c.legacy_access))
     mfa: list[MfaMethod] = []
     factor = p.mfa.factor
-    fid = factor_id or f"mfa_u{account_id[5:17]}"
+    fid = factor_id or migrated_factor_id(account_id)
     if isinstance(factor, TotpMfa):
         mfa.append(MfaMethod(fid, "totp", "Authenticator app (migrated)", now))
     elif isinstance(factor, PasskeyMfa):
@@ -100,42 +106,44 @@ class Unifier:
 
     def _migrate_factor(self, account_id: str, p: UnifiedAccountPlan, now: datetime) -> str | None:
         """Store the kept second factor in the MFA store BEFORE the account exists, so the account
-        is never, even for a moment, without the factor it had. Rerun-safe: an existing one is reused."""
+        is never, even for a moment, without the factor it had. Rerun-safe without a read: the
+        factor's id derives from the account's, and a factor already stored under it is kept."""
         factor = p.mfa.factor
         if factor is None or self._mfa_store is None or isinstance(factor, SmsMfa):
             return None
-        kind = "totp" if isinstance(factor, TotpMfa) else "webauthn"
-        existing = next((f for f in self._mfa_store.list(account_id) if f.type == kind), None)
-        if existing is not None:
-            return str(existing.id)
-        if isinstance(factor, TotpMfa):
-            if self._totp is None:
-                return None
-            return str(self._totp.import_seed(account_id, factor.secret, now).id)
-        from gatehouse.ports import Factor
-
-        fid = f"mfa_u{account_id[5:17]}"
-        self._mfa_store.add(Factor(account_id=account_id, id=fid, type="webauthn", created_at=now,
-                                   counter=factor.sign_count,
-                                   data={"credential_id": factor.credential_id, "public_key": factor.public_key}))
+        fid = migrated_factor_id(account_id)
+        try:
+            if isinstance(factor, TotpMfa):
+                if self._totp is None:
+                    return None
+                self._totp.import_seed(account_id, factor.secret, now, factor_id=fid)
+            else:
+                self._mfa_store.add(Factor(account_id=account_id, id=fid, type="webauthn", created_at=now,
+                                           counter=factor.sign_count,
+                                           data={"credential_id": factor.credential_id,
+                                                 "public_key": factor.public_key}))
+        except ConditionFailedError:
+            pass  # a rerun: stored by the run that was interrupted
         return fid
 
-    def run(self, batch_size: int = 100, max_batches: int | None = None) -> RunReport:
+    def run(self, batch_size: int = 100, max_batches: int | None = None,
+            progress: Callable[[int], None] | None = None,
+            keep_going: Callable[[], bool] = lambda: True) -> RunReport:
+        """Apply every due wave's `notified` accounts; `progress(n)` is told of each batch applied.
+        Between batches, `keep_going()` may stop the run (a Lambda near its timeout): the next run
+        goes on from there."""
         report = RunReport()
         now = self._clock.now()
         for wave, at in self._store.waves():
             if at > now:
                 continue
-            cursor: Any = None
-            while True:
-                if max_batches is not None and report.batches >= max_batches:
+            for items in batches(self._store, wave, "notified", batch_size):
+                if (max_batches is not None and report.batches >= max_batches) or not keep_going():
                     return report
-                items, cursor = self._store.page(wave, "notified", batch_size, cursor)
-                if items:
-                    report.batches += 1
-                    self._apply_batch(items, report)
-                if cursor is None:
-                    break
+                report.batches += 1
+                self._apply_batch(items, report)
+                if progress is not None:
+                    progress(len(items))
         return report
 
     def _apply_batch(self, items: list[dict[str, Any]], report: RunReport) -> None:
@@ -143,8 +151,7 @@ class Unifier:
         keys += [("dedibox", d) for i in items for d in i["members"]["dedibox"]]
         archived = self._store.get_archived(keys)  # one batch read for the whole batch
         now = self._clock.now()
-        done: list[str] = []
-        api_keys: list[dict[str, Any]] = []
+        built: list[tuple[dict[str, Any], UnifiedAccountPlan, Account, dict[str, list[str]]]] = []
         for item in items:
             records = [parse_record(json.loads(archived[("scaleway", s)].raw)) for s in item["members"]["scaleway"]]
             records += [parse_record(json.loads(archived[("dedibox", d)].raw)) for d in item["members"]["dedibox"]]
@@ -153,14 +160,16 @@ class Unifier:
             p = plan_group(RecordGroup(item["unified_key"], item["email"], scaleway, dedibox), self._s.legacy_cutoff)
             factor_id = self._migrate_factor(account_id_for(p.unified_key), p, now)
             account, aliases = build_account(p, item, now, factor_id)
-            try:
-                self._accounts.add(account, aliases=aliases)
-            except ConflictError:
-                existing = self._accounts.get(account.id)
-                if existing is None:
-                    # The email or an alias belongs to another account: an operator must decide.
-                    report.conflicts.append(item["unified_key"])
-                    continue
+            built.append((item, p, account, aliases))
+        # Each account with its claims, all or nothing; ~20 accounts a transaction.
+        added = self._accounts.add_many([(account, aliases) for _, _, account, aliases in built])
+        done: list[str] = []
+        api_keys: list[dict[str, Any]] = []
+        for (item, p, account, _), ok in zip(built, added, strict=True):
+            if not ok and self._accounts.get(account.id) is None:
+                # The email or an alias belongs to another account: an operator must decide.
+                report.conflicts.append(item["unified_key"])
+                continue
             for c in p.contexts:
                 api_keys += [{"key_id": k.key_id, "secret_sha256": k.secret_sha256, "account_id": account.id,
                               "console": "dedibox", "context": f"dedibox-{c.legacy_id}"} for k in c.record.api_keys]

@@ -88,9 +88,10 @@ class TotpStrategy:
         self._store.add(factor)
         return factor
 
-    def import_seed(self, account_id: str, secret: str, created_at: datetime) -> Factor:
-        """For migrations (a legacy TOTP kept through unification): seal and store a known seed."""
-        factor_id = new_id("mfa")
+    def import_seed(self, account_id: str, secret: str, created_at: datetime, factor_id: str | None = None) -> Factor:
+        """For migrations (a legacy TOTP kept through unification): seal and store a known seed.
+        With a `factor_id` already stored, the store refuses it (ConditionFailedError)."""
+        factor_id = factor_id or new_id("mfa")
         sealed = self._vault.encrypt(secret.encode(), _context(account_id, factor_id))
         factor = Factor(account_id=account_id, id=factor_id, type=METHOD, created_at=created_at,
                         data={"seed": base64.b64encode(sealed).decode()})
