@@ -2,10 +2,13 @@
 
     python -m tests.bench.unification --accounts 100000
 
-starts its own moto server (the local stage's AWS), provisions it, and runs the real flows
-in-process, counting every AWS call. It reports accounts per second for import + plan + apply and
-AWS calls per 1,000 accounts notified. The benchmark runner (tests/bench/run.py) calls
-`measure_unification(n)`; the e2e tests use `generate_lines` for their own legacy accounts.
+starts its own local stack (what `make run` starts: moto, the resources, the API), writes N
+generated accounts (one per row of DESIGN.md's table, in turn, every legacy hash format) to a
+JSON Lines file, and runs the operator's commands on it as an operator would, each with
+`--stats`: `legacy import`, `unify plan`, `unify schedule`, `notify run`, `unify run`. Then a
+unified account signs in over HTTP. It reports, per command, accounts per second, peak memory
+(RSS) and AWS calls, and AWS calls per 1,000 accounts notified. `make bench` runs it small; the
+e2e tests use `generate_lines` for their own legacy accounts.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
 import urllib.request
-from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 PASSWORD = "unify these accounts 42"
@@ -101,81 +106,92 @@ def generate_lines(accounts: int, prefix: str) -> Iterator[str]:
             yield json.dumps(r) + "\n"
 
 
-def _on_dynamodb(calls: Counter[str]) -> int:
-    singles = calls.get("PutItem", 0) + calls.get("UpdateItem", 0)
-    return sum(calls.values()) - singles + -(-singles // 100)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
+def _wait(url: str, seconds: float, stack: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except Exception:
+            if stack.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the local stack did not start ({url})") from None
+            time.sleep(0.2)
+
+
+def _command(env: dict[str, str], *argv: str) -> dict[str, Any]:
+    """Run one `gatehouse --stats ...` as an operator would; its JSON result and its stats."""
+    gatehouse = str(Path(sys.executable).with_name("gatehouse"))
+    done = subprocess.run([gatehouse, "--stats", *argv], env=env, capture_output=True, text=True, check=False)
+    stats = next((json.loads(line[len("stats: "):]) for line in done.stderr.splitlines()
+                  if line.startswith("stats: ")), None)
+    if done.returncode not in (0, 1) or stats is None:
+        raise RuntimeError(f"gatehouse {' '.join(argv)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return {"result": json.loads(done.stdout.splitlines()[-1]), **stats}
+
+
 def measure_unification(n: int, prefix: str | None = None) -> dict[str, Any]:
-    """Run the whole unification of `n` accounts on a fresh moto server; figures as a dict."""
-    port = _free_port()
-    moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """Unify `n` generated accounts on a fresh local stack (`make run`'s), through the operator's
+    commands; then sign in over HTTP with one unified account. Figures per command, as a dict."""
+    from gatehouse.local.__main__ import stack_env
+
+    port, moto_port = _free_port(), _free_port()
+    stack = subprocess.Popen([sys.executable, "-m", "gatehouse.local", "serve", "--quiet", "--port", str(port),
+                              "--moto-port", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    prefix = prefix or f"bench{time.time_ns() % 10**8}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        os.environ.update({"GATEHOUSE_STAGE": "bench", "GATEHOUSE_AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-                           "AWS_DEFAULT_REGION": "eu-west-3", "AWS_ACCESS_KEY_ID": "testing",
-                           "AWS_SECRET_ACCESS_KEY": "testing"})
-        from gatehouse import settings as settings_module
-        from gatehouse.adapters import aws
-        from gatehouse.bootstrap import Container
-        from gatehouse.local.resources import provision
-
-        config = settings_module.load()
-        provision(config)
-        c = Container(config)
-        calls: Counter[str] = Counter()
-
-        def count(**kwargs: Any) -> None:
-            calls[kwargs["model"].name] += 1
-
-        aws.on_api_call(count)
-        prefix = prefix or f"bench{time.time_ns() % 10**8}"
-
-        started = time.perf_counter()
-        report = c.unification.import_lines(generate_lines(n, prefix))
-        imported = time.perf_counter()
-        planned = sum(1 for _ in c.unification.plan())
-        plan_done = time.perf_counter()
-        c.unification.schedule("bench", c.clock.now() - timedelta(minutes=1))
-        scheduled = time.perf_counter()
-        before = Counter(calls)
-        announced = c.unification_notifier.run().announced
-        notify_calls = calls - before
-        notified = time.perf_counter()
-        completed = c.unifier.run().completed
-        applied = time.perf_counter()
-        return {
-            "accounts": n, "records": report.new, "unified_accounts": planned, "announced": announced,
-            "completed": completed,
-            "import_plan_apply_accounts_per_second": round(n / ((imported - started) + (plan_done - imported)
-                                                                + (applied - notified)), 1),
-            "import_seconds": round(imported - started, 2), "plan_seconds": round(plan_done - imported, 2),
-            "schedule_seconds": round(scheduled - plan_done, 2), "notify_seconds": round(notified - scheduled, 2),
-            "apply_seconds": round(applied - notified, 2),
-            "aws_calls_per_1000_notified_on_moto": round(sum(notify_calls.values()) * 1000 / max(announced, 1), 1),
-            # On moto, conditional writes go one by one (moto's transactions copy the whole table
-            # per item); on DynamoDB the same writes go 100 to a TransactWriteItems call.
-            "aws_calls_per_1000_notified": round(_on_dynamodb(notify_calls) * 1000 / max(announced, 1), 1),
-            "notify_calls_by_operation": dict(notify_calls),
-        }
+        _wait(f"http://127.0.0.1:{port}/health", 120, stack)
+        env = {**os.environ, **stack_env(port, moto_port)}
+        with tempfile.TemporaryDirectory() as tmp:
+            legacy, report = Path(tmp, "legacy.jsonl"), Path(tmp, "plan.jsonl")
+            with legacy.open("w", encoding="utf-8") as out:
+                out.writelines(generate_lines(n, prefix))
+            at = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            steps = {
+                "import": _command(env, "legacy", "import", str(legacy)),
+                "plan": _command(env, "unify", "plan", "--report", str(report)),
+                "schedule": _command(env, "unify", "schedule", "--wave", prefix, "--at", at),
+                "notify": _command(env, "notify", "run"),
+                "apply": _command(env, "unify", "run"),
+            }
+        signed_in = _sign_in(port, email_of(prefix, 0))
     finally:
-        moto.kill()
-        moto.wait(timeout=10)
+        stack.terminate()
+        try:
+            stack.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+    announced = steps["notify"]["result"]["announced"]
+    return {
+        "accounts": n, "records": steps["import"]["result"]["new"],
+        "planned": steps["plan"]["result"]["accounts"], "announced": announced,
+        "completed": steps["apply"]["result"]["completed"], "signed_in_after": signed_in,
+        "accounts_per_second": {k: round(n / v["seconds"], 1) for k, v in steps.items()},
+        "seconds": {k: v["seconds"] for k, v in steps.items()},
+        "peak_rss_mib": {k: v["peak_rss_mib"] for k, v in steps.items()},
+        "aws_calls_per_1000_notified": round(steps["notify"]["aws_calls"] * 1000 / max(announced, 1), 1),
+        "aws_calls_per_1000_applied": round(steps["apply"]["aws_calls"] * 1000
+                                            / max(steps["apply"]["result"]["completed"], 1), 1),
+        "aws_calls_by_operation": {k: v["aws_calls_by_operation"] for k, v in steps.items()},
+    }
+
+
+def _sign_in(port: int, email: str) -> bool:
+    """A unified account (case "linked": Scaleway password kept) signs in over HTTP."""
+    body = json.dumps({"email": email, "password": PASSWORD}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/login", data=body, method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "Origin": f"http://localhost:{port}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return bool(r.status == 200)
+    except urllib.error.HTTPError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Iterator
 
 from gatehouse.bootstrap import container
+from gatehouse.commands._progress import bar, lines_of, tracked
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,23 +19,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp.set_defaults(handler=_import)
 
 
-def progress(lines: Iterable[str], label: str, every: int = 1000) -> Iterator[str]:
-    """Pass lines through, printing a progress line to stderr (a file of 100,000 takes a while)."""
-    count = 0
-    for count, line in enumerate(lines, start=1):
-        if count % every == 0:
-            print(f"\r{label}: {count} lines", end="", file=sys.stderr, flush=True)
-        yield line
-    print(f"\r{label}: {count} lines", file=sys.stderr, flush=True)
-
-
 def _import(args: argparse.Namespace) -> int:
     # Streamed: the file is read line by line, never whole.
+    unification = container().unification
     if args.file == "-":
-        report = container().unification.import_lines(progress(sys.stdin, "imported"), args.batch_size)
+        with bar("import", unit="lines") as advance:
+            report = unification.import_lines(tracked(sys.stdin, advance), args.batch_size)
     else:
-        with open(args.file, encoding="utf-8") as f:
-            report = container().unification.import_lines(progress(f, "imported"), args.batch_size)
+        total = lines_of(args.file)
+        with open(args.file, encoding="utf-8") as f, bar("import", total, unit="lines") as advance:
+            report = unification.import_lines(tracked(f, advance), args.batch_size)
     for error in report.errors:
         print(f"invalid: {error}")
     print(json.dumps(report.as_dict()))

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from gatehouse.bootstrap import container
+from gatehouse.commands._progress import bar
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,5 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _run(args: argparse.Namespace) -> int:
-    print(json.dumps(container().unification_notifier.run(args.batch_size).as_dict()))
+    c = container()
+    # Every wave is looked at (announcements go out before a wave is due), both stages.
+    total = sum(c.unification_store.count(wave, state) for wave, _ in c.unification_store.waves()
+                for state in ("scheduled", "completed"))
+    with bar("notify", total) as advance:
+        report = c.unification_notifier.run(args.batch_size, progress=advance)
+    print(json.dumps(report.as_dict()))
     return 0

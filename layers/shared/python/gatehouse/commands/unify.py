@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import UTC, datetime
 
-from gatehouse.bootstrap import container
+from gatehouse.bootstrap import Container, container
+from gatehouse.commands._progress import bar
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,12 +32,11 @@ def _plan(args: argparse.Namespace) -> int:
     from gatehouse.domain.unification import Case
 
     counts = dict.fromkeys((str(c) for c in Case), 0)
-    with open(args.report, "w", encoding="utf-8") as out:
-        for n, p in enumerate(container().unification.plan(), start=1):
+    with open(args.report, "w", encoding="utf-8") as out, bar("plan") as advance:
+        for p in container().unification.plan():
             out.write(json.dumps(p.to_report_dict(), ensure_ascii=False) + "\n")
             counts[str(p.case)] += 1
-            if n % 1000 == 0:
-                print(f"\rplanned: {n}", end="", file=sys.stderr, flush=True)
+            advance(1)
     print(json.dumps({"accounts": sum(counts.values()), "by_case": counts}))
     return 0
 
@@ -58,5 +57,15 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    print(json.dumps(container().unifier.run(args.batch_size, args.max_batches).as_dict()))
+    c = container()
+    with bar("unify", due(c, "notified")) as advance:
+        report = c.unifier.run(args.batch_size, args.max_batches, progress=advance)
+    print(json.dumps(report.as_dict()))
     return 0
+
+
+def due(c: Container, *states: str) -> int:
+    """How many accounts of the due waves are in `states`: the total of a progress bar."""
+    now = c.clock.now()
+    return sum(c.unification_store.count(wave, state) for wave, at in c.unification_store.waves() if at <= now
+               for state in states)
