@@ -9,11 +9,13 @@ from typing import Any
 
 
 @contextmanager
-def bar(desc: str, total: int | None = None, unit: str = "accounts") -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr (stdout keeps the command's JSON); yields `advance(n)`."""
+def bar(desc: str, total: int | None = None, unit: str = "accounts",
+        delay: float = 0.5) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (stdout keeps the command's JSON), shown once a command has run
+    half a second; yields `advance(n)`."""
     from tqdm import tqdm
 
-    with tqdm(total=total, desc=desc, unit=f" {unit}", file=sys.stderr, mininterval=0.5,
+    with tqdm(total=total, desc=desc, unit=f" {unit}", file=sys.stderr, mininterval=0.5, delay=delay,
               dynamic_ncols=True) as progress:
         yield progress.update
 

@@ -47,7 +47,9 @@ def _parse_time(value: str) -> datetime:
 
 
 def _schedule(args: argparse.Namespace) -> int:
-    print(json.dumps(container().unification.schedule(args.wave, _parse_time(args.at))))
+    with bar("schedule") as advance:
+        result = container().unification.schedule(args.wave, _parse_time(args.at), progress=advance)
+    print(json.dumps(result))
     return 0
 
 

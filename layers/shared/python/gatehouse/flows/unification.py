@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,7 @@ from gatehouse.ports import AccountRepository, ArchivedRecord, Clock, Unificatio
 from gatehouse.settings import Settings
 
 STATES = ("scheduled", "notified", "completed")
+WAVE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SUPPORT_BEFORE, SUPPORT_AFTER = "scaleway", "dedibox"
 
 
@@ -138,8 +140,14 @@ class Unification:
     def plan(self) -> Iterator[UnifiedAccountPlan]:
         return plan(self.records(), cutoff=self._s.legacy_cutoff)
 
-    def schedule(self, wave: str, at: datetime, batch_size: int = 100) -> dict[str, int]:
-        """Record the wave and put every affected planned account in it, `scheduled` (idempotent)."""
+    def schedule(self, wave: str, at: datetime, batch_size: int = 100,
+                 progress: Callable[[int], None] | None = None) -> dict[str, int]:
+        """Record the wave and put every affected planned account in it, `scheduled` (idempotent);
+        `progress(n)` is told of each batch written."""
+        if not WAVE_NAME.fullmatch(wave):
+            raise ValueError(f"invalid wave name {wave!r}: 1 to 64 letters, digits, '.', '_' or '-'")
+        if at.tzinfo is None:
+            raise ValueError("a wave's time needs a time zone, e.g. 2026-12-01T09:00:00Z")
         self._store.put_wave(wave, at)
         now = self._clock.now()
         planned = new = 0
@@ -151,9 +159,13 @@ class Unification:
             batch.append(state_item(p, wave, now))
             if len(batch) >= batch_size:
                 new += self._store.plan_accounts(batch)
+                if progress is not None:
+                    progress(len(batch))
                 batch = []
         if batch:
             new += self._store.plan_accounts(batch)
+            if progress is not None:
+                progress(len(batch))
         return {"planned": planned, "scheduled": new}
 
     def status(self) -> dict[str, dict[str, int]]:

@@ -1,0 +1,56 @@
+"""The operator's command: one clear line on stderr for a mistake, never a traceback; --stats on stderr."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from gatehouse import bootstrap, cli
+
+
+@pytest.fixture(autouse=True)
+def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Nothing listens on port 9: a command that reaches AWS finds it unreachable, at once.
+    monkeypatch.setenv("GATEHOUSE_AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    bootstrap.container.cache_clear()
+    yield
+    bootstrap.container.cache_clear()
+
+
+def test_a_bad_wave_name_is_one_line_on_stderr_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["unify", "schedule", "--wave", "wave one", "--at", "2026-12-01T09:00:00Z"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gatehouse: error: invalid wave name 'wave one'") and "Traceback" not in err
+
+
+def test_a_time_that_is_not_rfc3339_is_refused_clearly(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["unify", "schedule", "--wave", "w1", "--at", "next tuesday"]) == 2
+    assert "Invalid isoformat string" in capsys.readouterr().err
+
+
+def test_a_missing_import_file_names_the_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["legacy", "import", "/nonexistent/legacy.jsonl"]) == 2
+    assert capsys.readouterr().err.strip() == "gatehouse: error: No such file or directory: /nonexistent/legacy.jsonl"
+
+
+def test_a_stopped_local_stack_is_named_with_its_remedy_and_stats_still_print(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--stats", "unify", "status"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "gatehouse: error: DynamoDB is unreachable. Is the local stack running (`make run`)?"
+    stats = json.loads(err[1].removeprefix("stats: "))
+    assert stats["aws_calls_by_operation"] == {"Query": 1} and stats["peak_rss_mib"] > 0
+
+
+def test_a_progress_bar_counts_towards_its_total_on_stderr(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    from gatehouse.commands._progress import bar, lines_of, tracked
+
+    legacy = tmp_path / "legacy.jsonl"
+    legacy.write_text("{}\n" * 1500)
+    with legacy.open() as f, bar("import", lines_of(str(legacy)), unit="lines", delay=0) as advance:
+        assert sum(1 for _ in tracked(f, advance)) == 1500
+    captured = capsys.readouterr()
+    assert captured.out == ""  # stdout stays the command's JSON
+    assert "import: 100%" in captured.err and "1500/1500" in captured.err
