@@ -69,6 +69,7 @@ def build_template(flows: list[Flow], *, runtime: str, arch: str, stage: str,
             "BinaryMediaTypes": [t.replace("/", "~1") for t in binary],
             "MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*",
                                 "ThrottlingBurstLimit": 500, "ThrottlingRateLimit": 200}],
+            "GatewayResponses": gateway_responses(),
         },
     }
     return {
@@ -87,6 +88,28 @@ def build_template(flows: list[Flow], *, runtime: str, arch: str, stage: str,
             "LayerArn": {"Value": ref("SharedLayer")},
         },
     }
+
+
+# What API Gateway answers itself (no Lambda involved), in the contract's one error shape.
+_GATEWAY_ERRORS = {
+    # API Gateway's answer to a path or method no route has: 403 "Missing Authentication Token".
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", '"There is nothing at this address."'),
+    "THROTTLED": (429, "rate_limited", '"Too many requests. Try again in a moment."'),
+    "REQUEST_TOO_LARGE": (413, "body_too_large", '"The request body is too large."'),
+    "DEFAULT_4XX": (None, "invalid_input", "$context.error.messageString"),
+    "DEFAULT_5XX": (None, "service_unavailable", '"Gatehouse is unavailable. Try again in a moment."'),
+}
+
+
+def gateway_responses() -> Node:
+    responses: Node = {}
+    for kind, (status, code, message) in _GATEWAY_ERRORS.items():
+        response: Node = {"ResponseTemplates": {
+            "application/json": f'{{"error": {{"code": "{code}", "message": {message}, "details": {{}}}}}}'}}
+        if status is not None:
+            response["StatusCode"] = str(status)
+        responses[kind] = response
+    return responses
 
 
 def _parameters(stage: str) -> Node:

@@ -287,6 +287,17 @@ def test_template_defaults_and_table(stack: Stack) -> None:
     assert "ApiUrl" in template["Outputs"]
 
 
+def test_api_gateway_answers_an_unknown_path_with_the_contracts_404(stack: Stack) -> None:
+    (api,) = [r for r in stack.template["Resources"].values() if r["Type"] == "AWS::Serverless::Api"]
+    responses = api["Properties"]["GatewayResponses"]
+    missing = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert missing["StatusCode"] == "404"
+    assert json.loads(missing["ResponseTemplates"]["application/json"]) == {
+        "error": {"code": "not_found", "message": "There is nothing at this address.", "details": {}}}
+    for kind in ("THROTTLED", "REQUEST_TOO_LARGE", "DEFAULT_5XX"):
+        assert json.loads(responses[kind]["ResponseTemplates"]["application/json"])["error"]["code"]
+
+
 def _actions(role: dict[str, Any]) -> set[str]:
     found: set[str] = set()
     for policy in role["Properties"]["Policies"]:
