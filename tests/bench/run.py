@@ -6,6 +6,8 @@
    interpreter, how long that takes, and whether `webauthn` (or boto3) came along.
 3. Artifact sizes from `build/` (`make package`), unzipped and zipped.
 4. Login throughput against the cost of one argon2id hash with the configured parameters.
+5. Unification through the operator's commands against a fresh local stack (tests/bench/unification.py):
+   accounts per second and peak memory per command, AWS calls per 1,000 accounts notified.
 
 Each section is a function that returns its rows, so a unit test can run the cheap ones small.
 """
@@ -40,6 +42,7 @@ for path in (str(ROOT), str(LAYER)):
         sys.path.insert(0, path)
 
 Row = tuple[str, str, str, str]
+UNIFICATION_ACCOUNTS = 2000  # the 100,000 run takes ~25 min: `python -m tests.bench.unification --accounts 100000`
 
 
 # --- 1. AWS calls per flow ------------------------------------------------------------------
@@ -417,6 +420,8 @@ def _section(name: str, make: Callable[[], list[Row]]) -> list[Row]:
 def main() -> int:
     import logging
 
+    from tests.bench import unification
+
     logging.disable(logging.WARNING)  # the app's request log lines would bury the table
     started = time.perf_counter()
     rows: list[Row] = []
@@ -432,6 +437,7 @@ def main() -> int:
     rows += _section("cold start", _cold_rows)
     rows += _section("artifacts", artifact_rows)
     rows += _section("throughput", throughput_rows)
+    rows += _section("unification", lambda: unification.rows(unification.measure_unification(UNIFICATION_ACCOUNTS)))
     text = (f"# Gatehouse bench\n\nPython {sys.version.split()[0]}, measured in one run of "
             f"{time.perf_counter() - started:.0f} s by `make bench`.\n\n" + table(rows) + NOTES)
     REPORT.parent.mkdir(parents=True, exist_ok=True)

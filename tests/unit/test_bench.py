@@ -46,3 +46,19 @@ def test_call_counter_counts_service_and_operation_only_while_counting() -> None
         counter(model=Model())
     counter(model=Model())
     assert calls == {"dynamodb.GetItem": 2}
+
+
+def test_unification_rows_give_each_command_its_rate_and_memory_and_the_calls_per_thousand() -> None:
+    from tests.bench import unification
+
+    steps = ("import", "plan", "schedule", "notify", "apply")
+    measured = {"accounts": 2000, "records": 3716, "announced": 1715, "completed": 1715, "signed_in_after": True,
+                "accounts_per_second": dict.fromkeys(steps, 500.0), "seconds": dict.fromkeys(steps, 4.0),
+                "peak_rss_mib": dict.fromkeys(steps, 70.0), "aws_calls_per_1000_notified": 120.5,
+                "aws_calls_per_1000_applied": 600.0,
+                "aws_calls_by_operation": {s: {"Query": 2} for s in steps}}
+    rows = unification.rows(measured)
+    assert [r[1] for r in rows[:5]] == [f"gatehouse {unification.COMMANDS[s]}" for s in steps]
+    assert rows[0][2] == "500 accounts/s" and "peak RSS 70 MiB" in rows[0][3]
+    assert rows[5][1:3] == ("AWS calls per 1,000 accounts notified", "120")
+    assert rows[6][2] == "600" and rows[6][3].endswith("a unified account signs in after: yes")
