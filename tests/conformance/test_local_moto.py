@@ -50,3 +50,32 @@ def test_a_transaction_that_succeeds_writes_every_item(client) -> None:
         {"Put": {"TableName": "t", "Item": {**_key(f"item{i}"), "n": {"N": "1"}},
                  "ConditionExpression": "attribute_not_exists(pk)"}} for i in range(100)])
     assert client.scan(TableName="t")["Count"] == 100
+
+
+def test_queries_page_through_a_partition_and_an_index_in_key_order(client) -> None:
+    client.update_table(TableName="t", AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"},
+                                                             {"AttributeName": "sk", "AttributeType": "S"}],
+                        GlobalSecondaryIndexUpdates=[{"Create": {
+                            "IndexName": "gsi", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                             {"AttributeName": "sk", "KeyType": "RANGE"}],
+                            "Projection": {"ProjectionType": "ALL"}}}])
+    for i in reversed(range(250)):  # written out of order
+        client.put_item(TableName="t", Item={"pk": {"S": f"p{i % 2}"}, "sk": {"S": f"{i:04d}"},
+                                             "g": {"S": "odd" if i % 2 else "even"}})
+
+    def pages(**query) -> list[str]:
+        found, start = [], {}
+        while True:
+            out = client.query(TableName="t", Limit=40, **query, **start)
+            found += [i["sk"]["S"] for i in out["Items"]]
+            if "LastEvaluatedKey" not in out:
+                return found
+            start = {"ExclusiveStartKey": out["LastEvaluatedKey"]}
+
+    evens = [f"{i:04d}" for i in range(0, 250, 2)]
+    assert pages(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p0"}}) == evens
+    assert pages(IndexName="gsi", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "even"}}) \
+        == evens
+    assert pages(KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
+                 ExpressionAttributeValues={":p": {"S": "p1"}, ":s": {"S": "01"}}) \
+        == [f"{i:04d}" for i in range(101, 200, 2)]

@@ -107,6 +107,31 @@ def test_of_racing_claims_only_one_wins_each_account(impl, request) -> None:
     assert sorted(k for w in won for k in w) == sorted(keys)
 
 
+def test_of_imports_racing_with_two_versions_of_a_record_one_wins_and_the_other_is_told(impl, request) -> None:
+    if impl == "dynamodb":
+        from gatehouse.adapters.dynamodb import DynamoUnification
+
+        store = DynamoUnification(request.getfixturevalue("moto_table"), transaction_size=1)  # see above
+    else:
+        store = build("Unification", impl, request)
+    legacy_ids = [f"race-{_uid()}" for _ in range(10)]
+    outcomes: list[list[str]] = []
+    barrier = threading.Barrier(2)
+
+    def archive(version: str) -> None:
+        barrier.wait()
+        outcomes.append(store.archive([ArchivedRecord("dedibox", i, f'{{"v": "{version}"}}') for i in legacy_ids]))
+
+    threads = [threading.Thread(target=archive, args=(v,)) for v in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 2
+    for first, second in zip(*outcomes, strict=True):
+        assert sorted((first, second)) == ["conflict", "new"]
+
+
 def test_a_claim_whose_sender_crashed_can_be_taken_again_after_its_lease_but_a_sent_one_never(store) -> None:
     crashed, sent = f"c{_uid()}", f"c{_uid()}"
     assert store.claim([crashed, sent], "complete", NOW, 60) == [crashed, sent]

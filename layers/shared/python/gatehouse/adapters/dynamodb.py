@@ -8,6 +8,7 @@ never does), so each condition re-checks `expires_at > now` itself.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -456,9 +457,19 @@ def _single(t: Table, op: dict[str, Any]) -> bool:
     return True
 
 
+# The archive and each state are spread over 16 index partitions (by a hash of the key): no hot
+# partition when 100,000s are written at once, and each page query stays within one of them.
+SHARDS = 16
+
+
+def _shard(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8")) % SHARDS
+
+
 class DynamoUnification:
-    """Legacy archive (LEGACY#), unified account state (UNIFY#, listed by gsi1 `UNIFY#<state>` / `<wave>#<key>`),
-    waves (WAVES), notification claims (NOTIFY#) and legacy API keys (APIKEY#)."""
+    """Legacy archive (LEGACY#; gsi1 `LEGACY#<shard>`), unified account state (UNIFY#; gsi1
+    `UNIFY#<state>#<shard>` / `<wave>#<key>`), waves (WAVES), notification claims (NOTIFY#) and
+    legacy API keys (APIKEY#)."""
 
     def __init__(self, table: Table, transaction_size: int = 100) -> None:
         # 100 conditional writes go in one TransactWriteItems call; 1 writes them one by one.
@@ -466,28 +477,39 @@ class DynamoUnification:
 
     # --- archive ---
     def archive(self, records: list[ArchivedRecord]) -> list[str]:
+        """Each record written only if its legacy id is new (a conditional write, so two imports
+        racing with different content cannot both win); else `same` or `conflict`."""
         keys = [(f"LEGACY#{r.console}#{r.legacy_id}", "R") for r in records]
         existing = {i["pk"]: i["raw"] for i in _batch_get(self._t, keys)}
-        outcome, new = [], []
-        for (pk, sk), r in zip(keys, records, strict=True):
+        outcome: list[str] = []
+        new: list[tuple[int, dict[str, Any]]] = []
+        for index, ((pk, sk), r) in enumerate(zip(keys, records, strict=True)):
             if pk in existing:
                 outcome.append("same" if existing[pk] == r.raw else "conflict")
                 continue
             existing[pk] = r.raw  # a duplicate inside one batch is caught like one across batches
             outcome.append("new")
-            new.append({"pk": pk, "sk": sk, "gsi1pk": "LEGACY", "gsi1sk": f"{r.console}#{r.legacy_id}",
-                        "console": r.console, "legacy_id": r.legacy_id, "raw": r.raw})
-        _batch_put(self._t, new)
+            new.append((index, {"pk": pk, "sk": sk, "gsi1pk": f"LEGACY#{_shard(pk)}",
+                                "gsi1sk": f"{r.console}#{r.legacy_id}", "console": r.console,
+                                "legacy_id": r.legacy_id, "raw": r.raw}))
+        ops = [{"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}} for _, item in new]
+        lost = [(index, item) for (index, item), won in zip(new, _transact_each(self._t, ops, self._tx), strict=True)
+                if not won]
+        if lost:  # written meanwhile by another import: the same record, or another version
+            now_there = {i["pk"]: i["raw"] for i in _batch_get(self._t, [(item["pk"], "R") for _, item in lost])}
+            for index, item in lost:
+                outcome[index] = "same" if now_there.get(item["pk"]) == item["raw"] else "conflict"
         return outcome
 
     def iter_archive(self) -> Iterator[ArchivedRecord]:
         paginator = self._t.client.get_paginator("query")
-        for page in paginator.paginate(TableName=self._t.name, IndexName="gsi1",
-                                       KeyConditionExpression="gsi1pk = :p",
-                                       ExpressionAttributeValues=to_item({":p": "LEGACY"})):
-            for raw_item in page["Items"]:
-                i = from_item(raw_item)
-                yield ArchivedRecord(i["console"], i["legacy_id"], i["raw"])
+        for shard in range(SHARDS):
+            for page in paginator.paginate(TableName=self._t.name, IndexName="gsi1",
+                                           KeyConditionExpression="gsi1pk = :p",
+                                           ExpressionAttributeValues=to_item({":p": f"LEGACY#{shard}"})):
+                for raw_item in page["Items"]:
+                    i = from_item(raw_item)
+                    yield ArchivedRecord(i["console"], i["legacy_id"], i["raw"])
 
     def get_archived(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ArchivedRecord]:
         items = _batch_get(self._t, [(f"LEGACY#{c}#{lid}", "R") for c, lid in keys])
@@ -497,7 +519,8 @@ class DynamoUnification:
     @staticmethod
     def _state_item(values: Mapping[str, Any]) -> dict[str, Any]:
         return {**values, "pk": f"UNIFY#{values['unified_key']}", "sk": "U",
-                "gsi1pk": f"UNIFY#{values['state']}", "gsi1sk": f"{values['wave']}#{values['unified_key']}"}
+                "gsi1pk": f"UNIFY#{values['state']}#{_shard(values['unified_key'])}",
+                "gsi1sk": f"{values['wave']}#{values['unified_key']}"}
 
     def plan_accounts(self, items: list[dict[str, Any]]) -> int:
         existing = {i["unified_key"] for i in _batch_get(self._t, [(f"UNIFY#{i['unified_key']}", "U") for i in items])}
@@ -516,13 +539,21 @@ class DynamoUnification:
         return [(i["sk"], codec.parse_iso(i["at"])) for i in items]  # type: ignore[misc]
 
     def page(self, wave: str, state: str, limit: int, cursor: Any = None) -> tuple[list[dict[str, Any]], Any]:
-        extra: dict[str, Any] = {"ExclusiveStartKey": cursor} if cursor else {}
-        with translated("DynamoDB"):
-            out = self._t.client.query(TableName=self._t.name, IndexName="gsi1", Limit=limit,
-                                       KeyConditionExpression="gsi1pk = :p AND begins_with(gsi1sk, :w)",
-                                       ExpressionAttributeValues=to_item({":p": f"UNIFY#{state}", ":w": f"{wave}#"}),
-                                       **extra)
-        return [from_item(i) for i in out["Items"]], out.get("LastEvaluatedKey")
+        """Up to `limit` accounts, shard after shard; the cursor is (shard, DynamoDB's own key)."""
+        shard, start = (cursor["shard"], cursor.get("key")) if cursor else (0, None)
+        while True:
+            extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            with translated("DynamoDB"):
+                out = self._t.client.query(
+                    TableName=self._t.name, IndexName="gsi1", Limit=limit,
+                    KeyConditionExpression="gsi1pk = :p AND begins_with(gsi1sk, :w)",
+                    ExpressionAttributeValues=to_item({":p": f"UNIFY#{state}#{shard}", ":w": f"{wave}#"}), **extra)
+            items, last = [from_item(i) for i in out["Items"]], out.get("LastEvaluatedKey")
+            following = {"shard": shard, "key": last} if last else ({"shard": shard + 1} if shard + 1 < SHARDS
+                                                                     else None)
+            if items or following is None:
+                return items, following
+            shard, start = following["shard"], following.get("key")
 
     def get_states(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         return {i["unified_key"]: i for i in _batch_get(self._t, [(f"UNIFY#{k}", "U") for k in keys])}
@@ -540,17 +571,19 @@ class DynamoUnification:
                 "ConditionExpression": "#s = :from",
                 "ExpressionAttributeNames": {"#s": "state"},
                 "ExpressionAttributeValues": to_item({":to": to_state, ":from": from_state, ":at": codec.iso(at),
-                                                      ":g": f"UNIFY#{to_state}"}),
+                                                      ":g": f"UNIFY#{to_state}#{_shard(k)}"}),
             }})
         return [k for k, ok in zip(keys, _transact_each(self._t, ops, self._tx), strict=True) if ok]
 
     def count(self, wave: str, state: str) -> int:
         total = 0
         paginator = self._t.client.get_paginator("query")
-        for page in paginator.paginate(TableName=self._t.name, IndexName="gsi1", Select="COUNT",
-                                       KeyConditionExpression="gsi1pk = :p AND begins_with(gsi1sk, :w)",
-                                       ExpressionAttributeValues=to_item({":p": f"UNIFY#{state}", ":w": f"{wave}#"})):
-            total += int(page["Count"])
+        for shard in range(SHARDS):
+            for page in paginator.paginate(
+                    TableName=self._t.name, IndexName="gsi1", Select="COUNT",
+                    KeyConditionExpression="gsi1pk = :p AND begins_with(gsi1sk, :w)",
+                    ExpressionAttributeValues=to_item({":p": f"UNIFY#{state}#{shard}", ":w": f"{wave}#"})):
+                total += int(page["Count"])
         return total
 
     # --- notification claims ---
