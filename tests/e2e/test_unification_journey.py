@@ -271,6 +271,34 @@ def test_a_unifier_stopped_mid_run_ends_where_an_uninterrupted_one_does(stack: S
     assert results["interrupted"] == results["uninterrupted"]
 
 
+def test_a_unifier_killed_with_sigkill_mid_batch_and_run_again_ends_where_an_uninterrupted_one_does(
+        stack: Stack, tmp_path: Path) -> None:
+    results = {}
+    for mode in ("killed", "uninterrupted"):
+        prefix = f"e2ek{mode[:3]}{time.time_ns() % 10**9}"
+        gh(stack, "legacy", "import", str(write_file(tmp_path, prefix, 140)))
+        wave = f"wave-{prefix}"
+        gh(stack, "unify", "schedule", "--wave", wave, "--at", past())
+        gh(stack, "notify", "run")
+        if mode == "killed":
+            run = subprocess.Popen([GATEHOUSE, "--stage", "local", "unify", "run", "--batch-size", "1"], cwd=ROOT,
+                                   env=stack.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 60
+            while last_json(gh(stack, "unify", "status"))[wave]["completed"] < 10 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            run.kill()  # SIGKILL: wherever it is, mid-batch included
+            run.wait()
+            assert 10 <= last_json(gh(stack, "unify", "status"))[wave]["completed"] < 120, "not killed mid-run"
+        gh(stack, "unify", "run")
+        outcome = {}
+        for n in range(7):
+            _client, r = login(stack, email_of(prefix, n))
+            outcome[case_of(n)] = (r.status_code, r.json().get("status"))
+        results[mode] = (last_json(gh(stack, "unify", "status"))[wave], outcome)
+    assert results["killed"] == results["uninterrupted"]
+    assert results["killed"][0] == {"scheduled": 0, "notified": 0, "completed": 120}
+
+
 def test_make_run_loads_a_unified_demo_login_for_every_row(stack: Stack) -> None:
     from gatehouse.local.demo import DEMO_LEGACY_LOGINS
 
