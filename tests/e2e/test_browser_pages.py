@@ -293,3 +293,46 @@ def test_an_authenticator_app_is_set_up_then_asked_for_at_the_next_sign_in(
     second.get_by_label("6-digit code").fill(totp.at(_server_now(stack, advance=30)))
     second.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+
+
+def test_a_passkey_is_added_then_signs_in_as_second_step_and_alone(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+    _, email = signed_up
+    page = tab.page
+    # Chromium's virtual authenticator (DevTools' WebAuthn domain): a platform passkey that always
+    # verifies its user, the browser side of the ceremony left entirely to Chromium and app.js.
+    devtools = tab.context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    authenticator = devtools.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True, "automaticPresenceSimulation": True}})["authenticatorId"]
+
+    def sign_in_with_password() -> None:
+        login = page.locator("#login-form")
+        login.get_by_label("Email", exact=True).fill(email)
+        login.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+        login.get_by_role("button", name="Sign in").click()
+
+    page.goto("/ui/?next=/ui/mfa")
+    sign_in_with_password()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second factors")
+    add = page.locator("#passkey-register-form")
+    add.get_by_label("Name of this passkey").fill("Test laptop")
+    add.get_by_role("button", name="Add a passkey").click()
+    expect(add.get_by_role("status")).to_have_text("Your passkey was added.")
+    expect(page.locator("#mfa-methods li")).to_have_count(1)
+    (credential,) = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    assert credential["isResidentCredential"] and credential["signCount"] == 1
+
+    page.locator("#logout").click()
+    sign_in_with_password()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second step")
+    page.get_by_role("button", name="Use my passkey").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+
+    page.locator("#logout").click()
+    expect(page).to_have_url(f"{stack.base}/ui/")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+    (credential,) = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    assert credential["signCount"] == 3  # each sign-in was one assertion of this passkey
