@@ -115,6 +115,9 @@ def _inspect(repo: Path, name: str) -> dict[str, Any]:
             "binary_types": binary_types, "foreign_routes": foreign}
 
 
+STAGE_PLACEHOLDER = "STAGEPLACEHOLDER"
+
+
 def _ses_templates() -> list[dict[str, str]]:
     """The SES templates `create_ses_templates` would create, made by that very code (recorded, not sent)."""
     try:
@@ -134,7 +137,8 @@ def _ses_templates() -> list[dict[str, str]]:
     original = bulk_mail.client
     bulk_mail.client = lambda service, settings: Recorder()  # type: ignore[assignment]
     try:
-        bulk_mail.create_ses_templates(Settings(), [ANNOUNCE, COMPLETE])
+        # The stage is a template parameter: names carry a placeholder that template.py turns into ${Stage}.
+        bulk_mail.create_ses_templates(Settings(stage=STAGE_PLACEHOLDER), [ANNOUNCE, COMPLETE])
     finally:
         bulk_mail.client = original  # type: ignore[assignment]
     return made

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from infra.discover import Flow
+from infra.discover import STAGE_PLACEHOLDER, Flow
 from infra.permissions import FlowPermissions, for_flow
 
 API_TIMEOUT = 15  # API Gateway gives up at 29 s; argon2 and a few DynamoDB calls need far less
@@ -50,9 +50,11 @@ def build_template(flows: list[Flow], *, runtime: str, arch: str, stage: str,
     resources: Node = {}
     resources.update(_shared_resources(runtime, arch))
     for mail in ses_templates:
-        # The bulk mailer sends by template name: the templates are part of the stack.
-        resources["MailTemplate" + logical_id(mail["TemplateName"])] = {
-            "Type": "AWS::SES::Template", "Properties": {"Template": dict(mail)},
+        # The bulk mailer sends by template name (with its stage): the templates are part of the stack.
+        name = mail["TemplateName"]
+        resources["MailTemplate" + logical_id(name.replace(STAGE_PLACEHOLDER, ""))] = {
+            "Type": "AWS::SES::Template",
+            "Properties": {"Template": {**mail, "TemplateName": sub(name.replace(STAGE_PLACEHOLDER, "${Stage}"))}},
         }
     for flow in flows:
         resources.update(_function_resources(flow, for_flow(flow.name)))

@@ -287,6 +287,13 @@ def test_template_defaults_and_table(stack: Stack) -> None:
     assert "ApiUrl" in template["Outputs"]
 
 
+def test_the_unification_mail_templates_are_named_per_stage(stack: Stack) -> None:
+    names = sorted(r["Properties"]["Template"]["TemplateName"]["Fn::Sub"]
+                   for r in stack.template["Resources"].values() if r["Type"] == "AWS::SES::Template")
+    assert names == [f"gatehouse-${{Stage}}-unification_{kind}-{locale}"
+                     for kind in ("announce", "complete") for locale in ("en", "fr")]
+
+
 def test_api_gateway_answers_an_unknown_path_with_the_contracts_404(stack: Stack) -> None:
     (api,) = [r for r in stack.template["Resources"].values() if r["Type"] == "AWS::Serverless::Api"]
     responses = api["Properties"]["GatewayResponses"]

@@ -30,8 +30,9 @@ class BulkMailer(Protocol):
         ...
 
 
-def ses_template_name(template: str, locale: str) -> str:
-    return f"gatehouse-{template}-{locale}"
+def ses_template_name(template: str, locale: str, stage: str) -> str:
+    """SES templates are per account and region: the stage keeps two stages' apart."""
+    return f"gatehouse-{stage}-{template}-{locale}"
 
 
 def create_ses_templates(settings: Settings, names: Sequence[str]) -> None:
@@ -42,7 +43,7 @@ def create_ses_templates(settings: Settings, names: Sequence[str]) -> None:
             def to_ses(text: str) -> str:
                 return _PLACEHOLDER.sub(r"{{\1}}", text)
 
-            template = {"TemplateName": ses_template_name(name, locale), "SubjectPart": to_ses(subject),
+            template = {"TemplateName": ses_template_name(name, locale, settings.stage), "SubjectPart": to_ses(subject),
                         "TextPart": to_ses(body), "HtmlPart": messages.to_html(to_ses(body))}
             try:
                 ses.create_template(Template=template)
@@ -55,14 +56,15 @@ def create_ses_templates(settings: Settings, names: Sequence[str]) -> None:
 class SesBulkMailer:
     def __init__(self, settings: Settings) -> None:
         self._ses = client("ses", settings)
-        self._from = settings.mail_from
+        self._from, self._stage = settings.mail_from, settings.stage
 
     def send_bulk(self, template: str, locale: str, recipients: Sequence[tuple[str, Mapping[str, str]]]) -> None:
         for start in range(0, len(recipients), SES_BULK_LIMIT):
             chunk = recipients[start:start + SES_BULK_LIMIT]
             with translated("SES"):
                 self._ses.send_bulk_templated_email(
-                    Source=self._from, Template=ses_template_name(template, locale), DefaultTemplateData="{}",
+                    Source=self._from, Template=ses_template_name(template, locale, self._stage),
+                    DefaultTemplateData="{}",
                     Destinations=[{"Destination": {"ToAddresses": [to]},
                                    "ReplacementTemplateData": json.dumps(dict(values))} for to, values in chunk],
                 )
