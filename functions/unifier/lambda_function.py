@@ -11,4 +11,7 @@ MARGIN_MS = 60_000  # a batch takes seconds; stop well before the timeout, the n
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    return container().unifier.run(keep_going=lambda: context.get_remaining_time_in_millis() > MARGIN_MS).as_dict()
+    def keep_going() -> bool:
+        return bool(context.get_remaining_time_in_millis() > MARGIN_MS)
+
+    return container().unifier.run(keep_going=keep_going).as_dict()

@@ -62,6 +62,22 @@ def test_pages_cover_every_account_once(store) -> None:
     assert sorted(seen) == sorted(i["unified_key"] for i in _planned(wave, 7))
 
 
+def test_batches_are_full_and_cover_every_account_once_while_they_move_on(store) -> None:
+    from gatehouse.flows.waves import batches
+
+    wave = f"w{_uid()}"
+    store.plan_accounts(_planned(wave, 75))
+    sizes, seen = [], []
+    for batch in batches(store, wave, "scheduled", batch_size=10, page_size=4):
+        sizes.append(len(batch))
+        keys = [i["unified_key"] for i in batch]
+        seen += keys
+        assert store.transition(keys, "scheduled", "notified", NOW) == keys  # as the notifier does
+    assert sizes == [10] * 7 + [5]
+    assert sorted(seen) == sorted(i["unified_key"] for i in _planned(wave, 75))
+    assert (store.count(wave, "scheduled"), store.count(wave, "notified")) == (0, 75)
+
+
 def test_a_transition_happens_only_from_the_expected_state(store) -> None:
     wave = f"w{_uid()}"
     keys = [i["unified_key"] for i in _planned(wave, 3)]

@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -247,18 +248,20 @@ def test_legacy_api_keys_keep_verifying(stack: Stack, unified: dict[str, Any]) -
     assert client.post("/api-keys/verify", json={"key_id": "k", "secret": "s"}).status_code == 401
 
 
-def test_a_unifier_stopped_mid_run_ends_where_an_uninterrupted_one_does(stack: Stack, tmp_path: Path) -> None:
+def unify_interrupted_or_not(stack: Stack, tmp_path: Path, accounts: int,
+                             interrupt: Callable[[str], None]) -> dict[str, Any]:
+    """The same unification twice, on fresh accounts: once with `interrupt(wave)` before the
+    unifier's last run, once without; for each, the wave's states and what a login of every case
+    of the rules table gets (status, and the unification view's state)."""
     results = {}
     for mode in ("interrupted", "uninterrupted"):
         prefix = f"e2e{mode[:3]}{time.time_ns() % 10**9}"
-        gh(stack, "legacy", "import", str(write_file(tmp_path, prefix, 7)))
+        gh(stack, "legacy", "import", str(write_file(tmp_path, prefix, accounts)))
         wave = f"wave-{prefix}"
         gh(stack, "unify", "schedule", "--wave", wave, "--at", past())
         gh(stack, "notify", "run")
         if mode == "interrupted":
-            first = last_json(gh(stack, "unify", "run", "--batch-size", "2", "--max-batches", "1"))
-            assert first["completed"] == 2
-            assert last_json(gh(stack, "unify", "status"))[wave]["completed"] == 2
+            interrupt(wave)
         gh(stack, "unify", "run")
         assert last_json(gh(stack, "unify", "run"))["completed"] == 0
         outcome = {}
@@ -268,35 +271,34 @@ def test_a_unifier_stopped_mid_run_ends_where_an_uninterrupted_one_does(stack: S
                 else None
             outcome[case_of(n)] = (r.status_code, r.json().get("status"), view and view["state"])
         results[mode] = (last_json(gh(stack, "unify", "status"))[wave], outcome)
+    return results
+
+
+def test_a_unifier_stopped_mid_run_ends_where_an_uninterrupted_one_does(stack: Stack, tmp_path: Path) -> None:
+    def stop_after_one_batch(wave: str) -> None:
+        first = last_json(gh(stack, "unify", "run", "--batch-size", "2", "--max-batches", "1"))
+        assert first["completed"] == 2
+        assert last_json(gh(stack, "unify", "status"))[wave]["completed"] == 2
+
+    results = unify_interrupted_or_not(stack, tmp_path, 7, stop_after_one_batch)
     assert results["interrupted"] == results["uninterrupted"]
 
 
 def test_a_unifier_killed_with_sigkill_mid_batch_and_run_again_ends_where_an_uninterrupted_one_does(
         stack: Stack, tmp_path: Path) -> None:
-    results = {}
-    for mode in ("killed", "uninterrupted"):
-        prefix = f"e2ek{mode[:3]}{time.time_ns() % 10**9}"
-        gh(stack, "legacy", "import", str(write_file(tmp_path, prefix, 140)))
-        wave = f"wave-{prefix}"
-        gh(stack, "unify", "schedule", "--wave", wave, "--at", past())
-        gh(stack, "notify", "run")
-        if mode == "killed":
-            run = subprocess.Popen([GATEHOUSE, "--stage", "local", "unify", "run", "--batch-size", "1"], cwd=ROOT,
-                                   env=stack.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.monotonic() + 60
-            while last_json(gh(stack, "unify", "status"))[wave]["completed"] < 10 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            run.kill()  # SIGKILL: wherever it is, mid-batch included
-            run.wait()
-            assert 10 <= last_json(gh(stack, "unify", "status"))[wave]["completed"] < 120, "not killed mid-run"
-        gh(stack, "unify", "run")
-        outcome = {}
-        for n in range(7):
-            _client, r = login(stack, email_of(prefix, n))
-            outcome[case_of(n)] = (r.status_code, r.json().get("status"))
-        results[mode] = (last_json(gh(stack, "unify", "status"))[wave], outcome)
-    assert results["killed"] == results["uninterrupted"]
-    assert results["killed"][0] == {"scheduled": 0, "notified": 0, "completed": 120}
+    def kill_mid_run(wave: str) -> None:
+        run = subprocess.Popen([GATEHOUSE, "--stage", "local", "unify", "run", "--batch-size", "1"], cwd=ROOT,
+                               env=stack.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while last_json(gh(stack, "unify", "status"))[wave]["completed"] < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        run.kill()  # SIGKILL: wherever it is, mid-batch included
+        run.wait()
+        assert 10 <= last_json(gh(stack, "unify", "status"))[wave]["completed"] < 120, "not killed mid-run"
+
+    results = unify_interrupted_or_not(stack, tmp_path, 140, kill_mid_run)
+    assert results["interrupted"] == results["uninterrupted"]
+    assert results["interrupted"][0] == {"scheduled": 0, "notified": 0, "completed": 120}
 
 
 def test_make_run_loads_a_unified_demo_login_for_every_row(stack: Stack) -> None:

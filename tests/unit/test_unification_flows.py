@@ -238,3 +238,13 @@ def test_api_key_verification_compares_the_secret_digest() -> None:
     assert c.unification.verify_api_key("dedibox", "key-k-0", "nope")["valid"] is False
     assert c.unification.verify_api_key("scaleway", "key-k-0", API_SECRET)["valid"] is False
     assert hashlib.sha256(API_SECRET.encode()).hexdigest() not in repr(good)
+
+
+def test_batches_are_full_across_pages_and_every_account_comes_once() -> None:
+    from gatehouse.flows.waves import batches
+
+    c = unified(70, "p")  # 60 affected accounts
+    seen = [len(b) for b in batches(c.unification_store, "w1", "scheduled", batch_size=7, page_size=4)]
+    assert seen == [7] * 8 + [4]
+    keys = [i["unified_key"] for b in batches(c.unification_store, "w1", "scheduled", 7, 4) for i in b]
+    assert len(keys) == len(set(keys)) == 60

@@ -16,12 +16,16 @@ PAGE_SIZE = 1000
 
 def batches(store: UnificationStore, wave: str, state: str, batch_size: int,
             page_size: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
-    """The wave's accounts in `state`, `batch_size` at a time. Items the caller moves to another
-    state while it reads are not read twice: the cursor is a position, not an offset."""
+    """The wave's accounts in `state`, `batch_size` at a time (the last batch may be short), across
+    pages. Items the caller moves to another state while it reads are not read twice: the cursor is
+    a position, not an offset."""
     cursor: Any = None
+    pending: list[dict[str, Any]] = []
     while True:
         items, cursor = store.page(wave, state, max(page_size, batch_size), cursor)
-        for start in range(0, len(items), batch_size):
-            yield items[start:start + batch_size]
+        pending += items
+        while len(pending) >= batch_size or (cursor is None and pending):
+            yield pending[:batch_size]
+            pending = pending[batch_size:]
         if cursor is None:
             return
