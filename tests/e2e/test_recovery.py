@@ -243,6 +243,7 @@ def test_a_weak_password_is_refused_with_reasons_and_keeps_the_link(stack: Stack
         r = complete_email(stack, token, weak)
         assert r.status_code == 400 and r.json()["error"]["code"] == "weak_password"
         assert any(reason in text for text in r.json()["error"]["details"]["reasons"]), r.json()
+        assert reason in r.json()["error"]["details"]["fields"]["new_password"]  # the form shows it by the field
     assert complete_email(stack, token).status_code == 204
 
 

@@ -128,8 +128,9 @@ class WeakPasswordError(GatehouseError):
     code = "weak_password"
     message = "Choose a stronger password."
 
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__(None, reasons=reasons, fields={"password": "; ".join(reasons)})
+    def __init__(self, reasons: list[str], field: str = "password") -> None:
+        """`field`: the request's field that holds the password (`new_password` on change and reset)."""
+        super().__init__(None, reasons=reasons, fields={field: "; ".join(reasons)})
 
 
 class RateLimitedError(GatehouseError):

@@ -67,7 +67,7 @@ class AccountSettings:
     def check_new_password(self, account: Account, password: str) -> None:
         context = account_context(account.email, account.name, account.organization)
         if reasons := self._policy.problems(password, context=context):
-            raise WeakPasswordError(reasons)
+            raise WeakPasswordError(reasons, field="new_password")
 
     def change_password(self, auth: Authenticated, current: str, new: str) -> None:
         account = auth.account
