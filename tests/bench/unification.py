@@ -159,6 +159,7 @@ def measure_unification(n: int, prefix: str | None = None) -> dict[str, Any]:
                 "notify": _command(env, "notify", "run"),
                 "apply": _command(env, "unify", "run"),
             }
+            status = _command(env, "unify", "status")["result"].get(prefix)
         signed_in = _sign_in(port, email_of(prefix, 0))
     finally:
         stack.terminate()
@@ -171,6 +172,7 @@ def measure_unification(n: int, prefix: str | None = None) -> dict[str, Any]:
         "accounts": n, "records": steps["import"]["result"]["new"],
         "planned": steps["plan"]["result"]["accounts"], "announced": announced,
         "completed": steps["apply"]["result"]["completed"], "signed_in_after": signed_in,
+        "conflicts": steps["apply"]["result"]["conflicts"][:20], "status_after": status,
         "accounts_per_second": {k: round(n / v["seconds"], 1) for k, v in steps.items()},
         "seconds": {k: v["seconds"] for k, v in steps.items()},
         "peak_rss_mib": {k: v["peak_rss_mib"] for k, v in steps.items()},

@@ -79,3 +79,16 @@ def test_queries_page_through_a_partition_and_an_index_in_key_order(client) -> N
     assert pages(KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
                  ExpressionAttributeValues={":p": {"S": "p1"}, ":s": {"S": "01"}}) \
         == [f"{i:04d}" for i in range(101, 200, 2)]
+
+
+def test_a_retried_transaction_with_the_same_token_succeeds_without_writing_again(client) -> None:
+    put = {"Put": {"TableName": "t", "Item": {**_key("once"), "n": {"N": "1"}},
+                   "ConditionExpression": "attribute_not_exists(pk)"}}
+    client.transact_write_items(TransactItems=[put], ClientRequestToken="retry-of-a-late-answer")
+    client.put_item(TableName="t", Item={**_key("once"), "n": {"N": "2"}})
+    # botocore's retry of a transaction whose answer came late: DynamoDB answers success, writes nothing.
+    client.transact_write_items(TransactItems=[put], ClientRequestToken="retry-of-a-late-answer")
+    assert client.get_item(TableName="t", Key=_key("once"))["Item"]["n"] == {"N": "2"}
+    with pytest.raises(ClientError) as raised:  # a new request is a new transaction
+        client.transact_write_items(TransactItems=[put], ClientRequestToken="another-request")
+    assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"

@@ -11,6 +11,10 @@
 3. moto's Query sorts every item of the table before looking at any (seconds on 500,000 items,
    per page). A Query here starts from the unsorted items, or from its partition's alone on the
    table itself; it still sorts what matches, as before, so pages come in the same order.
+4. Transactions run one at a time and honour `ClientRequestToken` as DynamoDB does: botocore
+   retries a transaction whose answer was late with the same token, and DynamoDB answers the
+   retry of one that succeeded with success, writing nothing. moto ran the retry, concurrently
+   with the original, and reported the original's own writes as conflicts.
 The same outcomes, checked by the conformance and end-to-end suites, which run on this moto.
 Nothing else of moto changes, and nothing of this runs on AWS.
 
@@ -75,7 +79,39 @@ def install() -> None:
         DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
         _install_json_reads()
         _install_unsorted_queries(Table)
+        _install_idempotent_transactions()
         _installed = True
+
+
+_transactions = threading.Lock()
+_succeeded: dict[str, float] = {}  # ClientRequestToken -> when its transaction succeeded
+IDEMPOTENCY_WINDOW = 600.0  # DynamoDB's: 10 minutes
+
+
+def _install_idempotent_transactions() -> None:
+    import time
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.transact_write_items
+
+    def transact_write_items(self: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        token = (getattr(self, "body", None) or {}).get("ClientRequestToken")
+        with _transactions:
+            now = time.monotonic()
+            if token and now - _succeeded.get(token, -IDEMPOTENCY_WINDOW) < IDEMPOTENCY_WINDOW:
+                return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+            result = original(self)
+            if token:
+                if len(_succeeded) > 100_000:
+                    for old in [t for t, at in _succeeded.items() if now - at >= IDEMPOTENCY_WINDOW]:
+                        del _succeeded[old]
+                _succeeded[token] = now
+            return result
+
+    DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 _query_scope = threading.local()
