@@ -88,6 +88,21 @@ def test_a_transition_happens_only_from_the_expected_state(store) -> None:
     assert store.get_states(keys[:1])[keys[0]]["notified_at"]
 
 
+def test_told_accounts_stay_completed_and_counted_but_leave_the_completed_pages(store) -> None:
+    wave = f"w{_uid()}"
+    items = _planned(wave, 4)
+    keys = [i["unified_key"] for i in items]
+    store.plan_accounts(items)
+    store.transition(keys, "scheduled", "notified", NOW)
+    store.transition(keys[:3], "notified", "completed", NOW)
+    assert store.mark_told(keys[:2] + keys[3:], NOW) == keys[:2]  # the notified one is not completed
+    assert store.mark_told(keys[:1], NOW) == keys[:1]  # telling twice is harmless
+    assert [i["unified_key"] for i in store.page(wave, "completed", 10)[0]] == [keys[2]]
+    assert store.count(wave, "completed") == 3 and store.count(wave, "completed", untold=True) == 1
+    assert store.get_states(keys[:1])[keys[0]]["state"] == "completed"
+    assert store.find_by_email(items[0]["email"])["state"] == "completed"
+
+
 def test_a_batch_claim_wins_exactly_the_accounts_nobody_claimed_yet(store) -> None:
     keys = [f"c{_uid()}-{i}" for i in range(20)]
     assert store.claim(keys[:5], "announce", NOW, 60) == keys[:5]

@@ -119,6 +119,34 @@ def test_a_notifier_that_crashed_after_sending_still_moves_accounts_to_notified(
     assert c.bulk_mailer.sent == []
 
 
+def test_once_every_completed_account_is_told_a_notifier_run_reads_none_of_them() -> None:
+    store = CountingStore()
+    c = unified(70, "t", unification_store=store)
+    c.unification_notifier.run()
+    c.unifier.run()
+    assert c.unification_notifier.run().completed == 60  # 70 minus the 10 lone Scaleway accounts
+    store.calls.clear()
+    assert c.unification_notifier.run().as_dict() == {"announced": 0, "completed": 0}
+    # Nothing is due: the run only pages (and finds nothing); no claim is read, none written.
+    assert set(store.calls) == {"waves", "page"}, store.calls
+    assert c.unification.status()["w1"]["completed"] == 60
+    assert store.count("w1", "completed", untold=True) == 0
+
+
+def test_a_notifier_that_crashed_after_sending_completion_emails_tells_them_without_sending_again() -> None:
+    c = unified(14)
+    c.unification_notifier.run()
+    c.unifier.run()
+    store = c.unification_store
+    keys = [i["unified_key"] for i in store.page("w1", "completed", 100)[0]]
+    store.claim(keys, COMPLETE, c.clock.now(), 60)
+    store.mark_sent(keys, COMPLETE, c.clock.now())  # ... and died before marking them told
+    sent_before = len(c.bulk_mailer.sent)
+    assert c.unification_notifier.run().completed == 0
+    assert len(c.bulk_mailer.sent) == sent_before
+    assert store.page("w1", "completed", 100)[0] == [] and store.count("w1", "completed") == len(keys)
+
+
 def test_five_hundred_accounts_cost_a_few_dozen_store_and_mail_calls() -> None:
     store = CountingStore()
     c = unified(500, "b", unification_store=store)

@@ -329,7 +329,8 @@ class UnificationStore(Protocol):
     def waves(self) -> list[tuple[str, datetime]]: ...
 
     def page(self, wave: str, state: str, limit: int, cursor: Any = None) -> tuple[list[dict[str, Any]], Any]:
-        """One page of the accounts of a wave in a state, and the cursor of the next (None at the end)."""
+        """One page of the accounts of a wave in a state, and the cursor of the next (None at the end).
+        For `completed`, only those not yet told (`mark_told`): what the notifier still has to do."""
         ...
 
     def get_states(self, keys: list[str]) -> dict[str, dict[str, Any]]: ...
@@ -340,7 +341,14 @@ class UnificationStore(Protocol):
         """Move each account from `from_state` to `to_state` (conditional); returns the keys moved."""
         ...
 
-    def count(self, wave: str, state: str) -> int: ...
+    def count(self, wave: str, state: str, *, untold: bool = False) -> int:
+        """How many accounts of a wave are in a state; with `untold`, only the completed ones not yet told."""
+        ...
+
+    def mark_told(self, keys: list[str], at: datetime) -> list[str]:
+        """These completed accounts got their completion email: they stay `completed` but leave what
+        `page(wave, "completed")` reads, so later notifier runs no longer walk them. Returns the keys marked."""
+        ...
 
     def claim(self, keys: list[str], stage: str, now: datetime, lease_seconds: int) -> list[str]:
         """Claim (account, stage) before sending: won when never claimed, or claimed, not sent and the

@@ -468,7 +468,8 @@ def _shard(key: str) -> int:
 
 class DynamoUnification:
     """Legacy archive (LEGACY#; gsi1 `LEGACY#<shard>`), unified account state (UNIFY#; gsi1
-    `UNIFY#<state>#<shard>` / `<wave>#<key>`), waves (WAVES), notification claims (NOTIFY#) and
+    `UNIFY#<state>#<shard>` / `<wave>#<key>`; a completed account once told moves to the index
+    partitions `UNIFY#told#<shard>`, out of the notifier's way), waves (WAVES), notification claims (NOTIFY#) and
     legacy API keys (APIKEY#)."""
 
     def __init__(self, table: Table, transaction_size: int = 100) -> None:
@@ -575,15 +576,28 @@ class DynamoUnification:
             }})
         return [k for k, ok in zip(keys, _transact_each(self._t, ops, self._tx), strict=True) if ok]
 
-    def count(self, wave: str, state: str) -> int:
+    def mark_told(self, keys: list[str], at: datetime) -> list[str]:
+        ops = [{"Update": {
+            "Key": to_item({"pk": f"UNIFY#{k}", "sk": "U"}),
+            "UpdateExpression": "SET gsi1pk = :g, told_at = if_not_exists(told_at, :at)",
+            "ConditionExpression": "#s = :completed",
+            "ExpressionAttributeNames": {"#s": "state"},
+            "ExpressionAttributeValues": to_item({":completed": "completed", ":at": codec.iso(at),
+                                                  ":g": f"UNIFY#told#{_shard(k)}"}),
+        }} for k in keys]
+        return [k for k, ok in zip(keys, _transact_each(self._t, ops, self._tx), strict=True) if ok]
+
+    def count(self, wave: str, state: str, *, untold: bool = False) -> int:
+        partitions = [state] + (["told"] if state == "completed" and not untold else [])
         total = 0
         paginator = self._t.client.get_paginator("query")
-        for shard in range(SHARDS):
-            for page in paginator.paginate(
-                    TableName=self._t.name, IndexName="gsi1", Select="COUNT",
-                    KeyConditionExpression="gsi1pk = :p AND begins_with(gsi1sk, :w)",
-                    ExpressionAttributeValues=to_item({":p": f"UNIFY#{state}#{shard}", ":w": f"{wave}#"})):
-                total += int(page["Count"])
+        for partition in partitions:
+            for shard in range(SHARDS):
+                for page in paginator.paginate(
+                        TableName=self._t.name, IndexName="gsi1", Select="COUNT",
+                        KeyConditionExpression="gsi1pk = :p AND begins_with(gsi1sk, :w)",
+                        ExpressionAttributeValues=to_item({":p": f"UNIFY#{partition}#{shard}", ":w": f"{wave}#"})):
+                    total += int(page["Count"])
         return total
 
     # --- notification claims ---

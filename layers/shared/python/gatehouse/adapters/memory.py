@@ -406,7 +406,7 @@ class MemoryUnification:
 
     def page(self, wave: str, state: str, limit: int, cursor: Any = None) -> tuple[list[dict[str, Any]], Any]:
         keys = sorted(k for k, v in self._states.items() if v["wave"] == wave and v["state"] == state
-                      and (cursor is None or k > cursor))
+                      and "told_at" not in v and (cursor is None or k > cursor))
         chosen = keys[:limit]
         next_cursor = chosen[-1] if len(keys) > limit else None
         return [dict(self._states[k]) for k in chosen], next_cursor
@@ -428,8 +428,19 @@ class MemoryUnification:
                     moved.append(k)
         return moved
 
-    def count(self, wave: str, state: str) -> int:
-        return sum(1 for v in self._states.values() if v["wave"] == wave and v["state"] == state)
+    def count(self, wave: str, state: str, *, untold: bool = False) -> int:
+        return sum(1 for v in self._states.values()
+                   if v["wave"] == wave and v["state"] == state and not (untold and "told_at" in v))
+
+    def mark_told(self, keys: list[str], at: datetime) -> list[str]:
+        marked = []
+        with self._lock:
+            for k in keys:
+                state = self._states.get(k)
+                if state is not None and state["state"] == "completed":
+                    state.setdefault("told_at", codec.iso(at))
+                    marked.append(k)
+        return marked
 
     def claim(self, keys: list[str], stage: str, now: datetime, lease_seconds: int) -> list[str]:
         won = []

@@ -20,8 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _run(args: argparse.Namespace) -> int:
     c = container()
     # Every wave is looked at (announcements go out before a wave is due), both stages.
-    total = sum(c.unification_store.count(wave, state) for wave, _ in c.unification_store.waves()
-                for state in ("scheduled", "completed"))
+    store = c.unification_store
+    total = sum(store.count(wave, "scheduled") + store.count(wave, "completed", untold=True)
+                for wave, _ in store.waves())
     with bar("notify", total) as advance:
         report = c.unification_notifier.run(args.batch_size, progress=advance)
     print(json.dumps(report.as_dict()))

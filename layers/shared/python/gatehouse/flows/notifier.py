@@ -6,7 +6,9 @@ Exactly once per account and stage, however often a run is retried or two runs o
 2. each (account, stage) is claimed with a conditional write BEFORE sending (a transaction of up
    to 100 claims: of two overlapping runs, only one wins each account);
 3. the batch is sent (SES bulk templated email, 50 recipients a call);
-4. the claims are marked sent, and the announced accounts move `scheduled -> notified`.
+4. the claims are marked sent; the announced accounts move `scheduled -> notified`, and the
+   completed ones are marked told, so that no later run reads them again (a run reads only what
+   is still due, however many waves are done).
 Trade-off: a claim carries a lease (`claim_lease_seconds`). A run that crashes between claim and
 send leaves a claim without `sent_at`; once the lease runs out, a later run claims it again and
 sends, so no email is lost forever. The price: a crash after SES accepted the batch but before
@@ -136,7 +138,9 @@ class Notifier:
         for locale, recipients in sorted(by_locale.items()):
             self._mailer.send_bulk(template, locale, recipients)
         self._store.mark_sent(sorted(won), template, now)
+        # Already-sent ones too: a run that crashed after sending still moves them on.
         if announce:
-            # Already-sent ones too: a run that crashed after sending still moves them on.
             self._store.transition(sorted(won | already), "scheduled", "notified", now)
+        else:
+            self._store.mark_told(sorted(won | already), now)
         return len(won)
