@@ -64,7 +64,8 @@ FLOWS: dict[str, FlowPermissions] = {
     "reset_sms": FlowPermissions(mail=MAIL_SEND, sms=True),
     "settings": FlowPermissions(mail=MAIL_SEND),  # email change links, password change notices
     "sso": FlowPermissions(),
-    "organization": FlowPermissions(console_secrets=True),  # /authz/check, /api-keys/verify
+    # /api-keys (a notice email for each key made), /api-keys/verify and /authz/check (consoles).
+    "organization": FlowPermissions(mail=MAIL_SEND, console_secrets=True),
     "support": FlowPermissions(mail=MAIL_SEND, documents=DOCUMENTS_RW),
     # Pages, health and the OpenAPI document only read (and /dev/* answers 404 off the local stage).
     "web": FlowPermissions(table=TABLE_READ),

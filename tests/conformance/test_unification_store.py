@@ -1,5 +1,5 @@
 """The unification store behaves the same as a fake and on DynamoDB: archive as it came, state
-transitions and notification claims as conditional writes, paging, API keys."""
+transitions and notification claims as conditional writes, paging."""
 
 from __future__ import annotations
 
@@ -171,14 +171,6 @@ def test_a_claim_whose_sender_crashed_can_be_taken_again_after_its_lease_but_a_s
     later = NOW + timedelta(seconds=61)
     assert store.claim([crashed, sent], "complete", later, 60) == [crashed]
     assert store.sent([crashed, sent], "complete") == {sent}
-
-
-def test_api_keys_are_found_by_id(store) -> None:
-    key_id = f"key-{_uid()}"
-    store.put_api_keys([{"key_id": key_id, "secret_sha256": "ab" * 32, "account_id": "acc_1", "console": "dedibox",
-                         "context": "dedibox-d1"}])
-    assert store.get_api_key(key_id)["account_id"] == "acc_1"
-    assert store.get_api_key("nope") is None
 
 
 def test_waves_are_listed_with_their_time(store) -> None:

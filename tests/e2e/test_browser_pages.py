@@ -336,3 +336,40 @@ def test_a_passkey_is_added_then_signs_in_as_second_step_and_alone(
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
     (credential,) = devtools.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
     assert credential["signCount"] == 3  # each sign-in was one assertion of this passkey
+
+
+def test_an_api_key_is_made_on_the_account_page_shown_once_verified_then_deleted(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+    import base64
+
+    _, email = signed_up
+    page = tab.page
+    page.goto("/ui/")
+    login = page.locator("#login-form")
+    login.get_by_label("Email", exact=True).fill(email)
+    login.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    login.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{stack.base}/ui/consoles")
+    page.goto("/ui/account")
+    expect(page.locator("#api-keys")).to_contain_text("No API key yet.")
+    page.locator("#api-key-form").get_by_label("Name of the key").fill("deploy bot")
+    page.get_by_role("button", name="Make a key").click()
+    expect(page.locator("#api-key-made")).to_contain_text("it will not be shown again")
+    key_id, secret = page.locator("#api-key-id").inner_text(), page.locator("#api-key-secret").inner_text()
+    expect(page.locator("#api-keys")).to_contain_text("deploy bot")
+    expect(page.locator("#api-keys")).to_contain_text(f"{key_id}, every console")
+
+    def verified() -> bool:
+        auth = "Basic " + base64.b64encode(b"scaleway:local-scaleway-secret").decode()
+        r = requests.post(f"{stack.base}/api-keys/verify", json={"key_id": key_id, "secret": secret},
+                          headers={"Authorization": auth}, timeout=10)
+        return bool(r.json()["valid"])
+
+    assert verified()
+    page.reload()  # the secret is gone from the page for good
+    expect(page.locator("#api-keys")).to_contain_text("deploy bot")
+    assert secret not in page.content()
+    page.locator("#api-keys li", has_text="deploy bot").get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("The key deploy bot was deleted: it no longer works.")).to_be_visible()
+    expect(page.locator("#api-keys")).to_contain_text("No API key yet.")
+    assert not verified()

@@ -246,6 +246,12 @@ def test_legacy_api_keys_keep_verifying(stack: Stack, unified: dict[str, Any]) -
         r = client.post("/api-keys/verify", json=body, headers={"Authorization": DEDIBOX_AUTH})
         assert r.status_code == 200 and r.json()["valid"] is False
     assert client.post("/api-keys/verify", json={"key_id": "k", "secret": "s"}).status_code == 401
+    # Its owner sees it among the account's keys, bound to its Dedibox context.
+    owner, signed_in = login(stack, email_of(p, n))
+    assert signed_in.status_code == 200, signed_in.text
+    listed = owner.get("/api-keys").json()["api_keys"]
+    assert [(k["key_id"], k["console"], k["context"]) for k in listed] == [
+        (f"key-{p}-{n}", "dedibox", f"dedibox-dbx-{p}-{n}")]
 
 
 def unify_interrupted_or_not(stack: Stack, tmp_path: Path, accounts: int,

@@ -257,15 +257,18 @@ def test_completion_emails_name_the_steps_of_each_case_in_french_too() -> None:
     assert "Le SMS n'est plus un second facteur" in sms and "support Dedibox" in sms
 
 
-def test_api_key_verification_compares_the_secret_digest() -> None:
+def test_legacy_api_keys_verify_in_their_dedibox_context_only_and_are_listed_with_the_account() -> None:
     c = unified(1, "k")
     c.unification_notifier.run()
     c.unifier.run()
-    good = c.unification.verify_api_key("dedibox", "key-k-0", API_SECRET)
+    good = c.api_keys.verify("dedibox", "key-k-0", API_SECRET)
     assert good["valid"] is True and good["context"] == "dedibox-dbx-k-0"
-    assert c.unification.verify_api_key("dedibox", "key-k-0", "nope")["valid"] is False
-    assert c.unification.verify_api_key("scaleway", "key-k-0", API_SECRET)["valid"] is False
+    assert c.api_keys.verify("dedibox", "key-k-0", "nope")["valid"] is False
+    assert c.api_keys.verify("scaleway", "key-k-0", API_SECRET)["valid"] is False
     assert hashlib.sha256(API_SECRET.encode()).hexdigest() not in repr(good)
+    # The unified account sees its legacy key among its own, bound to its Dedibox context.
+    [listed] = c.api_key_store.list(good["account_id"])
+    assert (listed.key_id, listed.console, listed.context) == ("key-k-0", "dedibox", "dedibox-dbx-k-0")
 
 
 def test_batches_are_full_across_pages_and_every_account_comes_once() -> None:

@@ -55,6 +55,7 @@ class Container:
         from gatehouse.adapters.bulk_mail import FakeBulkMailer
 
         parts["unification_store"], parts["bulk_mailer"] = memory.MemoryUnification(), FakeBulkMailer()
+        parts["api_key_store"] = memory.MemoryApiKeys()
         parts.update(overrides)
         return cls(settings or Settings(), **parts)
 
@@ -232,13 +233,26 @@ class Container:
         from gatehouse.flows.unifier import Unifier
 
         return Unifier(self.unification_store, self.accounts, self.clock, self.settings,
-                       mfa_store=self.mfa_store, totp=self.totp)
+                       api_keys=self.api_key_store, mfa_store=self.mfa_store, totp=self.totp)
 
     @cached_property
     def unification_notifier(self) -> Any:
         from gatehouse.flows.notifier import Notifier
 
         return Notifier(self.unification_store, self.bulk_mailer, self.clock, self.settings)
+
+    # --- API keys ---------------------------------------------------------------------------
+    @cached_property
+    def api_key_store(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoApiKeys
+
+        return DynamoApiKeys(self.table)
+
+    @cached_property
+    def api_keys(self) -> Any:
+        from gatehouse.flows.api_keys import ApiKeys
+
+        return ApiKeys(self.api_key_store, self.mailer, self.clock, self.settings)
 
     # --- second factors and passwordless login ---------------------------------------------
     @cached_property

@@ -306,8 +306,8 @@ class ArchivedRecord:
 
 
 class UnificationStore(Protocol):
-    """The legacy archive, the unification state of each planned account, waves, notification
-    claims and legacy API keys. Every method works on batches: unification runs over 100,000s."""
+    """The legacy archive, the unification state of each planned account, waves and notification
+    claims. Every method works on batches: unification runs over 100,000s."""
 
     def archive(self, records: list[ArchivedRecord]) -> list[str]:
         """Keep each record unless already there; per record `new`, `same` or `conflict` (another raw)."""
@@ -361,6 +361,37 @@ class UnificationStore(Protocol):
         """Which of these accounts already got this stage's email (one batch read, no write)."""
         ...
 
-    def put_api_keys(self, keys: list[dict[str, Any]]) -> None: ...
 
-    def get_api_key(self, key_id: str) -> dict[str, Any] | None: ...
+@dataclass(frozen=True)
+class AccountApiKey:
+    """An API key of an account: only the SHA-256 of its secret is kept (the secret is 256 random
+    bits, so a fast digest is enough; legacy Dedibox keys come with theirs). A key made in
+    Gatehouse works in every console (`console` None); a legacy key only in its Dedibox context."""
+
+    key_id: str
+    account_id: str
+    secret_sha256: str
+    name: str
+    created_at: datetime
+    console: str | None = None
+    context: str | None = None
+
+
+class ApiKeyStore(Protocol):
+    def add(self, key: AccountApiKey) -> None:
+        """Store a new key; ConditionFailedError if its id is taken."""
+        ...
+
+    def add_many(self, keys: list[AccountApiKey]) -> None:
+        """Store keys as they are, overwriting the same ids (a rerun of the unifier): batched."""
+        ...
+
+    def get(self, key_id: str) -> AccountApiKey | None: ...
+
+    def list(self, account_id: str) -> list[AccountApiKey]:
+        """The account's keys, oldest first, read consistently (a key just made is listed)."""
+        ...
+
+    def delete(self, account_id: str, key_id: str) -> bool:
+        """Delete the key if it is this account's; False if there is no such key of this account."""
+        ...

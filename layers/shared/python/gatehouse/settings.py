@@ -83,6 +83,7 @@ class Settings:
     # Managing factors of an account that has one needs a sign-in at most this old.
     mfa_reauth_seconds: int = 10 * 60
     mfa_failures_before_warning: int = 3
+    api_keys_per_account: int = 50
     legacy_cutoff: datetime = datetime(2025, 10, 28, tzinfo=UTC)
     log_level: str = "INFO"
 

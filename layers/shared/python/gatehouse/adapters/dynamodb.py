@@ -22,7 +22,7 @@ from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.errors import ConditionFailedError, ConflictError
-from gatehouse.ports import ArchivedRecord, Factor, OneTimeItem, OutboxMessage, Verification
+from gatehouse.ports import AccountApiKey, ArchivedRecord, Factor, OneTimeItem, OutboxMessage, Verification
 from gatehouse.settings import Settings
 
 _ser = TypeSerializer()
@@ -469,8 +469,7 @@ def _shard(key: str) -> int:
 class DynamoUnification:
     """Legacy archive (LEGACY#; gsi1 `LEGACY#<shard>`), unified account state (UNIFY#; gsi1
     `UNIFY#<state>#<shard>` / `<wave>#<key>`; a completed account once told moves to the index
-    partitions `UNIFY#told#<shard>`, out of the notifier's way), waves (WAVES), notification claims (NOTIFY#) and
-    legacy API keys (APIKEY#)."""
+    partitions `UNIFY#told#<shard>`, out of the notifier's way), waves (WAVES) and notification claims (NOTIFY#)."""
 
     def __init__(self, table: Table, transaction_size: int = 100) -> None:
         # 100 conditional writes go in one TransactWriteItems call; 1 writes them one by one.
@@ -617,12 +616,67 @@ class DynamoUnification:
         items = _batch_get(self._t, [(f"NOTIFY#{k}#{stage}", "N") for k in keys])
         return {i["pk"][len("NOTIFY#"):-len(stage) - 1] for i in items if i.get("sent_at")}
 
-    # --- API keys ---
-    def put_api_keys(self, keys: list[dict[str, Any]]) -> None:
-        _batch_put(self._t, [{**k, "pk": f"APIKEY#{k['key_id']}", "sk": "K"} for k in keys])
 
-    def get_api_key(self, key_id: str) -> dict[str, Any] | None:
-        return self._t.get(f"APIKEY#{key_id}", "K")
+
+class DynamoApiKeys:
+    """Each key is two items written and deleted together: `APIKEY#<key id>` / `K`, what
+    verification reads (one GetItem), and `ACCOUNT#<id>` / `APIKEY#<key id>`, beside the account,
+    what the list reads (one consistent Query, no index lag). Neither holds the secret, only its digest."""
+
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    @staticmethod
+    def _items(key: AccountApiKey) -> tuple[dict[str, Any], dict[str, Any]]:
+        values = {"key_id": key.key_id, "account_id": key.account_id, "name": key.name,
+                  "created_at": codec.iso(key.created_at), "console": key.console, "context": key.context}
+        return ({**values, "pk": f"APIKEY#{key.key_id}", "sk": "K", "secret_sha256": key.secret_sha256},
+                {**values, "pk": f"ACCOUNT#{key.account_id}", "sk": f"APIKEY#{key.key_id}",
+                 "secret_sha256": key.secret_sha256})
+
+    @staticmethod
+    def _from(values: Mapping[str, Any]) -> AccountApiKey:
+        return AccountApiKey(key_id=values["key_id"], account_id=values["account_id"],
+                             secret_sha256=values["secret_sha256"], name=values.get("name") or values["key_id"],
+                             created_at=codec.parse_iso(values["created_at"]),  # type: ignore[arg-type]
+                             console=values.get("console"), context=values.get("context"))
+
+    def add(self, key: AccountApiKey) -> None:
+        lookup, listed = self._items(key)
+        try:
+            self._t.transact([{"Put": {"Item": to_item(lookup), "ConditionExpression": "attribute_not_exists(pk)"}},
+                              {"Put": {"Item": to_item(listed)}}])
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise ConditionFailedError() from exc
+            raise
+
+    def add_many(self, keys: list[AccountApiKey]) -> None:
+        _batch_put(self._t, [item for key in keys for item in self._items(key)])
+
+    def get(self, key_id: str) -> AccountApiKey | None:
+        values = self._t.get(f"APIKEY#{key_id}", "K")
+        return self._from(values) if values else None
+
+    def list(self, account_id: str) -> list[AccountApiKey]:
+        items = self._t.query(KeyConditionExpression="pk = :p AND begins_with(sk, :k)",
+                              ExpressionAttributeValues=to_item({":p": f"ACCOUNT#{account_id}", ":k": "APIKEY#"}),
+                              ConsistentRead=True)
+        return sorted((self._from(i) for i in items), key=lambda k: (k.created_at, k.key_id))
+
+    def delete(self, account_id: str, key_id: str) -> bool:
+        # Both items, only if the account's own item is there: nobody deletes another's key.
+        try:
+            self._t.transact([
+                {"Delete": {"Key": to_item({"pk": f"ACCOUNT#{account_id}", "sk": f"APIKEY#{key_id}"}),
+                            "ConditionExpression": "attribute_exists(pk)"}},
+                {"Delete": {"Key": to_item({"pk": f"APIKEY#{key_id}", "sk": "K"})}},
+            ])
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
 
 
 def create_table(settings: Settings) -> None:

@@ -14,7 +14,7 @@ from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.errors import ConditionFailedError, ConflictError
-from gatehouse.ports import ArchivedRecord, Email, Factor, OneTimeItem, OutboxMessage, Sms, Verification
+from gatehouse.ports import AccountApiKey, ArchivedRecord, Email, Factor, OneTimeItem, OutboxMessage, Sms, Verification
 
 
 class FakeClock:
@@ -366,7 +366,6 @@ class MemoryUnification:
         self._emails: dict[str, str] = {}
         self._waves: dict[str, datetime] = {}
         self._claims: dict[tuple[str, str], dict[str, Any]] = {}
-        self._api_keys: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def archive(self, records: list[ArchivedRecord]) -> list[str]:
@@ -460,10 +459,33 @@ class MemoryUnification:
     def sent(self, keys: list[str], stage: str) -> set[str]:
         return {k for k in keys if self._claims.get((k, stage), {}).get("sent_at")}
 
-    def put_api_keys(self, keys: list[dict[str, Any]]) -> None:
-        for k in keys:
-            self._api_keys[k["key_id"]] = dict(k)
 
-    def get_api_key(self, key_id: str) -> dict[str, Any] | None:
-        found = self._api_keys.get(key_id)
-        return dict(found) if found else None
+class MemoryApiKeys:
+    def __init__(self) -> None:
+        self._keys: dict[str, AccountApiKey] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: AccountApiKey) -> None:
+        with self._lock:
+            if key.key_id in self._keys:
+                raise ConditionFailedError()
+            self._keys[key.key_id] = key
+
+    def add_many(self, keys: list[AccountApiKey]) -> None:
+        with self._lock:
+            self._keys.update((k.key_id, k) for k in keys)
+
+    def get(self, key_id: str) -> AccountApiKey | None:
+        return self._keys.get(key_id)
+
+    def list(self, account_id: str) -> list[AccountApiKey]:
+        return sorted((k for k in self._keys.values() if k.account_id == account_id),
+                      key=lambda k: (k.created_at, k.key_id))
+
+    def delete(self, account_id: str, key_id: str) -> bool:
+        with self._lock:
+            key = self._keys.get(key_id)
+            if key is None or key.account_id != account_id:
+                return False
+            del self._keys[key_id]
+            return True

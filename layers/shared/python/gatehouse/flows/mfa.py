@@ -21,7 +21,6 @@ from gatehouse.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
-    ReauthenticationRequiredError,
     SmsMfaDeprecatedError,
 )
 from gatehouse.flows.sessions import Authenticated
@@ -138,13 +137,8 @@ class MfaManagement:
         return enrolment
 
     def _check_recent(self, auth: Authenticated) -> None:
-        """An account with a factor changes its factors only from a recent sign-in: a stolen or
-        forgotten session must not be able to swap the second factor silently."""
-        if not auth.account.has_mfa:
-            return
-        signed_in = auth.session.authenticated_at
-        if signed_in is None or (self._clock.now() - signed_in).total_seconds() > self._s.mfa_reauth_seconds:
-            raise ReauthenticationRequiredError()
+        """A stolen or forgotten session must not be able to swap the second factor silently."""
+        auth.require_recent_sign_in(self._clock.now(), self._s.mfa_reauth_seconds)
 
     def _update(self, account: Account, change: Callable[[Account], Account]) -> Account:
         """Apply `change` under the version check, re-reading the account when someone else wrote

@@ -10,7 +10,12 @@ from gatehouse.adapters.codec import iso
 from gatehouse.domain.accounts import Account
 from gatehouse.domain.secrets import digest, new_id, new_token
 from gatehouse.domain.sessions import Session, SessionStatus
-from gatehouse.errors import ConditionFailedError, NotAuthenticatedError, NotFoundError
+from gatehouse.errors import (
+    ConditionFailedError,
+    NotAuthenticatedError,
+    NotFoundError,
+    ReauthenticationRequiredError,
+)
 from gatehouse.ports import AccountRepository, Clock, SessionRepository
 from gatehouse.settings import Settings
 
@@ -34,6 +39,15 @@ class Authenticated:
 
     def refresh(self, account: Account) -> None:
         self._account = account
+
+    def require_recent_sign_in(self, now: datetime, within_seconds: int) -> None:
+        """What would let a stolen or forgotten session keep the account (changing a second factor,
+        making an API key) needs, on an account with a second factor, a sign-in at most this old."""
+        if not self.account.has_mfa:
+            return
+        signed_in = self.session.authenticated_at
+        if signed_in is None or (now - signed_in).total_seconds() > within_seconds:
+            raise ReauthenticationRequiredError()
 
 
 def login_result(account: Account, session: Session) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Account unification as operators and users meet it: import legacy records, plan (dry run),
 schedule a wave, count states; and, after unification, what a user sees (GET /unification), the
-legacy console's own login (POST /login/legacy) and legacy API keys (POST /api-keys/verify).
+legacy console's own login (POST /login/legacy). Legacy API keys are API keys like any other
+(`flows.api_keys`), each bound to its Dedibox context.
 
 The rules themselves are the pure planner (`domain.unification`); applying a plan is
 `flows.unifier`, mailing is `flows.notifier`. Everything streams and works in batches: an import
@@ -9,8 +10,6 @@ reads its file line by line, and the state lives in DynamoDB, paged, never all i
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -219,13 +218,3 @@ class Unification:
         session = session.evolve(console="dedibox", context=context.id)
         self._sessions.save(session)
         return token, {**login_result(checked, session), "console": "dedibox", "context": context.id}
-
-    def verify_api_key(self, console: str, key_id: str, secret: str) -> dict[str, Any]:
-        """A legacy API key: valid when sha256(secret) matches, compared in constant time."""
-        key = self._store.get_api_key(key_id)
-        given = hashlib.sha256(secret.encode()).hexdigest()
-        expected = key["secret_sha256"] if key else "0" * 64
-        valid = hmac.compare_digest(given, expected) and key is not None and key["console"] == console
-        if not valid or key is None:
-            return {"valid": False, "account_id": None, "console": console, "context": None}
-        return {"valid": True, "account_id": key["account_id"], "console": key["console"], "context": key["context"]}

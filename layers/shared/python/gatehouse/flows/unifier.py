@@ -32,7 +32,7 @@ from gatehouse.domain.unification import (
 )
 from gatehouse.errors import ConditionFailedError
 from gatehouse.flows.waves import batches
-from gatehouse.ports import AccountRepository, Clock, Factor, UnificationStore
+from gatehouse.ports import AccountApiKey, AccountRepository, ApiKeyStore, Clock, Factor, UnificationStore
 from gatehouse.settings import Settings
 
 
@@ -100,9 +100,9 @@ def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime,
 
 class Unifier:
     def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings,
-                 mfa_store: Any = None, totp: Any = None) -> None:
+                 api_keys: ApiKeyStore, mfa_store: Any = None, totp: Any = None) -> None:
         self._store, self._accounts, self._clock, self._s = store, accounts, clock, settings
-        self._mfa_store, self._totp = mfa_store, totp
+        self._api_keys, self._mfa_store, self._totp = api_keys, mfa_store, totp
 
     def _migrate_factor(self, account_id: str, p: UnifiedAccountPlan, now: datetime) -> str | None:
         """Store the kept second factor in the MFA store BEFORE the account exists, so the account
@@ -164,16 +164,18 @@ class Unifier:
         # Each account with its claims, all or nothing; ~20 accounts a transaction.
         added = self._accounts.add_many([(account, aliases) for _, _, account, aliases in built])
         done: list[str] = []
-        api_keys: list[dict[str, Any]] = []
+        api_keys: list[AccountApiKey] = []
         for (item, p, account, _), ok in zip(built, added, strict=True):
             if not ok and self._accounts.get(account.id) is None:
                 # The email or an alias belongs to another account: an operator must decide.
                 report.conflicts.append(item["unified_key"])
                 continue
             for c in p.contexts:
-                api_keys += [{"key_id": k.key_id, "secret_sha256": k.secret_sha256, "account_id": account.id,
-                              "console": "dedibox", "context": f"dedibox-{c.legacy_id}"} for k in c.record.api_keys]
+                # Each legacy key keeps working in its own Dedibox context only, as it did before.
+                api_keys += [AccountApiKey(key_id=k.key_id, account_id=account.id, secret_sha256=k.secret_sha256,
+                                           name=f"Dedibox {c.identifier}", created_at=now, console="dedibox",
+                                           context=f"dedibox-{c.legacy_id}") for k in c.record.api_keys]
             done.append(item["unified_key"])
         if api_keys:
-            self._store.put_api_keys(api_keys)
+            self._api_keys.add_many(api_keys)
         report.completed += len(self._store.transition(done, "notified", "completed", now))

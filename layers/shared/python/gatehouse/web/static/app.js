@@ -474,8 +474,47 @@ async function account() {
         card("Password", password))),
     card("Where you are signed in", sessions),
     card("Second factors", h("p", {}, "Protect your account with an authenticator app or a passkey."),
-      h("a", { class: "button secondary", href: "/ui/mfa" }, "Manage second factors")));
+      h("a", { class: "button secondary", href: "/ui/mfa" }, "Manage second factors")),
+    apiKeys());
   loadSessions();
+}
+
+function apiKeys() {
+  const list = h("ul", { class: "list", id: "api-keys" });
+  const shown = h("div", { "aria-live": "polite" });
+  const load = async () => {
+    const r = await api("GET", "/api-keys");
+    if (!r.ok) return list.replaceChildren(h("li", {}, r.error.message));
+    list.replaceChildren(...(r.data.api_keys.length ? r.data.api_keys.map((k) => h("li", { class: "row" },
+      h("div", {}, h("div", {}, k.name), h("div", { class: "meta" }, `${k.key_id}, ` +
+        (k.context ? `Dedibox account ${k.context.replace(/^dedibox-/, "")} only` : "every console") +
+        `, made ${new Date(k.created_at).toLocaleDateString()}`)),
+      h("button", { type: "button", class: "danger", onclick: async () => {
+        const d = await api("DELETE", "/api-keys/" + encodeURIComponent(k.key_id));
+        if (!d.ok) return shown.replaceChildren(notice(d.error.message, "error"));
+        shown.replaceChildren(notice(`The key ${k.name} was deleted: it no longer works.`));
+        load();
+      } }, "Delete"))) : [h("li", { class: "muted" }, "No API key yet.")]));
+  };
+  const make = form({ id: "api-key-form", submit: "Make a key", fields: [
+    { name: "name", label: "Name of the key", hint: "What will use it, for example: deploy bot." },
+  ], onsubmit: async (values, el) => {
+    const m = await api("POST", "/api-keys", values);
+    if (!m.ok) {
+      const again = reauthenticate(m.error, "/ui/account");
+      if (again) el.after(again);
+      return m.error;
+    }
+    el.reset();
+    shown.replaceChildren(h("div", { class: "card", id: "api-key-made" },
+      h("p", {}, "Copy the secret now: it will not be shown again."),
+      h("p", {}, "Key id: ", h("span", { class: "secret", id: "api-key-id" }, m.data.key_id)),
+      h("p", {}, "Secret: ", h("span", { class: "secret", id: "api-key-secret" }, m.data.secret))));
+    load();
+  } });
+  load();
+  return card("API keys", h("p", {}, "Keys let your scripts use the Scaleway and Dedibox APIs as you."),
+    shown, list, make);
 }
 
 function resetRequestForm(channel) {
@@ -576,11 +615,11 @@ async function mfaChallenge(session) {
 }
 
 // Changing second factors needs a recent sign-in: offer the way to get one.
-function reauthenticate(error) {
+function reauthenticate(error, next = "/ui/mfa") {
   if (error.code !== "reauthentication_required") return null;
   return h("p", {}, h("button", { type: "button", class: "secondary", onclick: async () => {
     await api("POST", "/logout");
-    go("/ui/?next=/ui/mfa");
+    go("/ui/?next=" + encodeURIComponent(next));
   } }, "Sign in again"));
 }
 

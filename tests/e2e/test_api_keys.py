@@ -1,0 +1,66 @@
+"""API keys over HTTP against the running stack: made in a session, shown once, listed, verified
+by both consoles with their Basic auth, deleted, and bad input refused in the contract's shape."""
+
+from __future__ import annotations
+
+import base64
+
+from tests.e2e.conftest import Browserish, Stack
+
+AUTH = {console: "Basic " + base64.b64encode(f"{console}:local-{console}-secret".encode()).decode()
+        for console in ("scaleway", "dedibox")}
+
+
+def verify(stack: Stack, console: str, key_id: str, secret: str) -> dict:
+    r = stack.client().post("/api-keys/verify", json={"key_id": key_id, "secret": secret},
+                            headers={"Authorization": AUTH[console]})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_key_made_in_a_session_verifies_in_both_consoles_until_it_is_deleted(
+        stack: Stack, signed_up: tuple[Browserish, str]) -> None:
+    client, email = signed_up
+    r = client.post("/api-keys", json={"name": "deploy bot"})
+    assert r.status_code == 201, r.text
+    made = r.json()
+    account_id = client.get("/session").json()["account_id"]
+    for console in ("scaleway", "dedibox"):
+        assert verify(stack, console, made["key_id"], made["secret"]) == {
+            "valid": True, "account_id": account_id, "console": console, "context": None}
+    listed = client.get("/api-keys").json()["api_keys"]
+    assert [(k["key_id"], k["name"]) for k in listed] == [(made["key_id"], "deploy bot")]
+    assert made["secret"] not in client.get("/api-keys").text
+    assert made["key_id"] in stack.last_message(email)["text"]  # the notice
+
+    assert client.delete(f"/api-keys/{made['key_id']}").status_code == 204
+    assert verify(stack, "scaleway", made["key_id"], made["secret"])["valid"] is False
+    assert client.get("/api-keys").json() == {"api_keys": []}
+    again = client.delete(f"/api-keys/{made['key_id']}")
+    assert again.status_code == 404 and again.json()["error"]["code"] == "not_found"
+
+
+def test_another_account_can_neither_see_nor_delete_a_key(stack: Stack, signed_up: tuple[Browserish, str]) -> None:
+    from tests.e2e.conftest import sign_up
+
+    owner, _ = signed_up
+    made = owner.post("/api-keys", json={"name": "mine"}).json()
+    other = sign_up(stack, f"other-{made['key_id']}@example.com")
+    assert other.get("/api-keys").json() == {"api_keys": []}
+    r = other.delete(f"/api-keys/{made['key_id']}")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert verify(stack, "dedibox", made["key_id"], made["secret"])["valid"] is True
+
+
+def test_bad_requests_get_the_contracts_errors(stack: Stack, signed_up: tuple[Browserish, str]) -> None:
+    client, _ = signed_up
+    for body in ({}, {"name": ""}, {"name": "   "}, {"name": "x" * 101}, {"name": 7}):
+        r = client.post("/api-keys", json=body)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input", (body, r.text)
+        assert "name" in r.json()["error"]["details"]["fields"]
+    anonymous = stack.client()
+    assert anonymous.get("/api-keys").status_code == 401
+    assert anonymous.post("/api-keys", json={"name": "x"}).status_code == 401
+    r = stack.client().post("/api-keys/verify", json={"key_id": "k", "secret": "s"},
+                            headers={"Authorization": "Basic " + base64.b64encode(b"scaleway:wrong").decode()})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_console_credentials"
