@@ -205,6 +205,11 @@ def measure_flow_calls() -> list[tuple[str, int, Counter[str]]]:
              headers={"Authorization": basic}, who=Browser(client))
         step("GET /account", "GET", "/account")
         step("PATCH /account", "PATCH", "/account", {"name": "Bench Mark"})
+        made = _json(step("POST /api-keys", "POST", "/api-keys", {"name": "bench"}, 201))
+        step("GET /api-keys", "GET", "/api-keys")
+        step("POST /api-keys/verify", "POST", "/api-keys/verify", {"key_id": made["key_id"], "secret": made["secret"]},
+             headers={"Authorization": basic}, who=Browser(client))
+        step("DELETE /api-keys/{id}", "DELETE", f"/api-keys/{made['key_id']}", expect=204)
         step("POST /logout", "POST", "/logout", expect=204)
         step("POST /login (again)", "POST", "/login", {"email": email, "password": PASSWORD}, who=browser)
         if _has_route("/mfa/totp"):
