@@ -39,7 +39,7 @@ package: $(STAMP)
 	$(BIN)/python -m infra.build --out build
 
 ## make bench: the benchmark table (AWS calls per flow, cold-start imports, sizes, login throughput).
-bench: $(STAMP)
+bench: $(STAMP) package
 	$(BIN)/python -m tests.bench.run
 
 clean:

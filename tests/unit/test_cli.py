@@ -54,3 +54,14 @@ def test_a_progress_bar_counts_towards_its_total_on_stderr(capsys: pytest.Captur
     captured = capsys.readouterr()
     assert captured.out == ""  # stdout stays the command's JSON
     assert "import: 100%" in captured.err and "1500/1500" in captured.err
+
+
+def test_stats_report_the_commands_own_peak_memory_not_its_big_parents() -> None:
+    import subprocess
+    import sys
+
+    ballast = bytearray(256 * 1024 * 1024)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])  # touched: resident in this (parent) process
+    child = subprocess.run([sys.executable, "-c", "from gatehouse.cli import peak_rss_kib; print(peak_rss_kib())"],
+                           capture_output=True, text=True, check=True)
+    assert len(ballast) and int(child.stdout) < 128 * 1024, child.stdout

@@ -60,11 +60,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         if args.stats:
-            peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+            peak_kib = peak_rss_kib()
             print("stats: " + json.dumps({
                 "seconds": round(time.perf_counter() - started, 3), "aws_calls": sum(calls.values()),
                 "aws_calls_by_operation": dict(sorted(calls.items())), "peak_rss_mib": round(peak_kib / 1024, 1),
             }), file=sys.stderr)
+
+
+def peak_rss_kib() -> int:
+    """This program's peak resident memory. Linux's ru_maxrss keeps the high-water mark of the
+    process before exec (a command started by a big parent would report the parent's size), so
+    the mark of this program's own memory, VmHWM, is read where there is one."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux, bytes on macOS
 
 
 def describe(exc: BaseException, stage: str) -> str:
