@@ -75,6 +75,15 @@ def expect(locator: object) -> object:
     return playwright_api.expect(locator)
 
 
+def sign_in(page: object, email: str, start: str = "/ui/") -> None:
+    """Sign in with the password on the home page's form (`start` may carry a `next`)."""
+    page.goto(start)  # type: ignore[attr-defined]
+    login = page.locator("#login-form")  # type: ignore[attr-defined]
+    login.get_by_label("Email", exact=True).fill(email)
+    login.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    login.get_by_role("button", name="Sign in").click()
+
+
 def test_newcomer_signs_up_follows_the_link_and_reaches_both_consoles(
         tab: Tab, stack: Stack, unique_email: str, shots: Path) -> None:
     page = tab.page
@@ -260,11 +269,7 @@ def test_an_authenticator_app_is_set_up_then_asked_for_at_the_next_sign_in(
     pyotp = pytest.importorskip("pyotp")
     _, email = signed_up
     page = tab.page
-    page.goto("/ui/?next=/ui/mfa")
-    login = page.locator("#login-form")
-    login.get_by_label("Email", exact=True).fill(email)
-    login.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
-    login.get_by_role("button", name="Sign in").click()
+    sign_in(page, email, "/ui/?next=/ui/mfa")
     expect(page.get_by_role("heading", level=1)).to_have_text("Second factors")
 
     page.get_by_role("button", name="Add an authenticator app").click()
@@ -344,11 +349,7 @@ def test_an_api_key_is_made_on_the_account_page_shown_once_verified_then_deleted
 
     _, email = signed_up
     page = tab.page
-    page.goto("/ui/")
-    login = page.locator("#login-form")
-    login.get_by_label("Email", exact=True).fill(email)
-    login.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
-    login.get_by_role("button", name="Sign in").click()
+    sign_in(page, email)
     expect(page).to_have_url(f"{stack.base}/ui/consoles")
     page.goto("/ui/account")
     expect(page.locator("#api-keys")).to_contain_text("No API key yet.")
