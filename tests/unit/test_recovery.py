@@ -129,6 +129,37 @@ def test_unknown_identifiers_and_domains_send_nothing(c) -> None:
     assert c.mailer.sent == [] and c.sms.sent == []
 
 
+def test_every_reset_request_is_held_to_the_same_time_floor_known_unknown_or_throttled(c) -> None:
+    account = make_account(c, domains=("jane.example",), legacy=("jdoe",))
+    floor = c.reset_floor.seconds
+    assert floor == 0.4
+    lookups = [Lookup("email", account.email), Lookup("domain", "jane.example"), Lookup("identifier", "jdoe"),
+               Lookup("domain", "nobody.example"), Lookup("identifier", "nobody"), Lookup("identifier", "acc_x")]
+    for strategy in ("email", "sms"):
+        for lookup in lookups:
+            c.recovery.request(strategy, lookup, ip=IP)
+    for _ in range(6):  # past the per-account limit: throttled, silently
+        c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    # Each answer waited out what its work left of the floor: over fakes, most of it.
+    assert len(c.reset_floor.waited) == 2 * len(lookups) + 6
+    assert all(floor / 2 < waited <= floor for waited in c.reset_floor.waited)
+
+
+def test_the_floor_pads_short_work_adds_nothing_to_long_work_and_holds_when_the_work_fails() -> None:
+    from gatehouse.flows.pacing import ResponseFloor
+
+    now, slept = [100.0], []
+    floor = ResponseFloor(0.4, monotonic=lambda: now[0], sleep=slept.append)
+    with floor.held():
+        now[0] += 0.15
+    with floor.held():
+        now[0] += 0.9  # an AWS hiccup: as slow as the work, on either path
+    with pytest.raises(RuntimeError), floor.held():
+        now[0] += 0.1
+        raise RuntimeError("store unavailable")
+    assert slept == [pytest.approx(0.25), pytest.approx(0.3)]
+
+
 # --- SMS code ----------------------------------------------------------------------------------
 
 def test_the_code_goes_to_the_phone_and_says_it_is_not_a_password(c) -> None:

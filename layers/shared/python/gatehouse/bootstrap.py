@@ -56,6 +56,8 @@ class Container:
 
         parts["unification_store"], parts["bulk_mailer"] = memory.MemoryUnification(), FakeBulkMailer()
         parts["api_key_store"] = memory.MemoryApiKeys()
+        # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
+        parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
         parts.update(overrides)
         return cls(settings or Settings(), **parts)
 
@@ -205,7 +207,13 @@ class Container:
                         account_throttle=MessageThrottle(self.throttle_store, self.clock,
                                                          limit=s.reset_messages_per_account),
                         ip_throttle=MessageThrottle(self.throttle_store, self.clock, limit=s.reset_messages_per_ip),
-                        clock=self.clock)
+                        clock=self.clock, floor=self.reset_floor)
+
+    @cached_property
+    def reset_floor(self) -> Any:
+        from gatehouse.flows.pacing import ResponseFloor
+
+        return ResponseFloor(self.settings.reset_response_floor_ms / 1000)
 
     # --- unification ------------------------------------------------------------------------
     @cached_property

@@ -14,6 +14,7 @@ from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.errors import ConditionFailedError, ConflictError
+from gatehouse.flows.pacing import ResponseFloor
 from gatehouse.ports import AccountApiKey, ArchivedRecord, Email, Factor, OneTimeItem, OutboxMessage, Sms, Verification
 
 
@@ -489,3 +490,11 @@ class MemoryApiKeys:
                 return False
             del self._keys[key_id]
             return True
+
+
+class RecordedFloor(ResponseFloor):
+    """The response floor with its waits recorded instead of slept (unit tests stay fast)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.waited: list[float] = []
+        super().__init__(seconds, sleep=self.waited.append)

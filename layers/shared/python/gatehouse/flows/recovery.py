@@ -8,7 +8,8 @@ secret, delivers it, and checks it. Each strategy is served by its own Lambda (`
 
 Nobody learns whether an account exists: an unknown key gets a flow id of the same shape, does
 the same store round trips (a miss reads a dummy account as a hit reads the real one), and
-counts against the same throttles; only delivery differs, since nothing is sent to nobody.
+counts against the same throttles; only delivery differs, since nothing is sent to nobody, and
+the answer waits for the same time floor on every path, so that difference does not show.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.secrets import digest, new_id
 from gatehouse.errors import GatehouseError, InvalidInputError
 from gatehouse.flows.account import AccountSettings
+from gatehouse.flows.pacing import ResponseFloor
 from gatehouse.flows.throttle import GuessThrottle, MessageThrottle
 from gatehouse.ports import AccountRepository, Clock
 
@@ -105,25 +107,29 @@ class RecoveryStrategy(Protocol):
 class Recovery:
     def __init__(self, accounts: AccountRepository, strategies: Sequence[RecoveryStrategy],
                  account_settings: AccountSettings, login_throttle: GuessThrottle,
-                 account_throttle: MessageThrottle, ip_throttle: MessageThrottle, clock: Clock) -> None:
+                 account_throttle: MessageThrottle, ip_throttle: MessageThrottle, clock: Clock,
+                 floor: ResponseFloor | None = None) -> None:
         self._accounts = accounts
+        self._floor = floor or ResponseFloor(0)
         self._strategies = {s.name: s for s in strategies}
         self._settings, self._login_throttle = account_settings, login_throttle
         self._account_throttle, self._ip_throttle, self._clock = account_throttle, ip_throttle, clock
 
     def request(self, strategy: str, lookup: Lookup, *, ip: str) -> str:
         """Start a reset; the flow id, the same shape whether the account exists or not, throttled
-        or not. Throttling is silent: the answer must not say that the account is being hammered."""
+        or not. Throttling is silent: the answer must not say that the account is being hammered.
+        Nor does its time: every path is held to the same floor (`flows.pacing`)."""
         s = self._strategies[strategy]
-        now = self._clock.now()
-        flow_id = new_id("rec")
-        account = self._find(lookup)
-        subject = account.id if account else "?" + digest(f"{lookup.kind}:{lookup.key}")
-        if not self._ip_throttle.allow(f"reset:ip:{ip}") or not self._account_throttle.allow(f"reset:{subject}"):
-            s.placeholder(flow_id, now)
+        with self._floor.held():
+            now = self._clock.now()
+            flow_id = new_id("rec")
+            account = self._find(lookup)
+            subject = account.id if account else "?" + digest(f"{lookup.kind}:{lookup.key}")
+            if not self._ip_throttle.allow(f"reset:ip:{ip}") or not self._account_throttle.allow(f"reset:{subject}"):
+                s.placeholder(flow_id, now)
+                return flow_id
+            s.start(Start(flow_id=flow_id, subject=subject, account=account, lookup=lookup, now=now))
             return flow_id
-        s.start(Start(flow_id=flow_id, subject=subject, account=account, lookup=lookup, now=now))
-        return flow_id
 
     def complete(self, strategy: str, proof: Mapping[str, str], new_password: str) -> None:
         """Set the new password. The session is not logged in: the next login asks for any second
