@@ -58,6 +58,9 @@ def test_bad_requests_get_the_contracts_errors(stack: Stack, signed_up: tuple[Br
         r = client.post("/api-keys", json=body)
         assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input", (body, r.text)
         assert "name" in r.json()["error"]["details"]["fields"]
+    for key_id in ("x" * 3000, "%E2%82%AC" * 400, "no-such-key"):
+        r = client.delete(f"/api-keys/{key_id}")
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", (key_id[:20], r.text)
     anonymous = stack.client()
     assert anonymous.get("/api-keys").status_code == 401
     assert anonymous.post("/api-keys", json={"name": "x"}).status_code == 401

@@ -202,6 +202,19 @@ def test_blank_identifier_is_refused_and_names_the_record() -> None:
     assert "dbx-1001" in str(error)
 
 
+@pytest.mark.parametrize(("make", "field"), [
+    (lambda: dedibox(legacy_id="d" * 201), "legacy_id"),
+    (lambda: scaleway(legacy_id="s" * 201), "legacy_id"),
+    (lambda: dedibox(identifier="i" * 201), "identifier"),
+    (lambda: dedibox(linked_scaleway_id="s" * 201), "linked_scaleway_id"),
+    (lambda: dedibox(domains=["ok.example", "d" * 251 + ".fr"]), "domains[1]"),
+    (lambda: dedibox(api_keys=[{"key_id": "k" * 201, "secret_sha256": DIGEST}]), "api_keys[0].key_id"),
+])
+def test_ids_too_long_to_be_stored_as_keys_are_refused_with_their_field(make, field: str) -> None:
+    assert refusal(make()).field == field
+    assert parse_record(dedibox(legacy_id="d" * 200, identifier="i" * 200)).legacy_id == "d" * 200
+
+
 @pytest.mark.parametrize(
     "email", ["jdoe", "j@", "@example.com", "j@example", "j doe@example.com", "a@b@c.d", 42]
 )

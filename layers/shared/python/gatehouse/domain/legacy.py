@@ -211,7 +211,7 @@ def parse_record(obj: object) -> LegacyRecord:
     console = record.get("console")
     if console not in (DEDIBOX, SCALEWAY):
         raise InvalidLegacyRecord(f"unknown console {console!r}: expected 'dedibox' or 'scaleway'", "console")
-    legacy_id = _required_text(record, "legacy_id")
+    legacy_id = _bounded(_required_text(record, "legacy_id"), "legacy_id", MAX_ID_CHARS)
     try:
         raw = json.dumps(
             dict(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -227,6 +227,8 @@ def parse_record(obj: object) -> LegacyRecord:
 
 def _parse_dedibox(record: Mapping[str, object], legacy_id: str, raw: str) -> DediboxRecord:
     linked_scaleway_id = _optional_text(record, "linked_scaleway_id")
+    if linked_scaleway_id is not None:
+        _bounded(linked_scaleway_id, "linked_scaleway_id", MAX_ID_CHARS)
     linked_at = _parse_linked_at(record.get("linked_at"))
     if linked_at is not None and linked_scaleway_id is None:
         raise InvalidLegacyRecord(
@@ -240,12 +242,13 @@ def _parse_dedibox(record: Mapping[str, object], legacy_id: str, raw: str) -> De
         _check_phone(phone, "phone")
     return DediboxRecord(
         legacy_id=legacy_id,
-        identifier=_required_text(record, "identifier"),
+        identifier=_bounded(_required_text(record, "identifier"), "identifier", MAX_ID_CHARS),
         email=_parse_email(record),
         password_hash=_parse_password_hash(record),
         mfa=mfa,
         phone=phone,
-        domains=tuple(_text_item(item, f"domains[{i}]") for i, item in enumerate(_list(record, "domains"))),
+        domains=tuple(_bounded(_text_item(item, f"domains[{i}]"), f"domains[{i}]", MAX_DOMAIN_CHARS)
+                      for i, item in enumerate(_list(record, "domains"))),
         linked_scaleway_id=linked_scaleway_id,
         linked_at=linked_at,
         resources=tuple(
@@ -374,7 +377,7 @@ def _parse_resource(value: object, where: str) -> Resource:
 def _parse_api_key(value: object, where: str) -> ApiKey:
     if not isinstance(value, Mapping):
         raise InvalidLegacyRecord(f"expected an object, got {_json_type(value)}", where)
-    key_id = _required_text(value, "key_id", prefix=f"{where}.")
+    key_id = _bounded(_required_text(value, "key_id", prefix=f"{where}."), f"{where}.key_id", MAX_ID_CHARS)
     digest = value.get("secret_sha256")
     if not isinstance(digest, str) or not _SHA256_HEX.match(digest):
         raise InvalidLegacyRecord(
@@ -406,6 +409,18 @@ def _optional_text(record: Mapping[str, object], key: str) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise InvalidLegacyRecord(f"{key} must be null or a non-empty string, got {_json_type(value)}", key)
+    return value
+
+
+# Ids, identifiers and domains become parts of DynamoDB keys (1 KiB at most for a sort key, in
+# UTF-8): a longer one is refused at import, with its line, not by DynamoDB in the middle of a run.
+MAX_ID_CHARS = 200
+MAX_DOMAIN_CHARS = 253  # DNS's own limit
+
+
+def _bounded(value: str, where: str, limit: int) -> str:
+    if len(value) > limit:
+        raise InvalidLegacyRecord(f"longer than {limit} characters ({len(value)})", where)
     return value
 
 
