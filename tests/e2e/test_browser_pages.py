@@ -75,12 +75,12 @@ def expect(locator: object) -> object:
     return playwright_api.expect(locator)
 
 
-def sign_in(page: object, email: str, start: str = "/ui/") -> None:
+def sign_in(page: object, email: str, start: str = "/ui/", password: str = STRONG_PASSWORD) -> None:
     """Sign in with the password on the home page's form (`start` may carry a `next`)."""
     page.goto(start)  # type: ignore[attr-defined]
     login = page.locator("#login-form")  # type: ignore[attr-defined]
     login.get_by_label("Email", exact=True).fill(email)
-    login.get_by_label("Password", exact=True).fill(STRONG_PASSWORD)
+    login.get_by_label("Password", exact=True).fill(password)
     login.get_by_role("button", name="Sign in").click()
 
 
@@ -374,3 +374,28 @@ def test_an_api_key_is_made_on_the_account_page_shown_once_verified_then_deleted
     expect(page.get_by_text("The key deploy bot was deleted: it no longer works.")).to_be_visible()
     expect(page.locator("#api-keys")).to_contain_text("No API key yet.")
     assert not verified()
+
+
+@pytest.mark.parametrize(("email", "password", "says"), [
+    ("linked@legacy.gatehouse.local", "linked scaleway password",
+     ["Your password does not change.", "console.online.net keeps working", "Contact Dedibox support"]),
+    ("late@legacy.gatehouse.local", "late scaleway password",
+     ["Your password does not change.", "Sign in to Dedibox here"]),
+])
+def test_a_unified_account_sees_what_changed_and_whom_to_ask_on_the_consoles_page(
+        tab: Tab, stack: Stack, email: str, password: str, says: list[str]) -> None:
+    page = tab.page
+    sign_in(page, email, password=password)
+    expect(page).to_have_url(f"{stack.base}/ui/consoles")
+    card = page.get_by_role("region", name="Your Scaleway and Dedibox accounts are now one")
+    for text in says:
+        expect(card).to_contain_text(text)
+    expect(page.get_by_role("button", name="Open Dedibox")).to_be_visible()
+
+
+def test_an_account_not_touched_by_the_unification_sees_no_such_card(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+    _, email = signed_up
+    sign_in(tab.page, email)
+    expect(tab.page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+    expect(tab.page.locator("#unification")).to_have_count(0)

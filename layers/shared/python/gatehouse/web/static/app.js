@@ -410,7 +410,38 @@ async function consoles() {
         openButton(x, `Open ${c.name}: ${x.name}`, "")))));
   });
   page("Choose a console", h("p", { class: "lead" }, "Signed in as ", h("strong", { id: "who" }, session.email),
-    ". Open a console, or switch to the other one at any time."), alert, h("div", { class: "grid" }, cards));
+    ". Open a console, or switch to the other one at any time."), alert, await unificationCard(),
+    h("div", { class: "grid" }, cards));
+}
+
+// GET /unification in words: where the account stands, what changed and why, whom to ask.
+const UNIFICATION_CHANGES = {
+  password: {
+    unchanged: "Your password does not change.",
+    erased: "Several Dedibox accounts shared this address, so none of their passwords was kept: " +
+      "set a new one (sign in with a code sent to this address).",
+  },
+  mfa: {
+    unchanged: "Your second factor does not change.",
+    disabled_sms: "SMS is retired as a second factor: enrol an authenticator app or a passkey.",
+    erased: "Your second factor was reset: enrol a new one (an authenticator app or a passkey).",
+    replaced_by_scaleway: "Your Scaleway second factor now protects the whole account.",
+  },
+};
+
+async function unificationCard() {
+  const u = await api("GET", "/unification");
+  if (!u.ok || u.data.state === "not_affected") return null;
+  const v = u.data;
+  const done = v.state === "completed";
+  const lines = [UNIFICATION_CHANGES.password[v.changes.password], UNIFICATION_CHANGES.mfa[v.changes.mfa],
+    v.legacy_access ? "Your Dedibox login at console.online.net keeps working."
+      : "Sign in to Dedibox here, with this account."].filter(Boolean);
+  return h("section", { class: "card", id: "unification", "aria-labelledby": "unification-title" },
+    h("h2", { id: "unification-title" }, done ? "Your Scaleway and Dedibox accounts are now one"
+      : "Your Scaleway and Dedibox accounts are becoming one"),
+    h("ul", {}, lines.map((line) => h("li", {}, line))),
+    h("p", { class: "muted" }, `Questions? Contact ${v.support === "dedibox" ? "Dedibox" : "Scaleway"} support.`));
 }
 
 async function account() {
