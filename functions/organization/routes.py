@@ -1,17 +1,91 @@
-"""API keys: an account's own (list, make, delete) and their verification by a console; legacy
-Dedibox keys keep working after unification."""
+"""Organization members, outsourcing, the consoles' access check, and API keys (an account's own,
+and their verification by a console; legacy Dedibox keys keep working after unification)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from chalice import Blueprint
-from gatehouse.api.models import Body
+from gatehouse.api.models import Body, EmailAddress
 from gatehouse.api.routing import Auth, Ctx, endpoint
 from gatehouse.bootstrap import container
-from pydantic import Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 bp = Blueprint(__name__)
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Action = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class MemberAdd(Body):
+    email: EmailAddress
+    role: Literal["admin", "member"]
+
+
+class GrantAdd(Body):
+    grantee_email: EmailAddress
+    resources: list[Name] = Field(min_length=1, max_length=100, examples=[["srv-1"]])
+    permissions: list[Action] = Field(min_length=1, max_length=20, examples=[["read", "reboot"]])
+    expires_at: AwareDatetime | None = None
+
+
+class AuthzCheck(Body):
+    account_id: Name
+    console: Name
+    context: Name | None = None
+    resource: Name
+    action: Action
+
+
+@endpoint(bp, "/organization/members", auth=Auth.SESSION, tags=("organization",))
+def list_members(ctx: Ctx) -> dict[str, Any]:
+    """The members of the account's organization: each reaches the whole account."""
+    return container().organization.members(ctx.auth)
+
+
+@endpoint(bp, "/organization/members", "POST", body=MemberAdd, auth=Auth.SESSION, status=201,
+          tags=("organization",), responses={403: "reauthentication_required", 409: "conflict"})
+def add_member(ctx: Ctx) -> dict[str, Any]:
+    """Add someone, by email, to the whole account; they get a notice."""
+    return container().organization.add_member(ctx.auth, ctx.body.email, ctx.body.role)
+
+
+@endpoint(bp, "/organization/members/{id}", "DELETE", auth=Auth.SESSION, status=204, tags=("organization",),
+          responses={404: "not_found"})
+def remove_member(ctx: Ctx) -> None:
+    """Remove a member: their access ends at once."""
+    container().organization.remove_member(ctx.auth, ctx.params["id"])
+
+
+@endpoint(bp, "/outsourcing", auth=Auth.SESSION, tags=("organization",))
+def list_grants(ctx: Ctx) -> dict[str, Any]:
+    """Who was given which actions on which resources of the account, and until when."""
+    return container().organization.grants(ctx.auth)
+
+
+@endpoint(bp, "/outsourcing", "POST", body=GrantAdd, auth=Auth.SESSION, status=201, tags=("organization",),
+          responses={403: "reauthentication_required", 409: "conflict"})
+def add_grant(ctx: Ctx) -> dict[str, Any]:
+    """Give someone, by email, chosen actions on chosen resources only, until an optional time."""
+    b = ctx.body
+    expires: datetime | None = b.expires_at
+    return container().organization.grant(ctx.auth, b.grantee_email, b.resources, b.permissions, expires)
+
+
+@endpoint(bp, "/outsourcing/{id}", "DELETE", auth=Auth.SESSION, status=204, tags=("organization",),
+          responses={404: "not_found"})
+def remove_grant(ctx: Ctx) -> None:
+    """End an outsourcing grant at once."""
+    container().organization.remove_grant(ctx.auth, ctx.params["id"])
+
+
+@endpoint(bp, "/authz/check", "POST", body=AuthzCheck, auth=Auth.CONSOLE, tags=("organization",))
+def authz_check(ctx: Ctx) -> dict[str, Any]:
+    """May this account do this action on this resource of this context? (console Basic auth)"""
+    b = ctx.body
+    return container().organization.check(ctx.auth, b.account_id, b.console, b.context, b.resource, b.action)
 
 
 class ApiKeyCreate(Body):

@@ -55,7 +55,7 @@ class Container:
         from gatehouse.adapters.bulk_mail import FakeBulkMailer
 
         parts["unification_store"], parts["bulk_mailer"] = memory.MemoryUnification(), FakeBulkMailer()
-        parts["api_key_store"] = memory.MemoryApiKeys()
+        parts["api_key_store"], parts["organization_store"] = memory.MemoryApiKeys(), memory.MemoryOrganizations()
         # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
         parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
         parts.update(overrides)
@@ -261,6 +261,19 @@ class Container:
         from gatehouse.flows.api_keys import ApiKeys
 
         return ApiKeys(self.api_key_store, self.mailer, self.clock, self.settings)
+
+    # --- organization members and outsourcing ----------------------------------------------
+    @cached_property
+    def organization_store(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoOrganizations
+
+        return DynamoOrganizations(self.table)
+
+    @cached_property
+    def organization(self) -> Any:
+        from gatehouse.flows.organization import Organization
+
+        return Organization(self.organization_store, self.accounts, self.mailer, self.clock, self.settings)
 
     # --- second factors and passwordless login ---------------------------------------------
     @cached_property

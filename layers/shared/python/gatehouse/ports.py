@@ -395,3 +395,58 @@ class ApiKeyStore(Protocol):
     def delete(self, account_id: str, key_id: str) -> bool:
         """Delete the key if it is this account's; False if there is no such key of this account."""
         ...
+
+
+@dataclass(frozen=True)
+class Member:
+    """Someone, by email, with access to the whole of an owner's account."""
+
+    id: str
+    owner_id: str
+    email: str  # normalised
+    role: str  # admin | member
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Outsourcing: someone, by email, allowed some actions on chosen resources of an owner's account."""
+
+    id: str
+    owner_id: str
+    grantee_email: str  # normalised
+    resources: tuple[str, ...]
+    permissions: tuple[str, ...]
+    created_at: datetime
+    expires_at: datetime | None = None
+
+
+class OrganizationStore(Protocol):
+    """Members and outsourcing grants, each readable from its owner (to manage) and from the
+    person's email (to check access): both sides are written and deleted together."""
+
+    def add_member(self, member: Member) -> None:
+        """ConditionFailedError if this email is already a member of this owner's organization."""
+        ...
+
+    def members(self, owner_id: str) -> list[Member]: ...
+
+    def remove_member(self, owner_id: str, member_id: str) -> bool:
+        """False if the owner has no such member."""
+        ...
+
+    def memberships(self, email: str) -> list[Member]:
+        """Every organization this (normalised) email is a member of."""
+        ...
+
+    def add_grant(self, grant: Grant) -> None: ...
+
+    def grants(self, owner_id: str) -> list[Grant]: ...
+
+    def remove_grant(self, owner_id: str, grant_id: str) -> bool:
+        """False if the owner has no such grant."""
+        ...
+
+    def grants_to(self, email: str) -> list[Grant]:
+        """Every grant to this (normalised) email, expired ones included."""
+        ...
