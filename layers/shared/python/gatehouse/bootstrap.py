@@ -56,6 +56,7 @@ class Container:
 
         parts["unification_store"], parts["bulk_mailer"] = memory.MemoryUnification(), FakeBulkMailer()
         parts["api_key_store"], parts["organization_store"] = memory.MemoryApiKeys(), memory.MemoryOrganizations()
+        parts["recovery_request_store"], parts["documents"] = memory.MemoryRecoveryRequests(), memory.FakeDocuments()
         # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
         parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
         parts.update(overrides)
@@ -261,6 +262,28 @@ class Container:
         from gatehouse.flows.api_keys import ApiKeys
 
         return ApiKeys(self.api_key_store, self.mailer, self.clock, self.settings)
+
+    # --- recovery requests (support) ----------------------------------------------------------
+    @cached_property
+    def recovery_request_store(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoRecoveryRequests
+
+        return DynamoRecoveryRequests(self.table)
+
+    @cached_property
+    def documents(self) -> Any:
+        from gatehouse.adapters.documents import S3Documents
+
+        return S3Documents(self.settings)
+
+    @cached_property
+    def recovery_requests(self) -> Any:
+        from gatehouse.flows.recovery_requests import RecoveryRequests
+        from gatehouse.flows.throttle import MessageThrottle
+
+        throttle = MessageThrottle(self.throttle_store, self.clock, limit=self.settings.recovery_requests_per_ip)
+        return RecoveryRequests(self.recovery_request_store, self.documents, self.accounts, self.recovery,
+                                self.sessions, self.mailer, throttle, self.clock)
 
     # --- organization members and outsourcing ----------------------------------------------
     @cached_property

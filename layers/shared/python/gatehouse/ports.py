@@ -450,3 +450,48 @@ class OrganizationStore(Protocol):
     def grants_to(self, email: str) -> list[Grant]:
         """Every grant to this (normalised) email, expired ones included."""
         ...
+
+
+@dataclass(frozen=True)
+class RecoveryRequest:
+    """A person whose email no longer works asks, with identity documents, for a new address.
+    `account_id` is None when the key they gave matches no account: stored all the same (the
+    answer must not tell), and support sees it."""
+
+    id: str
+    lookup_kind: str
+    lookup_value: str
+    account_id: str | None
+    new_email: str
+    postal_address: str
+    phone: str
+    created_at: datetime
+    status: str = "pending"  # pending | approved | rejected
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    note: str | None = None
+
+
+class RecoveryRequestStore(Protocol):
+    def add(self, request: RecoveryRequest) -> None: ...
+
+    def get(self, request_id: str) -> RecoveryRequest | None: ...
+
+    def pending(self, limit: int = 100) -> list[RecoveryRequest]:
+        """The oldest pending requests first."""
+        ...
+
+    def decide(self, request_id: str, status: str, by: str, note: str, at: datetime,
+               from_status: str = "pending") -> bool:
+        """One conditional write from `from_status`: of two support agents deciding at once, one wins."""
+        ...
+
+
+class DocumentStore(Protocol):
+    """Where identity documents go: browsers upload straight to it, support reads from it."""
+
+    def upload_form(self, key: str, max_bytes: int, expires_seconds: int) -> dict[str, Any]:
+        """A presigned form: `url` and the `fields` to post with the file."""
+        ...
+
+    def download_url(self, key: str, expires_seconds: int) -> str: ...

@@ -87,6 +87,8 @@ class Settings:
     mfa_reauth_seconds: int = 10 * 60
     mfa_failures_before_warning: int = 3
     api_keys_per_account: int = 50
+    # Manual recovery requests (with documents) from one source IP, per hour.
+    recovery_requests_per_ip: int = 10
     legacy_cutoff: datetime = datetime(2025, 10, 28, tzinfo=UTC)
     log_level: str = "INFO"
 

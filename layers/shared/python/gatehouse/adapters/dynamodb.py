@@ -30,6 +30,7 @@ from gatehouse.ports import (
     Member,
     OneTimeItem,
     OutboxMessage,
+    RecoveryRequest,
     Verification,
 )
 from gatehouse.settings import Settings
@@ -782,6 +783,58 @@ class DynamoOrganizations:
 
     def grants_to(self, email: str) -> list[Grant]:
         return [self._grant(i) for i in self._query(f"GRANTEE#{email}")]
+
+
+class DynamoRecoveryRequests:
+    """`RECOVERYREQ#<id>` / `R`; gsi1 `RECOVERYREQ#<status>` / `<created_at>#<id>`: support's queue."""
+
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    @staticmethod
+    def _from(v: Mapping[str, Any]) -> RecoveryRequest:
+        decided = v.get("decided_at")
+        return RecoveryRequest(id=v["request_id"], lookup_kind=v["lookup_kind"], lookup_value=v["lookup_value"],
+                               account_id=v.get("account_id"), new_email=v["new_email"],
+                               postal_address=v["postal_address"], phone=v["phone"],
+                               created_at=codec.parse_iso(v["created_at"]),  # type: ignore[arg-type]
+                               status=v["status"], decided_at=codec.parse_iso(decided) if decided else None,
+                               decided_by=v.get("decided_by"), note=v.get("note"))
+
+    def add(self, request: RecoveryRequest) -> None:
+        self._t.put({"pk": f"RECOVERYREQ#{request.id}", "sk": "R", "request_id": request.id,
+                     "lookup_kind": request.lookup_kind, "lookup_value": request.lookup_value,
+                     "account_id": request.account_id, "new_email": request.new_email,
+                     "postal_address": request.postal_address, "phone": request.phone,
+                     "created_at": codec.iso(request.created_at), "status": request.status,
+                     "gsi1pk": f"RECOVERYREQ#{request.status}",
+                     "gsi1sk": f"{codec.iso(request.created_at)}#{request.id}"},
+                    ConditionExpression="attribute_not_exists(pk)")
+
+    def get(self, request_id: str) -> RecoveryRequest | None:
+        values = self._t.get(f"RECOVERYREQ#{request_id}", "R")
+        return self._from(values) if values else None
+
+    def pending(self, limit: int = 100) -> list[RecoveryRequest]:
+        with translated("DynamoDB"):
+            out = self._t.client.query(TableName=self._t.name, IndexName="gsi1", Limit=limit,
+                                       KeyConditionExpression="gsi1pk = :p",
+                                       ExpressionAttributeValues=to_item({":p": "RECOVERYREQ#pending"}))
+        return [self._from(from_item(i)) for i in out["Items"]]
+
+    def decide(self, request_id: str, status: str, by: str, note: str, at: datetime,
+               from_status: str = "pending") -> bool:
+        try:
+            self._t.update(f"RECOVERYREQ#{request_id}", "R",
+                           "SET #s = :s, gsi1pk = :g, decided_by = :by, note = :note, decided_at = :at",
+                           {":s": status, ":g": f"RECOVERYREQ#{status}", ":by": by, ":note": note,
+                            ":at": codec.iso(at), ":from": from_status}, {"#s": "status"},
+                           ConditionExpression="#s = :from")
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
 
 
 def create_table(settings: Settings) -> None:

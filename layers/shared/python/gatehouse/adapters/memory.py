@@ -24,6 +24,7 @@ from gatehouse.ports import (
     Member,
     OneTimeItem,
     OutboxMessage,
+    RecoveryRequest,
     Sms,
     Verification,
 )
@@ -546,3 +547,39 @@ class MemoryOrganizations:
 
     def grants_to(self, email: str) -> list[Grant]:
         return sorted((g for g in self._grants.values() if g.grantee_email == email), key=lambda g: (g.owner_id, g.id))
+
+
+class MemoryRecoveryRequests:
+    def __init__(self) -> None:
+        self._requests: dict[str, RecoveryRequest] = {}
+        self._lock = threading.Lock()
+
+    def add(self, request: RecoveryRequest) -> None:
+        self._requests[request.id] = request
+
+    def get(self, request_id: str) -> RecoveryRequest | None:
+        return self._requests.get(request_id)
+
+    def pending(self, limit: int = 100) -> list[RecoveryRequest]:
+        waiting = sorted((r for r in self._requests.values() if r.status == "pending"),
+                         key=lambda r: (r.created_at, r.id))
+        return waiting[:limit]
+
+    def decide(self, request_id: str, status: str, by: str, note: str, at: datetime,
+               from_status: str = "pending") -> bool:
+        with self._lock:
+            request = self._requests.get(request_id)
+            if request is None or request.status != from_status:
+                return False
+            self._requests[request_id] = replace(request, status=status, decided_by=by, note=note, decided_at=at)
+            return True
+
+
+class FakeDocuments:
+    """Presigned forms and links that name their key, for tests that do not upload."""
+
+    def upload_form(self, key: str, max_bytes: int, expires_seconds: int) -> dict[str, Any]:
+        return {"url": "https://documents.invalid/", "fields": {"key": key, "max_bytes": str(max_bytes)}}
+
+    def download_url(self, key: str, expires_seconds: int) -> str:
+        return f"https://documents.invalid/{key}"

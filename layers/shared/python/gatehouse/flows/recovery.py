@@ -123,7 +123,7 @@ class Recovery:
         with self._floor.held():
             now = self._clock.now()
             flow_id = new_id("rec")
-            account = self._find(lookup)
+            account = self.find(lookup)
             subject = account.id if account else "?" + digest(f"{lookup.kind}:{lookup.key}")
             if not self._ip_throttle.allow(f"reset:ip:{ip}") or not self._account_throttle.allow(f"reset:{subject}"):
                 s.placeholder(flow_id, now)
@@ -150,7 +150,8 @@ class Recovery:
         self._settings.store_password(account, new_password, keep_session=None)
         self._login_throttle.reset(account.email)
 
-    def _find(self, lookup: Lookup) -> Account | None:
+    def find(self, lookup: Lookup) -> Account | None:
+        """The account a key names, or None; a miss costs the store round trips of a hit."""
         key = lookup.key
         if lookup.kind == "identifier" and key.startswith("acc_"):
             return self._accounts.get(key)

@@ -91,3 +91,19 @@ def recovery_demo_account(c: Container) -> str:
         c.accounts.add(account, aliases={"domain": ["demo-domain.example"], "legacy": ["demo-legacy"]})
     return (f"reset demo: {RECOVERY_EMAIL} / {DEMO_PASSWORD}; reset it by domain demo-domain.example, identifier "
             "demo-legacy or phone +33600000001 (links and codes land in the outbox)")
+
+
+SUPPORT_EMAIL = "support@gatehouse.local"
+
+
+@seeder
+def support_agent(c: Container) -> str:
+    """A support agent: sees and decides the recovery requests (`GET /support/recovery-requests`)."""
+    now = c.clock.now()
+    account = Account(id="acc_support_demo", email=SUPPORT_EMAIL, created_at=now,
+                      password_hash=c.hasher.hash(DEMO_PASSWORD), email_verified=True, name="Support Agent",
+                      password_changed_at=now, extra={"roles": ["support"]},
+                      contexts=new_account_contexts("acc_support_demo", "Support", [x.id for x in c.settings.consoles]))
+    with suppress(ConflictError):
+        c.accounts.add(account)
+    return f"support agent: {SUPPORT_EMAIL} / {DEMO_PASSWORD} (decides recovery requests)"

@@ -1,0 +1,1 @@
+"""Recovery requests with identity documents, and support's decisions on them."""
