@@ -3,6 +3,7 @@ started once per test session on free ports, and driven over HTTP."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import socket
@@ -114,6 +115,9 @@ def unique_email() -> str:
 
 
 STRONG_PASSWORD = "a quiet harbour at dawn"
+# Each console's HTTP Basic auth on the local stage (its secrets are the local stage's fixed ones).
+CONSOLE_AUTH = {console: "Basic " + base64.b64encode(f"{console}:local-{console}-secret".encode()).decode()
+                for console in ("scaleway", "dedibox")}
 
 
 def sign_up(stack: Stack, email: str, password: str = STRONG_PASSWORD, locale: str = "en") -> Browserish:

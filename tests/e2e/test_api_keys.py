@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import base64
 
-from tests.e2e.conftest import Browserish, Stack
+from tests.e2e.conftest import CONSOLE_AUTH, Browserish, Stack
 
-AUTH = {console: "Basic " + base64.b64encode(f"{console}:local-{console}-secret".encode()).decode()
-        for console in ("scaleway", "dedibox")}
+AUTH = CONSOLE_AUTH
 
 
 def verify(stack: Stack, console: str, key_id: str, secret: str) -> dict:

@@ -3,13 +3,11 @@ running stack, bad input refused in the contract's shape."""
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime, timedelta
 
-from tests.e2e.conftest import Browserish, Stack, sign_up
+from tests.e2e.conftest import CONSOLE_AUTH, Browserish, Stack, sign_up
 
-AUTH = {console: "Basic " + base64.b64encode(f"{console}:local-{console}-secret".encode()).decode()
-        for console in ("scaleway", "dedibox")}
+AUTH = CONSOLE_AUTH
 
 
 def whoami(client: Browserish) -> tuple[str, dict[str, str]]:

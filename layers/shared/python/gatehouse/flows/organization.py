@@ -68,15 +68,21 @@ class Organization:
     def members(self, auth: Authenticated) -> dict[str, Any]:
         return {"members": [public_member(m) for m in self._store.members(auth.session.account_id)]}
 
+    def _handing_over(self, auth: Authenticated, now: datetime, email: str, field: str, held: int,
+                      limit: int) -> tuple[Account, str]:
+        """What adding a member and granting share: a recent sign-in, not to oneself, within a limit."""
+        auth.require_recent_sign_in(now, self._s.mfa_reauth_seconds)
+        owner, email = auth.account, normalise_email(email)
+        if email == owner.email_key:
+            raise InvalidInputError({field: "You already own this account."})
+        if held >= limit:
+            raise ConflictError(f"An account has at most {limit} of these: remove one first.")
+        return owner, email
+
     def add_member(self, auth: Authenticated, email: str, role: str) -> dict[str, Any]:
         now = self._clock.now()
-        auth.require_recent_sign_in(now, self._s.mfa_reauth_seconds)
-        owner = auth.account
-        email = normalise_email(email)
-        if email == owner.email_key:
-            raise InvalidInputError({"email": "You already own this account."})
-        if len(self._store.members(owner.id)) >= self._max_members:
-            raise ConflictError(f"An organization has at most {self._max_members} members.")
+        owner, email = self._handing_over(auth, now, email, "email", len(self._store.members(auth.session.account_id)),
+                                          self._max_members)
         member = Member(id=new_id("mem"), owner_id=owner.id, email=email, role=role, created_at=now)
         try:
             self._store.add_member(member)
@@ -101,13 +107,8 @@ class Organization:
         expires_at = expires_at.astimezone(UTC) if expires_at is not None else None
         if expires_at is not None and expires_at <= now:
             raise InvalidInputError({"expires_at": "Give a time in the future (RFC 3339, with its zone)."})
-        auth.require_recent_sign_in(now, self._s.mfa_reauth_seconds)
-        owner = auth.account
-        email = normalise_email(grantee_email)
-        if email == owner.email_key:
-            raise InvalidInputError({"grantee_email": "You already own this account."})
-        if len(self._store.grants(owner.id)) >= self._max_grants:
-            raise ConflictError(f"An account has at most {self._max_grants} outsourcing grants.")
+        owner, email = self._handing_over(auth, now, grantee_email, "grantee_email",
+                                          len(self._store.grants(auth.session.account_id)), self._max_grants)
         grant = Grant(id=new_id("grt"), owner_id=owner.id, grantee_email=email,
                       resources=tuple(dict.fromkeys(r.strip() for r in resources)),
                       permissions=tuple(dict.fromkeys(p.strip() for p in permissions)),
