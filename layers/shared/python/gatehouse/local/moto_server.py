@@ -1,4 +1,4 @@
-"""The local stack's AWS: moto's server, with two changes that let it hold a unification of 100,000s.
+"""The local stack's AWS: moto's server, with a few changes that let it hold a unification of 100,000s.
 
 1. moto's DynamoDB `TransactWriteItems` keeps a deep copy of the whole table, per operation of
    every transaction, to roll back a cancelled one. Gatehouse writes an account with its aliases in
@@ -15,6 +15,9 @@
    retries a transaction whose answer was late with the same token, and DynamoDB answers the
    retry of one that succeeded with success, writing nothing. moto ran the retry, concurrently
    with the original, and reported the original's own writes as conflicts.
+5. A conditional PutItem, UpdateItem or DeleteItem is atomic, as DynamoDB makes it: moto checks
+   the condition, then writes, and two threads could both pass the check. Each single-item
+   write here takes the lock transactions take.
 The same outcomes, checked by the conformance and end-to-end suites, which run on this moto.
 Nothing else of moto changes, and nothing of this runs on AWS.
 
@@ -80,12 +83,27 @@ def install() -> None:
         _install_json_reads()
         _install_unsorted_queries(Table)
         _install_idempotent_transactions()
+        _install_atomic_writes(DynamoDBBackend)
         _installed = True
 
 
-_transactions = threading.Lock()
+_transactions = threading.RLock()  # reentrant: a transaction's own item writes take it again
 _succeeded: dict[str, float] = {}  # ClientRequestToken -> when its transaction succeeded
 IDEMPOTENCY_WINDOW = 600.0  # DynamoDB's: 10 minutes
+
+
+def _install_atomic_writes(backend: Any) -> None:
+    import functools
+
+    for name in ("put_item", "update_item", "delete_item"):
+        original = getattr(backend, name)
+
+        @functools.wraps(original)
+        def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with _transactions:
+                return _original(self, *args, **kwargs)
+
+        setattr(backend, name, locked)
 
 
 def _install_idempotent_transactions() -> None:
