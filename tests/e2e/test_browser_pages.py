@@ -399,3 +399,19 @@ def test_an_account_not_touched_by_the_unification_sees_no_such_card(
     sign_in(tab.page, email)
     expect(tab.page.get_by_role("heading", level=1)).to_have_text("Choose a console")
     expect(tab.page.locator("#unification")).to_have_count(0)
+
+
+def test_a_member_is_offered_the_organizations_account_on_the_consoles_page(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+    from tests.e2e.conftest import sign_up
+
+    owner, owner_email = signed_up
+    member_email = "member-" + owner_email
+    sign_up(stack, member_email)
+    r = owner.post("/organization/members", json={"email": member_email, "role": "admin"})  # type: ignore[attr-defined]
+    assert r.status_code == 201, r.text
+    page = tab.page
+    sign_in(page, member_email)
+    scaleway = page.get_by_role("region", name="Scaleway", exact=True)
+    expect(scaleway).to_contain_text("Choose the account to open.")
+    expect(scaleway).to_contain_text(f"Shared by {owner_email} (whole account)")

@@ -41,6 +41,12 @@ def test_a_member_reaches_the_whole_account_in_both_consoles_until_removed(
         assert check(stack, bob_id, contexts[console], "anything", "delete", console) == {
             "allowed": True, "reason": "organization_member"}
     assert [m["email"] for m in owner.get("/organization/members").json()["members"]] == [bob_email]
+    # Bob is offered the organization's contexts and can open them; the console then asks /authz/check.
+    dedibox = next(c for c in bob.get("/consoles").json()["consoles"] if c["id"] == "dedibox")
+    shared = [x for x in dedibox["contexts"] if x.get("owner") == owner_email]
+    assert [(x["id"], x["access"]) for x in shared] == [(contexts["dedibox"], "organization_member")]
+    opened = bob.post("/consoles/select", json={"console": "dedibox", "context": contexts["dedibox"]})
+    assert opened.status_code == 200 and opened.json()["context"] == contexts["dedibox"], opened.text
     assert "added you to their organization" in stack.last_message(bob_email)["text"]
     assert bob.get("/organization/members").json() == {"members": []}  # bob's own organization
 

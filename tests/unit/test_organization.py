@@ -125,3 +125,20 @@ def test_handing_over_access_needs_a_recent_sign_in_once_the_account_has_a_secon
         c.organization.add_member(auth, "bob@example.com", "admin")
     with pytest.raises(ReauthenticationRequiredError):
         c.organization.grant(auth, "bob@example.com", ["srv-1"], ["read"], None)
+
+
+def test_shared_contexts_are_offered_in_the_consoles_and_can_be_opened_while_access_lasts(c: Container) -> None:
+    owner, bob, ann = (_account(c, f"{n}@example.com") for n in ("owner", "bob", "ann"))
+    c.organization.add_member(_signed_in(c, owner), bob.email, "member")
+    made = c.organization.grant(_signed_in(c, owner), ann.email, ["srv-1"], ["read"], None)
+    for who, access in ((bob, "organization_member"), (ann, "outsourcing")):
+        auth = _signed_in(c, who)
+        scaleway = next(x for x in c.consoles.list(auth)["consoles"] if x["id"] == "scaleway")
+        assert [(x["id"], x.get("owner"), x.get("access")) for x in scaleway["contexts"]] == [
+            (_context(who), None, None), (_context(owner), owner.email, access)]
+        assert c.consoles.select(auth, "scaleway", _context(owner))["context"] == _context(owner)
+    c.organization.remove_grant(_signed_in(c, owner), made["id"])
+    with pytest.raises(InvalidInputError):
+        c.consoles.select(_signed_in(c, ann), "scaleway", _context(owner))
+    with pytest.raises(InvalidInputError):
+        c.consoles.select(_signed_in(c, _account(c, "eve@example.com")), "scaleway", _context(owner))

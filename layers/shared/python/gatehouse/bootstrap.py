@@ -185,7 +185,8 @@ class Container:
     def consoles(self) -> Consoles:
         from gatehouse.flows.consoles import Consoles
 
-        return Consoles(self.accounts, self.once, self.sessions, self.clock, self.settings)
+        return Consoles(self.accounts, self.once, self.sessions, self.clock, self.settings,
+                        organizations=self.organization_store)
 
     @cached_property
     def recovery_flows(self) -> Any:

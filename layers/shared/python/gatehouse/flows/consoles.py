@@ -1,4 +1,9 @@
-"""Choosing a console, switching, and the single-use hand-off code a console exchanges."""
+"""Choosing a console, switching, and the single-use hand-off code a console exchanges.
+
+Besides its own contexts, an account reaches those of the organizations it is a member of and
+of the owners who granted it outsourcing (unexpired): it can open them in the console, which then
+asks POST /authz/check before each action.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,11 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from gatehouse.domain.accounts import ConsoleContext
 from gatehouse.domain.secrets import digest, new_token
 from gatehouse.errors import ActionRequiredError, InvalidCodeError, InvalidInputError
 from gatehouse.flows.sessions import Authenticated, SessionService
-from gatehouse.ports import AccountRepository, Clock, OneTimeItem, OneTimeStore
+from gatehouse.ports import AccountRepository, Clock, OneTimeItem, OneTimeStore, OrganizationStore
 from gatehouse.settings import Settings
 
 KIND = "handoff"
@@ -17,16 +23,35 @@ KIND = "handoff"
 
 class Consoles:
     def __init__(self, accounts: AccountRepository, once: OneTimeStore, sessions: SessionService, clock: Clock,
-                 settings: Settings) -> None:
+                 settings: Settings, organizations: OrganizationStore | None = None) -> None:
         self._accounts, self._once, self._sessions, self._clock, self._s = accounts, once, sessions, clock, settings
+        self._organizations = organizations
+
+    def _shared(self, auth: Authenticated) -> list[tuple[ConsoleContext, str, str]]:
+        """(context, its owner's email, how it is reached) of the contexts other accounts share."""
+        if self._organizations is None:
+            return []
+        email, now = auth.account.email_key, self._clock.now()
+        reached = [(m.owner_id, f"organization_{m.role}") for m in self._organizations.memberships(email)]
+        reached += [(g.owner_id, "outsourcing") for g in self._organizations.grants_to(email)
+                    if g.expires_at is None or g.expires_at > now]
+        shared: dict[str, tuple[ConsoleContext, str, str]] = {}
+        for owner_id, access in reached:
+            owner = self._accounts.get(owner_id)
+            for context in owner.contexts if owner else ():
+                shared.setdefault(context.id, (context, owner.email if owner else "", access))
+        return list(shared.values())
 
     def list(self, auth: Authenticated) -> dict[str, Any]:
         account = auth.account
+        shared = self._shared(auth)
         return {
             "consoles": [
                 {"id": c.id, "name": c.name, "url": c.url,
                  "contexts": [{"id": x.id, "name": x.name, "legacy_id": x.legacy_id}
-                              for x in account.contexts_of(c.id)]}
+                              for x in account.contexts_of(c.id)]
+                 + [{"id": x.id, "name": x.name, "legacy_id": x.legacy_id, "owner": owner, "access": access}
+                    for x, owner, access in shared if x.console == c.id]}
                 for c in self._s.consoles
             ],
             "current": auth.session.console,
@@ -48,6 +73,9 @@ class Consoles:
                                                 f"{', '.join(c.id for c in self._s.consoles)}."})
         contexts = auth.account.contexts_of(console_id)
         context = next((c for c in contexts if c.id == context_id), None) if context_id else next(iter(contexts), None)
+        if context is None and context_id:
+            shared = (x for x, _, _ in self._shared(auth) if x.console == console_id and x.id == context_id)
+            context = next(shared, None)
         if context is None:
             raise InvalidInputError({"context": "This account has no such context in this console."})
         code = new_token()

@@ -403,10 +403,13 @@ async function consoles() {
         openButton(x, `Open ${c.name}`, "open"));
     }
     return h("section", { class: "card console", "aria-labelledby": "console-" + c.id }, heading,
-      h("p", { class: "muted" }, "Your accounts were unified: choose the one to open."),
+      h("p", { class: "muted" }, c.contexts.some((x) => x.owner) ? "Choose the account to open."
+        : "Your accounts were unified: choose the one to open."),
       h("ul", { class: "list" }, c.contexts.map((x) => h("li", { class: "row" },
         h("div", {}, h("div", {}, x.name), h("div", { class: "meta" },
-          current && r.data.context === x.id ? "You are using this one" : (x.legacy_id ? "Account " + x.legacy_id : ""))),
+          current && r.data.context === x.id ? "You are using this one"
+            : x.owner ? `Shared by ${x.owner} (${x.access === "outsourcing" ? "chosen resources" : "whole account"})`
+              : (x.legacy_id ? "Account " + x.legacy_id : ""))),
         openButton(x, `Open ${c.name}: ${x.name}`, "")))));
   });
   page("Choose a console", h("p", { class: "lead" }, "Signed in as ", h("strong", { id: "who" }, session.email),
