@@ -9,7 +9,6 @@ from chalice import Blueprint
 from gatehouse.api.models import Body, EmailAddress
 from gatehouse.api.routing import Auth, Ctx, endpoint
 from gatehouse.bootstrap import container
-from gatehouse.errors import InvalidInputError
 from gatehouse.flows.recovery import Lookup
 from pydantic import Field, StringConstraints
 
@@ -37,10 +36,7 @@ def submit(ctx: Ctx) -> dict[str, Any]:
     """Ask support for a new email address, by identifier or domain; the same answer whether or not
     it matches an account. Upload the two documents with the presigned forms of the answer."""
     b = ctx.body
-    if [bool(b.identifier and b.identifier.strip()), bool(b.domain and b.domain.strip())].count(True) != 1:
-        message = "Give exactly one of identifier or domain."
-        raise InvalidInputError({"identifier": message, "domain": message}, message)
-    lookup = Lookup.parse(identifier=b.identifier, domain=b.domain)
+    lookup = Lookup.parse(("identifier", "domain"), identifier=b.identifier, domain=b.domain)
     return container().recovery_requests.submit(lookup, b.new_email, b.postal_address, b.phone, ip=ctx.source_ip)
 
 

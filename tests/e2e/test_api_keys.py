@@ -7,12 +7,10 @@ import base64
 
 from tests.e2e.conftest import CONSOLE_AUTH, Browserish, Stack
 
-AUTH = CONSOLE_AUTH
-
 
 def verify(stack: Stack, console: str, key_id: str, secret: str) -> dict:
     r = stack.client().post("/api-keys/verify", json={"key_id": key_id, "secret": secret},
-                            headers={"Authorization": AUTH[console]})
+                            headers={"Authorization": CONSOLE_AUTH[console]})
     assert r.status_code == 200, r.text
     return r.json()
 

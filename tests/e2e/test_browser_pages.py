@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import STRONG_PASSWORD, Stack
+from tests.e2e.conftest import CONSOLE_AUTH, STRONG_PASSWORD, Stack
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -345,8 +345,6 @@ def test_a_passkey_is_added_then_signs_in_as_second_step_and_alone(
 
 def test_an_api_key_is_made_on_the_account_page_shown_once_verified_then_deleted(
         tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
-    import base64
-
     _, email = signed_up
     page = tab.page
     sign_in(page, email)
@@ -361,9 +359,8 @@ def test_an_api_key_is_made_on_the_account_page_shown_once_verified_then_deleted
     expect(page.locator("#api-keys")).to_contain_text(f"{key_id}, every console")
 
     def verified() -> bool:
-        auth = "Basic " + base64.b64encode(b"scaleway:local-scaleway-secret").decode()
         r = requests.post(f"{stack.base}/api-keys/verify", json={"key_id": key_id, "secret": secret},
-                          headers={"Authorization": auth}, timeout=10)
+                          headers={"Authorization": CONSOLE_AUTH["scaleway"]}, timeout=10)
         return bool(r.json()["valid"])
 
     assert verified()

@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from tests.e2e.conftest import CONSOLE_AUTH, Browserish, Stack, sign_up
 
-AUTH = CONSOLE_AUTH
-
 
 def whoami(client: Browserish) -> tuple[str, dict[str, str]]:
     account_id = client.get("/session").json()["account_id"]
@@ -20,7 +18,7 @@ def check(stack: Stack, account_id: str, context: str, resource: str = "srv-1", 
           console: str = "scaleway") -> dict:
     r = stack.client().post("/authz/check", json={"account_id": account_id, "console": console, "context": context,
                                                   "resource": resource, "action": action},
-                            headers={"Authorization": AUTH[console]})
+                            headers={"Authorization": CONSOLE_AUTH[console]})
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -100,5 +98,5 @@ def test_bad_requests_get_the_contracts_errors(stack: Stack, signed_up: tuple[Br
                                                   "action": "read"})
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_console_credentials"
     r = stack.client().post("/authz/check", json={"account_id": "a", "console": "scaleway"},
-                            headers={"Authorization": AUTH["scaleway"]})
+                            headers={"Authorization": CONSOLE_AUTH["scaleway"]})
     assert r.status_code == 400 and {"resource", "action"} <= set(r.json()["error"]["details"]["fields"])

@@ -17,6 +17,12 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(12)}"
 
 
+def could_be_id(value: str, max_bytes: int = 512) -> bool:
+    """Whether a path's id may name a stored thing: a longer one never does (and DynamoDB refuses
+    keys over 1 KiB), so it is `not_found` before any store is asked."""
+    return len(value.encode("utf-8", "surrogatepass")) <= max_bytes
+
+
 def new_numeric_code(digits: int) -> str:
     return f"{secrets.randbelow(10**digits):0{digits}d}"
 

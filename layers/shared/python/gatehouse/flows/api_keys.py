@@ -17,7 +17,7 @@ from typing import Any
 
 from gatehouse import messages
 from gatehouse.adapters.codec import iso
-from gatehouse.domain.secrets import new_id
+from gatehouse.domain.secrets import could_be_id, new_id
 from gatehouse.errors import ConditionFailedError, ConflictError, NotFoundError
 from gatehouse.flows.sessions import Authenticated
 from gatehouse.ports import AccountApiKey, ApiKeyStore, Clock, Mailer
@@ -34,7 +34,6 @@ messages.register("api_key_created", {
            "mot de passe et contactez le support : $reset_link"),
 })
 
-MAX_KEY_ID_BYTES = 512
 # Compared against when the key id is unknown, so that a miss costs what a hit costs.
 _NO_DIGEST = "0" * 64
 
@@ -71,9 +70,7 @@ class ApiKeys:
         return {"key_id": key.key_id, "secret": secret}
 
     def delete(self, auth: Authenticated, key_id: str) -> None:
-        # An id no key can have never reaches the store (DynamoDB refuses keys over 1 KiB).
-        if len(key_id.encode("utf-8", "surrogatepass")) > MAX_KEY_ID_BYTES or not self._store.delete(
-                auth.session.account_id, key_id):
+        if not could_be_id(key_id) or not self._store.delete(auth.session.account_id, key_id):
             raise NotFoundError("No API key of yours has this id.")
 
     def verify(self, console: str, key_id: str, secret: str) -> dict[str, Any]:

@@ -38,8 +38,10 @@ class Consoles:
         shared: dict[str, tuple[ConsoleContext, str, str]] = {}
         for owner_id, access in reached:
             owner = self._accounts.get(owner_id)
-            for context in owner.contexts if owner else ():
-                shared.setdefault(context.id, (context, owner.email if owner else "", access))
+            if owner is None:
+                continue
+            for context in owner.contexts:
+                shared.setdefault(context.id, (context, owner.email, access))
         return list(shared.values())
 
     def list(self, auth: Authenticated) -> dict[str, Any]:

@@ -21,14 +21,13 @@ from typing import Any
 from gatehouse import messages
 from gatehouse.adapters.codec import iso
 from gatehouse.domain.accounts import Account, normalise_email
-from gatehouse.domain.secrets import new_id
+from gatehouse.domain.secrets import could_be_id, new_id
 from gatehouse.errors import ConditionFailedError, ConflictError, InvalidInputError, NotFoundError
 from gatehouse.flows.sessions import Authenticated
 from gatehouse.ports import AccountRepository, Clock, Grant, Mailer, Member, OrganizationStore
 from gatehouse.settings import Settings
 
 ROLES = ("admin", "member")
-MAX_ID_BYTES = 512
 
 messages.register("organization_member_added", {
     "en": ("You were added to an organization",
@@ -93,8 +92,7 @@ class Organization:
         return {"id": member.id}
 
     def remove_member(self, auth: Authenticated, member_id: str) -> None:
-        if len(member_id.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES or not self._store.remove_member(
-                auth.session.account_id, member_id):
+        if not could_be_id(member_id) or not self._store.remove_member(auth.session.account_id, member_id):
             raise NotFoundError("Your organization has no such member.")
 
     # --- outsourcing ---
@@ -121,8 +119,7 @@ class Organization:
         return {"id": grant.id}
 
     def remove_grant(self, auth: Authenticated, grant_id: str) -> None:
-        if len(grant_id.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES or not self._store.remove_grant(
-                auth.session.account_id, grant_id):
+        if not could_be_id(grant_id) or not self._store.remove_grant(auth.session.account_id, grant_id):
             raise NotFoundError("Your account has no such outsourcing grant.")
 
     # --- the consoles' question ---
@@ -132,7 +129,7 @@ class Organization:
         this resource and action, not expired. Anything else, and any doubt, is a refusal."""
         if console != asking_console:
             return _answer(False, "other_console")
-        actor = self._accounts.get(account_id) if len(account_id.encode("utf-8", "surrogatepass")) <= 512 else None
+        actor = self._accounts.get(account_id) if could_be_id(account_id) else None
         if actor is None:
             return _answer(False, "unknown_account")
         own = [c.id for c in actor.contexts_of(console)]

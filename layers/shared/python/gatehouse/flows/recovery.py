@@ -41,11 +41,12 @@ class Lookup:
     value: str
 
     @classmethod
-    def parse(cls, **keys: str | None) -> Lookup:
-        given = {k: v.strip() for k, v in keys.items() if k in LOOKUP_KEYS and v is not None and v.strip()}
+    def parse(cls, allowed: Sequence[str] = LOOKUP_KEYS, **keys: str | None) -> Lookup:
+        """The one key given among `allowed` (a request may accept fewer than all three)."""
+        given = {k: v.strip() for k, v in keys.items() if k in allowed and v is not None and v.strip()}
         if len(given) != 1:
-            message = "Give exactly one of identifier, email or domain."
-            raise InvalidInputError({k: message for k in LOOKUP_KEYS}, message)
+            message = f"Give exactly one of {', '.join(allowed[:-1])} or {allowed[-1]}."
+            raise InvalidInputError({k: message for k in allowed}, message)
         kind, value = next(iter(given.items()))
         return cls(kind, value)
 

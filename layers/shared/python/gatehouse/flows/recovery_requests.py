@@ -17,7 +17,7 @@ from typing import Any
 from gatehouse import messages
 from gatehouse.adapters.codec import iso
 from gatehouse.domain.accounts import normalise_email
-from gatehouse.domain.secrets import new_id
+from gatehouse.domain.secrets import could_be_id, new_id
 from gatehouse.errors import ConditionFailedError, ConflictError, ForbiddenError, NotFoundError, RateLimitedError
 from gatehouse.flows.recovery import Lookup, Recovery
 from gatehouse.flows.sessions import Authenticated, SessionService
@@ -85,7 +85,7 @@ class RecoveryRequests:
 
     def decide(self, auth: Authenticated, request_id: str, approve: bool, note: str) -> dict[str, Any]:
         _require_support(auth)
-        request = self._store.get(request_id) if len(request_id) <= 200 else None
+        request = self._store.get(request_id) if could_be_id(request_id) else None
         if request is None:
             raise NotFoundError("No such recovery request.")
         if request.status != "pending":
