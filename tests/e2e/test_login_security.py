@@ -113,3 +113,17 @@ def test_password_change_signs_out_other_sessions_and_sends_a_notice(stack: Stac
     assert laptop.get("/session").status_code == 200
     assert stack.last_message(unique_email)["subject"] == "Your password was changed"
     assert stack.client().post("/login", json={"email": unique_email, "password": new_password}).status_code == 200
+
+
+def test_a_day_after_failures_the_count_starts_again(stack: Stack, signed_up) -> None:
+    _, email = signed_up
+    client = stack.client()
+    statuses = [client.post("/login", json={"email": email, "password": f"wrong guess {i}"}).status_code
+                for i in range(6)]
+    assert statuses == [401] * 5 + [429]
+    stack.advance_clock(24 * 60 * 60 + 60)
+    # The counter is still in the table (TTL deletes late, moto never does) but it has expired: a
+    # new count, so five more mistakes are plain 401s before the back-off starts again.
+    statuses = [client.post("/login", json={"email": email, "password": f"new guess {i}"}).status_code
+                for i in range(6)]
+    assert statuses == [401] * 5 + [429]

@@ -102,6 +102,19 @@ def test_back_off_starts_after_five_failures_and_clears_on_success(c: Container)
         c.login.login("jane@example.com", "wrong", ip="1.2.3.4")
 
 
+def test_a_day_after_five_failures_the_back_off_counts_from_zero(c: Container) -> None:
+    _signed_up(c)
+    for _ in range(5):
+        with pytest.raises(InvalidCredentialsError):
+            c.login.login("jane@example.com", "wrong", ip="1.2.3.4")
+    c.clock.advance(24 * 60 * 60 + 1)
+    for _ in range(5):  # five fresh mistakes, not the sixth to tenth of the old count
+        with pytest.raises(InvalidCredentialsError):
+            c.login.login("jane@example.com", "wrong", ip="1.2.3.4")
+    with pytest.raises(RateLimitedError):
+        c.login.login("jane@example.com", "wrong", ip="1.2.3.4")
+
+
 def test_a_source_ip_is_limited_loosely_across_accounts(c: Container) -> None:
     c = Container.in_memory(FAST.with_overrides(ip_failures_per_window=10))
     for i in range(10):

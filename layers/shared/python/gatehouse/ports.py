@@ -101,13 +101,15 @@ class ThrottleStore(Protocol):
     def failures(self, key: str, now: datetime) -> FailureRecord: ...
 
     def record_failure(self, key: str, now: datetime, ttl_seconds: int) -> FailureRecord:
-        """Atomically count one more failure (an ADD, so concurrent failures all count)."""
+        """Atomically count one more failure (an ADD, so concurrent failures all count); a counter
+        past its expiry (still in the table: TTL deletes late) restarts at 1."""
         ...
 
     def clear(self, key: str) -> None: ...
 
     def hit(self, key: str, now: datetime, window_seconds: int) -> int:
-        """Count one event in the fixed window that contains `now`; returns the count so far."""
+        """Count one event in the fixed window that contains `now`; returns the count so far (an
+        expired counter restarts at 1, as `record_failure`'s)."""
         ...
 
 

@@ -170,7 +170,7 @@ class MemoryOneTime:
 class MemoryThrottle:
     def __init__(self) -> None:
         self._failures: dict[str, tuple[int, datetime, datetime]] = {}
-        self._hits: dict[tuple[str, int], int] = {}
+        self._hits: dict[tuple[str, int], tuple[int, datetime]] = {}
         self._lock = threading.Lock()
 
     def failures(self, key: str, now: datetime) -> FailureRecord:
@@ -181,8 +181,9 @@ class MemoryThrottle:
 
     def record_failure(self, key: str, now: datetime, ttl_seconds: int) -> FailureRecord:
         with self._lock:
-            # Like DynamoDB's ADD on an item TTL has not removed yet: the count goes on.
-            count = self._failures.get(key, (0, now, now))[0] + 1
+            # An expired counter restarts at 1, as the DynamoDB adapter's conditional writes make it.
+            found = self._failures.get(key)
+            count = found[0] + 1 if found and found[2] > now else 1
             self._failures[key] = (count, now, now + timedelta(seconds=ttl_seconds))
             return FailureRecord(count, now)
 
@@ -191,9 +192,13 @@ class MemoryThrottle:
 
     def hit(self, key: str, now: datetime, window_seconds: int) -> int:
         with self._lock:
-            slot = (key, int(now.timestamp()) // window_seconds)
-            self._hits[slot] = self._hits.get(slot, 0) + 1
-            return self._hits[slot]
+            window = int(now.timestamp()) // window_seconds
+            slot = (key, window)
+            found = self._hits.get(slot)
+            count = found[0] + 1 if found and found[1] > now else 1
+            expires_at = datetime.fromtimestamp((window + 1) * window_seconds + 60, tz=UTC)
+            self._hits[slot] = (count, expires_at)
+            return count
 
 
 @dataclass
