@@ -176,3 +176,43 @@ def test_unknown_method_and_missing_code_are_invalid_input(stack: Stack, signed_
         r = pending.post("/mfa/verify", json=body)
         assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_input", r.text
     assert pending.get("/session").json()["status"] == "mfa_required"
+
+
+def wrong_code(stack: Stack, secret: str) -> str:
+    right = {totp_code(stack, secret, o) for o in (-30, 0, 30)}
+    return next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
+
+
+def test_a_recovery_code_signs_in_through_the_second_factor_back_off(stack: Stack, signed_up) -> None:
+    client, email = signed_up
+    secret, confirmed = enrol_totp(stack, client)
+    pending = password_login(stack, email)
+    wrong = wrong_code(stack, secret)
+    statuses = [pending.post("/mfa/verify", json={"method": "totp", "code": wrong}).status_code for _ in range(6)]
+    assert statuses == [400] * 5 + [429]
+    warnings = [m for m in stack.outbox(email) if m["subject"] == "Failed sign-in attempts on your account"]
+    assert len(warnings) == 1
+    r = pending.post("/mfa/verify", json={"method": "recovery_code", "code": confirmed["recovery_codes"][0]})
+    assert r.status_code == 200 and r.json()["status"] == "authenticated", r.text
+
+
+def test_a_hundred_second_factor_failures_back_off_but_never_lock_the_owner_out(stack: Stack, signed_up) -> None:
+    client, email = signed_up
+    secret, _ = enrol_totp(stack, client)
+    pending, failures, waits = password_login(stack, email), 0, []
+    while failures < 101:  # one more than the failures that lock a password
+        r = pending.post("/mfa/verify", json={"method": "totp", "code": wrong_code(stack, secret)})
+        if r.status_code == 401:  # the pending session idled out while the clock moved: the password still works
+            pending = password_login(stack, email)
+        elif r.status_code == 429:
+            assert "password" not in r.json()["error"]["message"]
+            waits.append(int(r.headers["Retry-After"]))
+            stack.advance_clock(waits[-1])
+        else:
+            assert r.status_code == 400, r.text
+            failures += 1
+    assert max(waits) == 15 * 60
+    stack.advance_clock(15 * 60)
+    pending = password_login(stack, email)
+    r = pending.post("/mfa/verify", json={"method": "totp", "code": totp_code(stack, secret)})
+    assert r.status_code == 200, r.text

@@ -147,6 +147,72 @@ def test_guessing_second_factors_is_throttled_per_account(c: Container) -> None:
                 c.second_factor.verify(pending, "totp", {"code": "12345"}, ip="10.0.0.1")
 
 
+def test_second_factor_failures_back_off_at_most_fifteen_minutes_and_never_lock_the_owner_out(c: Container) -> None:
+    _account(c)
+    _, auth = _login(c)
+    secret, _ = _enrol_totp(c, auth)
+    waits: list[int] = []
+    for _ in range(150):  # past the 100 failures that lock a password for a day
+        _, pending = _login(c)  # the password is known: it keeps working
+        try:
+            c.second_factor.verify(pending, "totp", {"code": "12345"}, ip="10.0.0.1")
+        except RateLimitedError as raised:
+            assert "password" not in raised.message
+            waits.append(raised.retry_after)
+            c.clock.advance(raised.retry_after)
+            with pytest.raises(InvalidCodeError):
+                c.second_factor.verify(pending, "totp", {"code": "12345"}, ip="10.0.0.1")
+        except InvalidCodeError:
+            pass
+    assert max(waits) == 15 * 60 and waits[-1] == 15 * 60
+    c.clock.advance(15 * 60)
+    _, pending = _login(c)
+    assert c.second_factor.verify(pending, "totp", {"code": _code(secret, c)}, ip="10.0.0.1")
+
+
+def test_a_recovery_code_works_through_the_second_factor_back_off_and_its_failures_count(c: Container) -> None:
+    _account(c)
+    _, auth = _login(c)
+    _, confirmed = _enrol_totp(c, auth)
+    for _ in range(5):
+        _, pending = _login(c)
+        with pytest.raises(InvalidCodeError):
+            c.second_factor.verify(pending, "totp", {"code": "12345"}, ip="10.0.0.1")
+    _, pending = _login(c)
+    with pytest.raises(RateLimitedError) as before:
+        c.second_factor.verify(pending, "totp", {"code": "12345"}, ip="10.0.0.1")
+    with pytest.raises(InvalidCodeError):  # not refused by the back-off, but counted
+        c.second_factor.verify(pending, "recovery_code", {"code": "AAAA-BBBB-CCCC-DDDD"}, ip="10.0.0.1")
+    with pytest.raises(RateLimitedError) as after:
+        c.second_factor.verify(pending, "totp", {"code": "12345"}, ip="10.0.0.1")
+    assert after.value.retry_after > before.value.retry_after
+    assert c.second_factor.verify(pending, "recovery_code", {"code": confirmed["recovery_codes"][0]}, ip="10.0.0.1")
+    _, pending = _login(c)
+    with pytest.raises(InvalidCodeError):  # the success cleared the account's count: no back-off left
+        c.second_factor.verify(pending, "totp", {"code": "12345"}, ip="10.0.0.1")
+
+
+def test_the_second_factor_back_off_cap_is_a_setting() -> None:
+    from gatehouse.settings import load
+
+    assert load({"GATEHOUSE_MFA_BACKOFF_MAX_SECONDS": "120"}).mfa_backoff_max_seconds == 120
+    c = Container.in_memory(FAST.with_overrides(mfa_backoff_max_seconds=120))
+    _account(c)
+    _, auth = _login(c)
+    _enrol_totp(c, auth)
+    waits: list[int] = []
+    for _ in range(20):
+        _, pending = _login(c)
+        try:
+            c.second_factor.verify(pending, "totp", {"code": "12345"}, ip="10.0.0.1")
+        except RateLimitedError as raised:
+            waits.append(raised.retry_after)
+            c.clock.advance(raised.retry_after)
+        except InvalidCodeError:
+            pass
+    assert max(waits) == 120
+
+
 def test_recovery_codes_work_once_each_and_regeneration_kills_the_old_ones(c: Container) -> None:
     _account(c)
     _, auth = _login(c)

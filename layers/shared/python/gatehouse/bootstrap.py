@@ -339,12 +339,12 @@ class Container:
     @cached_property
     def second_factor(self) -> Any:
         from gatehouse.flows.second_factor import SecondFactor
-        from gatehouse.flows.throttle import GuessThrottle
+        from gatehouse.flows.throttle import SecondFactorThrottle
 
         # The strategy registry: a new factor type is one more entry here.
         strategies = {s.method: s for s in (self.totp, self.webauthn, self.recovery_codes)}
-        return SecondFactor(strategies, self.sessions, GuessThrottle(self.throttle_store, self.clock, self.settings,
-                                                                     scope="mfa"),
+        return SecondFactor(strategies, self.sessions, SecondFactorThrottle(self.throttle_store, self.clock,
+                                                                            self.settings),
                             self.mailer, self.clock, self.settings)
 
     @cached_property

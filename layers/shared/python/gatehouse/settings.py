@@ -86,6 +86,9 @@ class Settings:
     # Managing factors of an account that has one needs a sign-in at most this old.
     mfa_reauth_seconds: int = 10 * 60
     mfa_failures_before_warning: int = 3
+    # Second-factor failures per account back off up to this, never to a lock: whoever fails them
+    # knows the password, and a lock would let them keep the owner out.
+    mfa_backoff_max_seconds: int = 15 * 60
     api_keys_per_account: int = 50
     # Manual recovery requests (with documents) from one source IP, per hour.
     recovery_requests_per_ip: int = 10
@@ -157,6 +160,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ip_failures_per_window=_int(env, "IP_FAILURES_PER_WINDOW", base.ip_failures_per_window),
         reset_messages_per_ip=_int(env, "RESET_MESSAGES_PER_IP", base.reset_messages_per_ip),
         reset_response_floor_ms=_int(env, "RESET_RESPONSE_FLOOR_MS", base.reset_response_floor_ms),
+        mfa_backoff_max_seconds=_int(env, "MFA_BACKOFF_MAX_SECONDS", base.mfa_backoff_max_seconds),
         webauthn_rp_id=env.get(_PREFIX + "WEBAUTHN_RP_ID", base.webauthn_rp_id),
         webauthn_origin=env.get(_PREFIX + "WEBAUTHN_ORIGIN", base.webauthn_origin),
         legacy_cutoff=cutoff,

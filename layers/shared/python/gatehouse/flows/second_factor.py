@@ -4,7 +4,8 @@ with one of the strategies registered in the composition root, and is elevated (
 The flow knows no factor type: it looks the method up in its registry (Kratos' strategies), so a
 new type is a new strategy and one line in bootstrap. Failures count per session (three send a
 warning email: the password is probably known to someone else) and per account (exponential
-back-off, so six digits cannot be brute-forced across sessions).
+back-off capped at `mfa_backoff_max_seconds`, so six digits cannot be brute-forced across sessions,
+and never a lock: a recovery code, which nobody can guess, is not even held back by it).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from gatehouse.domain.sessions import Session
 from gatehouse.errors import ConditionFailedError, InvalidCodeError, InvalidInputError, NotFoundError
 from gatehouse.flows.login import LoginOutcome
 from gatehouse.flows.sessions import Authenticated, SessionService, login_result
-from gatehouse.flows.throttle import GuessThrottle
+from gatehouse.flows.throttle import SecondFactorThrottle
 from gatehouse.ports import Clock, Mailer
 from gatehouse.settings import Settings
 
@@ -35,6 +36,9 @@ messages.register("mfa_failures", {
 
 class SecondFactorStrategy(Protocol):
     method: str
+    # True when nobody can guess an answer (a recovery code's 80 bits): the per-account back-off
+    # then never refuses it, so someone guessing codes cannot keep the owner out; failures still count.
+    works_through_backoff: bool
 
     def challenge(self, account: Account, session: Session) -> dict[str, Any] | None:
         """What the browser needs before answering (WebAuthn options); None when nothing is."""
@@ -47,7 +51,7 @@ class SecondFactorStrategy(Protocol):
 
 class SecondFactor:
     def __init__(self, strategies: Mapping[str, SecondFactorStrategy], sessions: SessionService,
-                 throttle: GuessThrottle, mailer: Mailer, clock: Clock, settings: Settings) -> None:
+                 throttle: SecondFactorThrottle, mailer: Mailer, clock: Clock, settings: Settings) -> None:
         self._strategies, self._sessions, self._throttle = strategies, sessions, throttle
         self._mailer, self._clock, self._s = mailer, clock, settings
 
@@ -68,7 +72,7 @@ class SecondFactor:
         (the re-authentication factor management asks for)."""
         account = auth.account
         strategy = self._strategy(method)
-        failures = self._throttle.check(account.id, ip)
+        failures = self._throttle.check(account.id, ip, backoff=not strategy.works_through_backoff)
         if not account.has_mfa or not strategy.verify(account, auth.session, payload):
             self._throttle.failed(account.id, ip)
             self._count_failure(auth, account)

@@ -56,6 +56,46 @@ class GuessThrottle:
         self._store.clear(self._account_key(email))
 
 
+class SecondFactorThrottle:
+    """Second-factor guesses: an exponential back-off per account id (capped at
+    `mfa_backoff_max_seconds`) and the same loose window per source IP as logins. Never a lock:
+    whoever gets this far knows the password, and a rule that ended in "reset your password" would
+    let them keep the owner out of their own account for a day."""
+
+    def __init__(self, store: ThrottleStore, clock: Clock, settings: Settings) -> None:
+        self._store, self._clock, self._s = store, clock, settings
+
+    @staticmethod
+    def _account_key(account_id: str) -> str:
+        return f"mfa:account:{account_id}"
+
+    @staticmethod
+    def _ip_key(ip: str) -> str:
+        return f"mfa:ip:{ip}"
+
+    def check(self, account_id: str, ip: str, *, backoff: bool = True) -> int:
+        """Raise RateLimitedError while the source IP is over its window or, with `backoff`, while the
+        account waits out its back-off; else the account's failures so far."""
+        now = self._clock.now()
+        if self._store.failures(self._ip_key(ip), now).count >= self._s.ip_failures_per_window:
+            raise RateLimitedError(self._s.ip_window_seconds)
+        record = self._store.failures(self._account_key(account_id), now)
+        if backoff:
+            wait = retry_after(record, now, self._s.login_failures_before_backoff, self._s.mfa_backoff_max_seconds)
+            if wait:
+                raise RateLimitedError(wait)
+        return record.count
+
+    def failed(self, account_id: str, ip: str) -> None:
+        now = self._clock.now()
+        self._store.record_failure(self._account_key(account_id), now, _DAY)
+        self._store.record_failure(self._ip_key(ip), now, self._s.ip_window_seconds)
+
+    def succeeded(self, account_id: str, failures_so_far: int) -> None:
+        if failures_so_far:
+            self._store.clear(self._account_key(account_id))
+
+
 class MessageThrottle:
     """At most `limit` messages per key per window; callers stay silent when it says no."""
 

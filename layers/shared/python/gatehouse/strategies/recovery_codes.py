@@ -33,6 +33,7 @@ def _new_code() -> str:
 
 class RecoveryCodeStrategy:
     method = METHOD
+    works_through_backoff = True
 
     def __init__(self, store: MfaStore) -> None:
         self._store = store

@@ -50,6 +50,7 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
 
 class TotpStrategy:
     method = METHOD
+    works_through_backoff = False
     label = "Authenticator app"
 
     def __init__(self, store: MfaStore, vault: KeyVault, once: OneTimeStore, clock: Clock,

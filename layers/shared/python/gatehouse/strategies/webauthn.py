@@ -49,6 +49,7 @@ def _credential_id(credential: Any) -> str | None:
 
 class WebAuthnStrategy:
     method = METHOD
+    works_through_backoff = False
     label = "Passkey"
 
     def __init__(self, store: MfaStore, once: OneTimeStore, clock: Clock, settings: Settings) -> None:
