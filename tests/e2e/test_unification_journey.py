@@ -234,6 +234,27 @@ def test_legacy_login_only_for_links_that_predate_the_cutoff(stack: Stack, unifi
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_credentials"
 
 
+def test_failures_split_between_login_and_legacy_login_reach_the_back_off_together(stack: Stack,
+                                                                                   unified: dict[str, Any]) -> None:
+    p, n = unified["prefix"], accounts_of("linked")[1]
+    identifier, email = f"{p}-{n}", email_of(p, n)
+    client = stack.client()
+    statuses = [client.post("/login", json={"email": email, "password": "not the password"}).status_code
+                for _ in range(3)]
+    statuses += [client.post("/login/legacy", json={"identifier": identifier, "password": "not the password"}
+                             ).status_code for _ in range(2)]
+    assert statuses == [401] * 5
+    for path, body in (("/login/legacy", {"identifier": identifier}), ("/login", {"email": email})):
+        r = client.post(path, json={**body, "password": PASSWORD})
+        assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited", (path, r.text)
+    stack.advance_clock(int(r.headers["Retry-After"]) + 1)
+    assert client.post("/login/legacy", json={"identifier": identifier, "password": PASSWORD}).status_code == 200
+    # That success cleared the one budget, /login's too.
+    assert [client.post("/login", json={"email": email, "password": "not the password"}).status_code
+            for _ in range(5)] == [401] * 5
+    assert client.post("/login", json={"email": email, "password": PASSWORD}).status_code == 429
+
+
 def test_legacy_api_keys_keep_verifying(stack: Stack, unified: dict[str, Any]) -> None:
     p, n = unified["prefix"], accounts_of("linked")[0]
     client = stack.client()

@@ -279,3 +279,50 @@ def test_batches_are_full_across_pages_and_every_account_comes_once() -> None:
     assert seen == [7] * 8 + [4]
     keys = [i["unified_key"] for b in batches(c.unification_store, "w1", "scheduled", 7, 4) for i in b]
     assert len(keys) == len(set(keys)) == 60
+
+
+def _wrong_legacy_login(c: Container, identifier: str) -> None:
+    from gatehouse.errors import InvalidCredentialsError
+
+    with pytest.raises(InvalidCredentialsError):
+        c.unification.legacy_login(identifier, "not the password", ip="192.0.2.1")
+
+
+def _wrong_login(c: Container, email: str) -> None:
+    from gatehouse.errors import InvalidCredentialsError
+
+    with pytest.raises(InvalidCredentialsError):
+        c.login.login(email, "not the password", ip="192.0.2.1")
+
+
+@pytest.mark.parametrize("legacy_first", [True, False])
+def test_legacy_login_and_login_spend_one_failure_budget_per_account(legacy_first: bool) -> None:
+    from gatehouse.errors import RateLimitedError
+
+    c = unified(7, "b")
+    c.unification_notifier.run()
+    c.unifier.run()
+    identifier, email = "b-0", email_of("b", 0)  # linked: a legacy identifier and the unified email
+    for n in range(5):
+        if (n < 3) == legacy_first:
+            _wrong_legacy_login(c, identifier)
+        else:
+            _wrong_login(c, email)
+    with pytest.raises(RateLimitedError):
+        c.login.login(email, PASSWORD, ip="192.0.2.1")
+    with pytest.raises(RateLimitedError):
+        c.unification.legacy_login(identifier, PASSWORD, ip="192.0.2.1")
+
+
+def test_an_unknown_legacy_identifier_is_throttled_like_a_known_one_under_its_own_key() -> None:
+    from gatehouse.errors import RateLimitedError
+
+    c = unified(7, "q")
+    c.unification_notifier.run()
+    c.unifier.run()
+    for _ in range(5):
+        _wrong_legacy_login(c, "q-nobody")
+    with pytest.raises(RateLimitedError):
+        c.unification.legacy_login("q-nobody", "not the password", ip="192.0.2.1")
+    _wrong_legacy_login(c, "q-0")  # nobody else's budget was spent
+    _wrong_login(c, email_of("q", 0))

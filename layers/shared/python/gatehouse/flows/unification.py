@@ -198,9 +198,11 @@ class Unification:
         (a wrong one is 401 first, so the 403 tells nothing to someone without the password)."""
         from gatehouse.flows.sessions import login_result
 
-        key = f"legacy:{identifier.strip().lower()}"
-        failures = self._throttle.check(key, ip)
         account = self._accounts.find_by_alias("legacy", identifier)
+        # One budget per account, whichever way in: failures here count with those of its email at
+        # /login. An unknown identifier has a budget of its own, spent exactly the same way.
+        key = account.email if account is not None else f"legacy:{identifier.strip().lower()}"
+        failures = self._throttle.check(key, ip)
         checked = self._login.verify_password(account, password) if account is not None else None
         if account is None:
             self._login._hasher.verify(None, password)  # same time as a wrong password
