@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from gatehouse.domain.legacy import Resource
+
 
 class RequiredAction(StrEnum):
     # The order is the contract's: a person sets a password before enrolling a factor.
@@ -32,6 +34,9 @@ class ConsoleContext:
     name: str
     legacy_id: str | None = None
     legacy_access: bool = False
+    # What the console's resources in this context are (a unified Dedibox context's come with it):
+    # POST /authz/check knows a resource only if it is here.
+    resources: tuple[Resource, ...] = ()
 
 
 @dataclass(frozen=True)
