@@ -56,8 +56,7 @@ def test_account_is_found_by_id_and_by_email_whatever_its_case(accounts) -> None
 
 
 def test_an_accounts_contexts_keep_their_resources_through_add_and_save(accounts) -> None:
-    from gatehouse.domain.accounts import ConsoleContext
-    from gatehouse.domain.legacy import Resource
+    from gatehouse.domain.accounts import ConsoleContext, Resource
 
     contexts = (ConsoleContext("dedibox", "dedibox-dbx-1", "jdoe", legacy_id="dbx-1", legacy_access=True,
                                resources=(Resource("srv-1", "server", "sd-1"), Resource("dom-1", "domain", ""))),

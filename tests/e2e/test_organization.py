@@ -180,3 +180,11 @@ def test_bad_requests_get_the_contracts_errors(stack: Stack, signed_up: tuple[Br
     r = stack.client().post("/authz/check", json={"account_id": "a", "console": "scaleway"},
                             headers={"Authorization": CONSOLE_AUTH["scaleway"]})
     assert r.status_code == 400 and {"resource", "action"} <= set(r.json()["error"]["details"]["fields"])
+
+
+def test_the_openapi_document_names_the_new_refusals_of_handing_over_access(stack: Stack) -> None:
+    doc = stack.client().get("/openapi.json").json()
+    for path in ("/organization/members", "/outsourcing"):
+        assert {"400", "403", "409", "429"} <= set(doc["paths"][path]["post"]["responses"]), path
+    assert "action_required" in doc["paths"]["/api-keys"]["post"]["responses"]["403"]["description"]
+    assert "invalid_email" in str(doc["components"])

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
-from gatehouse.domain.accounts import Account, ConsoleContext
+from gatehouse.domain.accounts import Account, ConsoleContext, Resource
 from gatehouse.domain.authorization import Answer, Question, Reach, authorize
-from gatehouse.domain.legacy import Resource
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 

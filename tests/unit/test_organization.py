@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from gatehouse.api.errors import to_response_parts
 from gatehouse.bootstrap import Container
-from gatehouse.domain.accounts import Account, new_account_contexts
-from gatehouse.domain.legacy import Resource
+from gatehouse.domain.accounts import Account, Resource, new_account_contexts
 from gatehouse.errors import (
     ActionRequiredError,
     ConflictError,

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod
-from gatehouse.domain.legacy import Resource
+from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod, Resource
 from gatehouse.domain.sessions import Session, SessionStatus
 
 

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from gatehouse.domain.legacy import Resource
-
 
 class RequiredAction(StrEnum):
     # The order is the contract's: a person sets a password before enrolling a factor.
@@ -23,6 +21,15 @@ LOCALES = ("en", "fr")
 def normalise_email(email: str) -> str:
     """The key accounts are unique by: NFC, trimmed, lower-cased (both halves, as users expect)."""
     return unicodedata.normalize("NFC", email).strip().lower()
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A console's resource (a server, a domain) in one context: POST /authz/check asks about its id."""
+
+    id: str
+    kind: str
+    name: str
 
 
 @dataclass(frozen=True)
