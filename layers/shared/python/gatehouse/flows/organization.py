@@ -68,8 +68,8 @@ def public_grant(g: Grant) -> dict[str, Any]:
 
 class Organization:
     def __init__(self, store: OrganizationStore, accounts: AccountRepository, mailer: Mailer, clock: Clock,
-                 settings: Settings, max_members: int = 100, max_grants: int = 200,
-                 throttle: ThrottleStore | None = None) -> None:
+                 settings: Settings, max_members: int = 100, max_grants: int = 200, *,
+                 throttle: ThrottleStore) -> None:
         self._store, self._accounts, self._mailer, self._clock, self._s = store, accounts, mailer, clock, settings
         self._max_members, self._max_grants, self._throttle = max_members, max_grants, throttle
 
@@ -93,12 +93,10 @@ class Organization:
     def _notify(self, owner: Account, now: datetime, notice: Email) -> None:
         """Count the notice against the owner's day, then send it; SES's refusal (InvalidEmailError)
         reaches the caller before anything is stored."""
-        if self._throttle is not None:
-            sent_today = self._throttle.hit(f"msg:handover:{owner.id}", now, _DAY)
-            if sent_today > self._s.invitations_per_day:
-                raise RateLimitedError(_DAY - int(now.timestamp()) % _DAY,
-                                       f"At most {self._s.invitations_per_day} invitations and grants a day: "
-                                       "try again tomorrow.")
+        if self._throttle.hit(f"msg:handover:{owner.id}", now, _DAY) > self._s.invitations_per_day:
+            raise RateLimitedError(_DAY - int(now.timestamp()) % _DAY,
+                                   f"At most {self._s.invitations_per_day} invitations and grants a day: "
+                                   "try again tomorrow.")
         self._mailer.send(notice)
 
     def add_member(self, auth: Authenticated, email: str, role: str) -> dict[str, Any]:
