@@ -39,6 +39,15 @@ class AuthzCheck(Body):
     action: Action
 
 
+# Adding a member or a grant emails a third party.
+_HANDING_OVER = {
+    400: "invalid_email: the address cannot receive email (nothing is stored)",
+    403: "reauthentication_required, or action_required while a required action is pending",
+    409: "conflict",
+    429: "rate_limited: too many invitations and grants today (Retry-After)",
+}
+
+
 @endpoint(bp, "/organization/members", auth=Auth.SESSION, tags=("organization",))
 def list_members(ctx: Ctx) -> dict[str, Any]:
     """The members of the account's organization: each reaches the whole account."""
@@ -46,7 +55,7 @@ def list_members(ctx: Ctx) -> dict[str, Any]:
 
 
 @endpoint(bp, "/organization/members", "POST", body=MemberAdd, auth=Auth.SESSION, status=201,
-          tags=("organization",), responses={403: "reauthentication_required", 409: "conflict"})
+          tags=("organization",), responses=_HANDING_OVER)
 def add_member(ctx: Ctx) -> dict[str, Any]:
     """Add someone, by email, to the whole account; they get a notice."""
     return container().organization.add_member(ctx.auth, ctx.body.email, ctx.body.role)
@@ -66,7 +75,7 @@ def list_grants(ctx: Ctx) -> dict[str, Any]:
 
 
 @endpoint(bp, "/outsourcing", "POST", body=GrantAdd, auth=Auth.SESSION, status=201, tags=("organization",),
-          responses={403: "reauthentication_required", 409: "conflict"})
+          responses=_HANDING_OVER)
 def add_grant(ctx: Ctx) -> dict[str, Any]:
     """Give someone, by email, chosen actions on chosen resources only, until an optional time."""
     b = ctx.body
@@ -83,7 +92,10 @@ def remove_grant(ctx: Ctx) -> None:
 
 @endpoint(bp, "/authz/check", "POST", body=AuthzCheck, auth=Auth.CONSOLE, tags=("organization",))
 def authz_check(ctx: Ctx) -> dict[str, Any]:
-    """May this account do this action on this resource of this context? (console Basic auth)"""
+    """May this account do this action on this resource of this context? (console Basic auth)
+
+    The resource must be one of the account's contexts' own (of the named context, if any), or of an
+    organization it is a member of, or granted to it: else `allowed: false`, `reason: unknown_resource`."""
     b = ctx.body
     return container().organization.check(ctx.auth, b.account_id, b.console, b.context, b.resource, b.action)
 
@@ -104,7 +116,8 @@ def list_api_keys(ctx: Ctx) -> dict[str, Any]:
 
 
 @endpoint(bp, "/api-keys", "POST", body=ApiKeyCreate, auth=Auth.SESSION, status=201, tags=("api-keys",),
-          responses={403: "reauthentication_required", 409: "conflict"})
+          responses={403: "reauthentication_required, or action_required while a required action is pending",
+                     409: "conflict"})
 def create_api_key(ctx: Ctx) -> dict[str, Any]:
     """A new key for every console; its secret is in this answer and never again."""
     return container().api_keys.create(ctx.auth, ctx.body.name)

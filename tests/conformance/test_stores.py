@@ -56,6 +56,28 @@ def test_account_is_found_by_id_and_by_email_whatever_its_case(accounts) -> None
     assert accounts.get_by_email(account.email.upper()).id == account.id
 
 
+def test_an_accounts_contexts_keep_their_resources_through_add_and_save(accounts) -> None:
+    from gatehouse.domain.accounts import ConsoleContext, Resource
+
+    contexts = (ConsoleContext("dedibox", "dedibox-dbx-1", "jdoe", legacy_id="dbx-1", legacy_access=True,
+                               resources=(Resource("srv-1", "server", "sd-1"), Resource("dom-1", "domain", ""))),
+                ConsoleContext("scaleway", "scaleway-x", "Scaleway"))
+    account = _account().evolve(contexts=contexts)
+    accounts.add(account)
+    assert accounts.get(account.id).contexts == contexts
+    accounts.save(accounts.get(account.id).evolve(name="renamed"))
+    assert accounts.get(account.id).contexts == contexts
+
+
+def test_a_context_stored_before_contexts_had_resources_has_none() -> None:
+    from gatehouse.adapters import codec
+
+    stored = codec.account_to_dict(_account())
+    stored["contexts"] = [{"console": "scaleway", "id": "scaleway-x", "name": "S", "legacy_id": None,
+                           "legacy_access": False}]
+    assert codec.account_from_dict(stored).contexts[0].resources == ()
+
+
 def test_an_email_can_belong_to_one_account_only(accounts) -> None:
     first = _account()
     accounts.add(first)

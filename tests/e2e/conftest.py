@@ -135,3 +135,45 @@ def sign_up(stack: Stack, email: str, password: str = STRONG_PASSWORD, locale: s
 @pytest.fixture
 def signed_up(stack: Stack, unique_email: str) -> tuple[Browserish, str]:
     return sign_up(stack, unique_email), unique_email
+
+
+@dataclass(frozen=True)
+class Legacy:
+    """Generated legacy accounts (tests.bench.unification), unified on the stack by the operator's commands."""
+
+    prefix: str
+
+    def email(self, n: int) -> str:
+        from tests.bench.unification import email_of
+
+        return email_of(self.prefix, n)
+
+    def login(self, stack: Stack, n: int) -> Browserish:
+        from tests.bench.unification import PASSWORD
+
+        client = stack.client()
+        r = client.post("/login", json={"email": self.email(n), "password": PASSWORD})
+        assert r.status_code == 200 and r.json()["status"] == "authenticated", r.text
+        return client
+
+
+@pytest.fixture(scope="session")
+def legacy(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Legacy:
+    """Six unified accounts, one per case of tests.bench.unification.CASES but the lone Scaleway one:
+    0 linked (a Dedibox context with one server), 3 Dedibox only (SMS retired: `enroll_mfa` and
+    `verify_email` pending, a legacy API key), 5 two Dedibox contexts (a, b) and a Scaleway one."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.bench.unification import generate_lines
+
+    prefix = f"lg{time.time_ns() % 10**9}"
+    path = tmp_path_factory.mktemp("legacy") / "legacy.jsonl"
+    path.write_text("".join(generate_lines(6, prefix)), encoding="utf-8")
+    gatehouse = str(Path(sys.executable).with_name("gatehouse"))
+    at = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    for args in (("legacy", "import", str(path)), ("unify", "schedule", "--wave", f"w-{prefix}", "--at", at),
+                 ("notify", "run"), ("unify", "run")):
+        done = subprocess.run([gatehouse, "--stage", "local", *args], cwd=ROOT, env=stack.env(), capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return Legacy(prefix)

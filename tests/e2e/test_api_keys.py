@@ -64,3 +64,14 @@ def test_bad_requests_get_the_contracts_errors(stack: Stack, signed_up: tuple[Br
     r = stack.client().post("/api-keys/verify", json={"key_id": "k", "secret": "s"},
                             headers={"Authorization": "Basic " + base64.b64encode(b"scaleway:wrong").decode()})
     assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_console_credentials"
+
+
+def test_a_key_name_that_looks_like_a_link_is_never_a_link_in_the_notice(
+        stack: Stack, signed_up: tuple[Browserish, str]) -> None:
+    client, email = signed_up
+    name = '<a href="https://evil.example/reset">Reset</a> https://evil.example/reset'
+    assert client.post("/api-keys", json={"name": name}).status_code == 201
+    notice = stack.last_message(email)
+    assert name in notice["text"]
+    assert "&lt;a href=&quot;https://evil.example/reset&quot;&gt;" in notice["html"]
+    assert 'href="https://evil.example' not in notice["html"] and '<a href="http' in notice["html"]  # its own link

@@ -87,3 +87,37 @@ def test_an_account_with_a_second_factor_makes_keys_only_from_a_recent_sign_in(c
     with pytest.raises(ReauthenticationRequiredError):
         c.api_keys.create(auth, "late")
     assert c.api_keys.list(auth) == {"api_keys": []}
+
+
+def test_a_legacy_dedibox_key_keeps_verifying_while_its_unified_account_has_actions_pending(c: Container) -> None:
+    from datetime import timedelta
+
+    from gatehouse.errors import ActionRequiredError
+
+    from tests.bench.unification import API_SECRET, generate_lines
+    from tests.bench.unification import PASSWORD as LEGACY_PASSWORD
+
+    c.unification.import_lines(generate_lines(4, "p"))  # n=3: one Dedibox account, its SMS factor retired
+    c.unification.schedule("w", c.clock.now() - timedelta(minutes=1))
+    c.unification_notifier.run()
+    c.unifier.run()
+    account = c.accounts.get_by_email("p-3@example.fr")
+    assert [a.value for a in account.required_actions] == ["enroll_mfa", "verify_email"]
+    assert c.api_keys.verify("dedibox", "key-p-3", API_SECRET) == {
+        "valid": True, "account_id": account.id, "console": "dedibox", "context": "dedibox-dbx-p-3"}
+    auth = c.sessions.authenticate(c.login.login(account.email, LEGACY_PASSWORD, ip="10.0.0.1").token)
+    with pytest.raises(ActionRequiredError):
+        c.api_keys.create(auth, "new")
+    assert c.api_keys.verify("dedibox", "key-p-3", API_SECRET)["valid"] is True
+
+
+def test_a_key_name_that_looks_like_a_link_is_plain_text_in_the_notice_and_never_a_link(c: Container) -> None:
+    name = '<a href="https://evil.example/reset">reset</a> https://evil.example/reset'
+    c.api_keys.create(_signed_in(c), name)
+    [notice] = [m for m in c.mailer.sent if m.tag == "api_key_created"]
+    assert f'named "{name}"' in notice.text
+    escaped = "&lt;a href=&quot;https://evil.example/reset&quot;&gt;reset&lt;/a&gt; https://evil.example/reset"
+    assert escaped in notice.html
+    assert 'href="https://evil.example' not in notice.html
+    # The notice's own link still is one.
+    assert '<a href="http://localhost:8000/ui/reset">' in notice.html

@@ -255,6 +255,19 @@ def test_every_factor_added_or_removed_sends_a_notice(c: Container) -> None:
         c.mfa.delete(auth, confirmed["id"])
 
 
+def test_a_factor_named_like_a_link_is_plain_text_in_its_notices_and_never_a_link(c: Container) -> None:
+    account = _account(c)
+    _, auth = _login(c)
+    begun = c.mfa.begin(auth, "totp")
+    name = "https://evil.example/undo"
+    confirmed = c.mfa.finish(auth, "totp", {"code": _code(begun["secret"], c), "name": name})
+    c.mfa.delete(auth, confirmed["id"])
+    notices = [e for e in c.mailer.to(account.email) if e.tag in ("mfa_added", "mfa_removed")]
+    assert len(notices) == 2
+    for notice in notices:
+        assert f"({name})" in notice.text and f"({name})" in notice.html and 'href="https://evil' not in notice.html
+
+
 def test_recovery_codes_need_a_factor(c: Container) -> None:
     _account(c)
     _, auth = _login(c)

@@ -297,7 +297,8 @@ class Container:
     def organization(self) -> Any:
         from gatehouse.flows.organization import Organization
 
-        return Organization(self.organization_store, self.accounts, self.mailer, self.clock, self.settings)
+        return Organization(self.organization_store, self.accounts, self.mailer, self.clock, self.settings,
+                            throttle=self.throttle_store)
 
     # --- second factors and passwordless login ---------------------------------------------
     @cached_property

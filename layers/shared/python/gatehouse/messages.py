@@ -72,15 +72,33 @@ def templates(name: str) -> dict[str, tuple[str, str]]:
     return dict(_T[name])
 
 
+class Plain(str):
+    """A value someone wrote (an address, a name, a label): shown as it is in the text part, and in
+    the HTML part escaped and never made a link, whatever it looks like (`https://evil.example`)."""
+
+
 def render(name: str, locale: str, **values: Any) -> tuple[str, str, str]:
     """(subject, text, html) in the locale, falling back to English."""
     by_locale = _T[name]
     subject, body = by_locale.get(locale) or by_locale["en"]
     text = Template(body).safe_substitute(values)
-    return Template(subject).safe_substitute(values), text, to_html(text)
+    return Template(subject).safe_substitute(values), text, _html(body, values, text)
 
 
-_URL = re.compile(r"(https?://[^\s<]+)")
+# Stands for a Plain value while the HTML part is linked, then becomes its escaped text.
+_MARK = re.compile("\x00([0-9]+)\x00")
+
+
+def _html(body: str, values: dict[str, Any], text: str) -> str:
+    plain = [(k, v) for k, v in values.items() if isinstance(v, Plain)]
+    if not plain:
+        return to_html(text)
+    marked = Template(body).safe_substitute({**values, **{k: f"\x00{i}\x00" for i, (k, _) in enumerate(plain)}})
+    # One pass over the linked HTML: an inserted value is never scanned again, so never linked.
+    return _MARK.sub(lambda m: html.escape(plain[int(m.group(1))][1]).replace("\n", "<br>"), to_html(marked))
+
+
+_URL = re.compile(r"(https?://[^\s<\x00]+)")
 
 
 def to_html(text: str) -> str:

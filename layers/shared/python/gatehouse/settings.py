@@ -90,6 +90,9 @@ class Settings:
     # knows the password, and a lock would let them keep the owner out.
     mfa_backoff_max_seconds: int = 15 * 60
     api_keys_per_account: int = 50
+    # Member invitations and outsourcing grants together, per owner account and UTC day: each
+    # emails a third party, so an account cannot be made to mail strangers in bulk.
+    invitations_per_day: int = 20
     # Manual recovery requests (with documents) from one source IP, per hour.
     recovery_requests_per_ip: int = 10
     legacy_cutoff: datetime = datetime(2025, 10, 28, tzinfo=UTC)
@@ -164,5 +167,6 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         webauthn_rp_id=env.get(_PREFIX + "WEBAUTHN_RP_ID", base.webauthn_rp_id),
         webauthn_origin=env.get(_PREFIX + "WEBAUTHN_ORIGIN", base.webauthn_origin),
         legacy_cutoff=cutoff,
+        invitations_per_day=_int(env, "INVITATIONS_PER_DAY", base.invitations_per_day),
         log_level=env.get(_PREFIX + "LOG_LEVEL", base.log_level),
     )

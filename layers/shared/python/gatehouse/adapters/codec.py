@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod
+from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod, Resource
 from gatehouse.domain.sessions import Session, SessionStatus
 
 
@@ -51,7 +51,8 @@ def account_to_dict(a: Account) -> dict[str, Any]:
         "organization": a.organization,
         "contexts": [
             {"console": c.console, "id": c.id, "name": c.name, "legacy_id": c.legacy_id,
-             "legacy_access": c.legacy_access}
+             "legacy_access": c.legacy_access,
+             "resources": [{"id": r.id, "kind": r.kind, "name": r.name} for r in c.resources]}
             for c in a.contexts
         ],
         "mfa_methods": [
@@ -78,7 +79,7 @@ def account_from_dict(d: dict[str, Any]) -> Account:
         phone=d.get("phone"),
         postal_address=d.get("postal_address"),
         organization=d.get("organization"),
-        contexts=tuple(ConsoleContext(**c) for c in d.get("contexts") or ()),
+        contexts=tuple(_context_from_dict(c) for c in d.get("contexts") or ()),
         mfa_methods=tuple(
             MfaMethod(id=m["id"], type=m["type"], name=m["name"], created_at=parse_iso(m["created_at"]))  # type: ignore[arg-type]
             for m in d.get("mfa_methods") or ()
@@ -89,6 +90,12 @@ def account_from_dict(d: dict[str, Any]) -> Account:
         extra=d.get("extra") or {},
         version=int(d.get("version") or 0),
     )
+
+
+def _context_from_dict(c: dict[str, Any]) -> ConsoleContext:
+    # Contexts stored before they carried resources have none.
+    resources = tuple(Resource(id=r["id"], kind=r["kind"], name=r.get("name") or "") for r in c.get("resources") or ())
+    return ConsoleContext(**{k: v for k, v in c.items() if k != "resources"}, resources=resources)
 
 
 def session_to_dict(s: Session) -> dict[str, Any]:

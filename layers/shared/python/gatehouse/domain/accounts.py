@@ -24,6 +24,15 @@ def normalise_email(email: str) -> str:
 
 
 @dataclass(frozen=True)
+class Resource:
+    """A console's resource (a server, a domain) in one context: POST /authz/check asks about its id."""
+
+    id: str
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
 class ConsoleContext:
     """One account of a console that the unified account reaches (several after a unification)."""
 
@@ -32,6 +41,9 @@ class ConsoleContext:
     name: str
     legacy_id: str | None = None
     legacy_access: bool = False
+    # What the console's resources in this context are (a unified Dedibox context's come with it):
+    # POST /authz/check knows a resource only if it is here.
+    resources: tuple[Resource, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar, Final, TypeAlias
 
+# A Dedibox resource becomes one of its unified context's: one type for both.
+from gatehouse.domain.accounts import Resource
+
 __all__ = [
     "ApiKey",
     "DediboxMfa",
@@ -115,13 +118,6 @@ class PasskeyMfa:
 DediboxMfa: TypeAlias = SmsMfa | TotpMfa
 ScalewayMfa: TypeAlias = TotpMfa | PasskeyMfa
 Mfa: TypeAlias = SmsMfa | TotpMfa | PasskeyMfa
-
-
-@dataclass(frozen=True)
-class Resource:
-    id: str
-    kind: str
-    name: str
 
 
 @dataclass(frozen=True)

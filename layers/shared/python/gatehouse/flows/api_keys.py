@@ -5,7 +5,9 @@ made; only the secret's SHA-256 is kept (a slow hash buys nothing against a secr
 guessed, and verification must stay cheap). A key made here works in every console; the keys of
 legacy Dedibox accounts arrive with unification, each bound to its Dedibox context, and verify
 exactly as they did. Making a key is a change a stolen session could use to keep the account, so
-it needs a recent sign-in (on accounts with a second factor) and sends a notice email.
+it needs a recent sign-in (on accounts with a second factor), no pending required action, and
+sends a notice email. Verifying never looks at required actions: legacy Dedibox keys keep working
+through the unification, whatever the unified account still has to do.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class ApiKeys:
 
     def create(self, auth: Authenticated, name: str) -> dict[str, Any]:
         now = self._clock.now()
+        auth.require_no_pending_actions("make API keys")
         auth.require_recent_sign_in(now, self._s.mfa_reauth_seconds)
         account = auth.account
         if len(self._store.list(account.id)) >= self._s.api_keys_per_account:
@@ -64,8 +67,10 @@ class ApiKeys:
             self._store.add(key)
         except ConditionFailedError:  # 96 random bits collided: astronomically rare, and safe to refuse
             raise ConflictError("Try again.") from None
-        self._mailer.send(messages.email("api_key_created", account.email, account.locale, key_name=key.name,
-                                         key_id=key.key_id, when=now.strftime("%Y-%m-%d %H:%M UTC"),
+        # The name is the session's free text: a thief's `https://...` must not become a link in the notice.
+        self._mailer.send(messages.email("api_key_created", account.email, account.locale,
+                                         key_name=messages.Plain(key.name), key_id=key.key_id,
+                                         when=now.strftime("%Y-%m-%d %H:%M UTC"),
                                          reset_link=f"{self._s.public_base_url}/ui/reset"))
         return {"key_id": key.key_id, "secret": secret}
 

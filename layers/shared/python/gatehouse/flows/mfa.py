@@ -102,7 +102,7 @@ class MfaManagement:
         result: dict[str, Any] = {"id": factor.id}
         if first:
             result["recovery_codes"] = self._recovery.issue(saved.id)
-        self._notify("mfa_added", saved, label=name)
+        self._notify("mfa_added", saved, label=messages.Plain(name))  # the session wrote it: never a link
         return result
 
     def delete(self, auth: Authenticated, factor_id: str) -> None:
@@ -116,7 +116,7 @@ class MfaManagement:
         if not saved.has_mfa:
             self._recovery.revoke(saved.id)  # without a factor, nothing asks for them
         auth.refresh(saved)
-        self._notify("mfa_removed", saved, label=method.name)
+        self._notify("mfa_removed", saved, label=messages.Plain(method.name))
 
     def regenerate_recovery_codes(self, auth: Authenticated) -> dict[str, Any]:
         self._check_recent(auth)

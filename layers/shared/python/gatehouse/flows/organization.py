@@ -5,29 +5,37 @@ account (role `admin` or `member`, shown to the consoles as the reason). Outsour
 someone, by email, chosen actions on chosen resources only, until an optional expiry. Both are
 keyed by email, so a person can be added before they sign up, and both send that person a notice.
 Adding either hands over access, so it needs a recent sign-in (on accounts with a second factor),
-as managing factors and API keys do.
+as managing factors and API keys do, and no pending required action.
+
+The notice goes to a third party, so it says nothing the owner wrote but their email address (no
+name, no permission or resource label: whatever they look like, they could be a phishing line),
+and an owner sends at most `invitations_per_day` of them (members and grants together). The
+notice is sent before anything is stored: an address SES refuses (InvalidEmailError) leaves
+neither a member nor a grant behind.
 
 `check` is what a console asks before acting (POST /authz/check, console Basic auth): may this
-account do this action on this resource of this context? The context names whose resource it
-is: one of the account's own contexts, or one of an organization it belongs to or was granted.
+account do this action on this resource of this context? This gathers the accounts it reaches,
+lazily (its own first); the rule is `domain.authorization.authorize`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from gatehouse import messages
 from gatehouse.adapters.codec import iso
 from gatehouse.domain.accounts import Account, normalise_email
+from gatehouse.domain.authorization import OUTSOURCING, Question, Reach, authorize
 from gatehouse.domain.secrets import could_be_id, new_id
-from gatehouse.errors import ConditionFailedError, ConflictError, InvalidInputError, NotFoundError
+from gatehouse.errors import ConditionFailedError, ConflictError, InvalidInputError, NotFoundError, RateLimitedError
 from gatehouse.flows.sessions import Authenticated
-from gatehouse.ports import AccountRepository, Clock, Grant, Mailer, Member, OrganizationStore
+from gatehouse.ports import AccountRepository, Clock, Email, Grant, Mailer, Member, OrganizationStore, ThrottleStore
 from gatehouse.settings import Settings
 
 ROLES = ("admin", "member")
+_DAY = 24 * 60 * 60
 
 messages.register("organization_member_added", {
     "en": ("You were added to an organization",
@@ -39,11 +47,12 @@ messages.register("organization_member_added", {
 })
 messages.register("outsourcing_granted", {
     "en": ("You were given access to some resources",
-           "$owner gave you access to $count resource(s) of their account ($permissions)$until.\n\n"
-           "If you do not know them, contact support."),
+           "$owner gave you access to $count resource(s) of their account$until: sign in with this address to "
+           "see which, and what you may do with them.\n\nIf you do not know them, contact support."),
     "fr": ("Vous avez reçu un accès à des ressources",
-           "$owner vous a donné accès à $count ressource(s) de son compte ($permissions)$until.\n\n"
-           "Si vous ne le connaissez pas, contactez le support."),
+           "$owner vous a donné accès à $count ressource(s) de son compte$until : connectez-vous avec cette adresse "
+           "pour voir lesquelles, et ce que vous pouvez en faire.\n\nSi vous ne le connaissez pas, contactez le "
+           "support."),
 })
 
 
@@ -59,9 +68,10 @@ def public_grant(g: Grant) -> dict[str, Any]:
 
 class Organization:
     def __init__(self, store: OrganizationStore, accounts: AccountRepository, mailer: Mailer, clock: Clock,
-                 settings: Settings, max_members: int = 100, max_grants: int = 200) -> None:
+                 settings: Settings, max_members: int = 100, max_grants: int = 200, *,
+                 throttle: ThrottleStore) -> None:
         self._store, self._accounts, self._mailer, self._clock, self._s = store, accounts, mailer, clock, settings
-        self._max_members, self._max_grants = max_members, max_grants
+        self._max_members, self._max_grants, self._throttle = max_members, max_grants, throttle
 
     # --- members ---
     def members(self, auth: Authenticated) -> dict[str, Any]:
@@ -69,7 +79,9 @@ class Organization:
 
     def _handing_over(self, auth: Authenticated, now: datetime, email: str, field: str, held: int,
                       limit: int) -> tuple[Account, str]:
-        """What adding a member and granting share: a recent sign-in, not to oneself, within a limit."""
+        """What adding a member and granting share: nothing pending, a recent sign-in, not to oneself,
+        within a limit."""
+        auth.require_no_pending_actions("share your account")
         auth.require_recent_sign_in(now, self._s.mfa_reauth_seconds)
         owner, email = auth.account, normalise_email(email)
         if email == owner.email_key:
@@ -78,17 +90,28 @@ class Organization:
             raise ConflictError(f"An account has at most {limit} of these: remove one first.")
         return owner, email
 
+    def _notify(self, owner: Account, now: datetime, notice: Email) -> None:
+        """Count the notice against the owner's day, then send it; SES's refusal (InvalidEmailError)
+        reaches the caller before anything is stored."""
+        if self._throttle.hit(f"msg:handover:{owner.id}", now, _DAY) > self._s.invitations_per_day:
+            raise RateLimitedError(_DAY - int(now.timestamp()) % _DAY,
+                                   f"At most {self._s.invitations_per_day} invitations and grants a day: "
+                                   "try again tomorrow.")
+        self._mailer.send(notice)
+
     def add_member(self, auth: Authenticated, email: str, role: str) -> dict[str, Any]:
         now = self._clock.now()
-        owner, email = self._handing_over(auth, now, email, "email", len(self._store.members(auth.session.account_id)),
-                                          self._max_members)
+        members = self._store.members(auth.session.account_id)
+        owner, email = self._handing_over(auth, now, email, "email", len(members), self._max_members)
+        if any(m.email == email for m in members):
+            raise ConflictError("This address is already a member of your organization.")
         member = Member(id=new_id("mem"), owner_id=owner.id, email=email, role=role, created_at=now)
+        self._notify(owner, now, messages.email("organization_member_added", email, owner.locale,
+                                                owner=messages.Plain(owner.email), role=role))
         try:
             self._store.add_member(member)
-        except ConditionFailedError:
+        except ConditionFailedError:  # a concurrent request added them first: they were told twice
             raise ConflictError("This address is already a member of your organization.") from None
-        self._mailer.send(messages.email("organization_member_added", email, owner.locale,
-                                         owner=owner.name or owner.email, role=role))
         return {"id": member.id}
 
     def remove_member(self, auth: Authenticated, member_id: str) -> None:
@@ -111,11 +134,11 @@ class Organization:
                       resources=tuple(dict.fromkeys(r.strip() for r in resources)),
                       permissions=tuple(dict.fromkeys(p.strip() for p in permissions)),
                       created_at=now, expires_at=expires_at)
-        self._store.add_grant(grant)
         until = f", until {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
-        self._mailer.send(messages.email("outsourcing_granted", email, owner.locale, owner=owner.name or owner.email,
-                                         count=str(len(grant.resources)),
-                                         permissions=", ".join(grant.permissions), until=until))
+        self._notify(owner, now, messages.email("outsourcing_granted", email, owner.locale,
+                                                owner=messages.Plain(owner.email), count=str(len(grant.resources)),
+                                                until=until))
+        self._store.add_grant(grant)
         return {"id": grant.id}
 
     def remove_grant(self, auth: Authenticated, grant_id: str) -> None:
@@ -125,30 +148,24 @@ class Organization:
     # --- the consoles' question ---
     def check(self, asking_console: str, account_id: str, console: str, context: str | None, resource: str,
               action: str) -> dict[str, Any]:
-        """Whose resource it is comes from the context; then: the owner, a member, or a grant covering
-        this resource and action, not expired. Anything else, and any doubt, is a refusal."""
-        if console != asking_console:
-            return _answer(False, "other_console")
-        actor = self._accounts.get(account_id) if could_be_id(account_id) else None
+        actor = self._accounts.get(account_id) if could_be_id(account_id) and console == asking_console else None
+        question = Question(asking_console, console, context, resource, action)
+        return authorize(question, actor, self._reached(actor), self._clock.now()).as_dict()
+
+    def _reached(self, actor: Account | None) -> Iterator[Reach]:
+        """Whose contexts the actor reaches besides its own, read only as far as the rule asks."""
         if actor is None:
-            return _answer(False, "unknown_account")
-        own = [c.id for c in actor.contexts_of(console)]
-        if context is None or context in own:
-            return _answer(bool(own), "owner" if own else "no_context")
+            return
+        owners: dict[str, Account | None] = {}
+
+        def owner_of(owner_id: str) -> Account | None:  # one read per owner, however many grants
+            if owner_id not in owners:
+                owners[owner_id] = self._accounts.get(owner_id)
+            return owners[owner_id]
+
         for m in self._store.memberships(actor.email_key):
-            if _has_context(self._accounts.get(m.owner_id), console, context):
-                return _answer(True, f"organization_{m.role}")
-        now = self._clock.now()
+            if (owner := owner_of(m.owner_id)) is not None:
+                yield Reach(owner, f"organization_{m.role}")
         for g in self._store.grants_to(actor.email_key):
-            if (g.expires_at is None or g.expires_at > now) and resource in g.resources \
-                    and action in g.permissions and _has_context(self._accounts.get(g.owner_id), console, context):
-                return _answer(True, "outsourcing")
-        return _answer(False, "no_access")
-
-
-def _has_context(owner: Account | None, console: str, context: str) -> bool:
-    return owner is not None and any(c.id == context for c in owner.contexts_of(console))
-
-
-def _answer(allowed: bool, reason: str) -> dict[str, Any]:
-    return {"allowed": allowed, "reason": reason}
+            if (owner := owner_of(g.owner_id)) is not None:
+                yield Reach(owner, OUTSOURCING, frozenset(g.resources), frozenset(g.permissions), g.expires_at)

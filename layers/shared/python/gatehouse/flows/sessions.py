@@ -11,6 +11,7 @@ from gatehouse.domain.accounts import Account
 from gatehouse.domain.secrets import digest, new_id, new_token
 from gatehouse.domain.sessions import Session, SessionStatus
 from gatehouse.errors import (
+    ActionRequiredError,
     ConditionFailedError,
     NotAuthenticatedError,
     NotFoundError,
@@ -48,6 +49,13 @@ class Authenticated:
         signed_in = self.session.authenticated_at
         if signed_in is None or (now - signed_in).total_seconds() > within_seconds:
             raise ReauthenticationRequiredError()
+
+    def require_no_pending_actions(self, what: str) -> None:
+        """While a required action is pending (a password to set, a factor to enrol, an address to
+        verify), the account cannot hand out access: `what` names the refused door in the message."""
+        if actions := self.account.required_actions:
+            raise ActionRequiredError(f"Finish what your account needs first, then {what}.",
+                                      required_actions=[a.value for a in actions])
 
 
 def login_result(account: Account, session: Session) -> dict[str, Any]:

@@ -68,7 +68,7 @@ def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime,
         contexts.append(ConsoleContext("scaleway", f"scaleway-{account_id[5:13]}", "Scaleway"))
     for c in p.contexts:
         contexts.append(ConsoleContext("dedibox", f"dedibox-{c.legacy_id}", c.identifier, legacy_id=c.legacy_id,
-                                       legacy_access=c.legacy_access))
+                                       legacy_access=c.legacy_access, resources=c.record.resources))
     mfa: list[MfaMethod] = []
     factor = p.mfa.factor
     fid = factor_id or migrated_factor_id(account_id)
