@@ -25,9 +25,12 @@ def test_a_bad_wave_name_is_one_line_on_stderr_and_exit_2(capsys: pytest.Capture
     assert err.startswith("gatehouse: error: invalid wave name 'wave one'") and "Traceback" not in err
 
 
-def test_a_time_that_is_not_rfc3339_is_refused_clearly(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["unify", "schedule", "--wave", "w1", "--at", "next tuesday"]) == 2
-    assert "Invalid isoformat string" in capsys.readouterr().err
+@pytest.mark.parametrize("when", ["tomorrow", "next tuesday", "2026-13-01T09:00:00Z"])
+def test_a_time_that_is_not_rfc3339_is_refused_with_the_expected_format(
+        capsys: pytest.CaptureFixture[str], when: str) -> None:
+    assert cli.main(["unify", "schedule", "--wave", "w1", "--at", when]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"gatehouse: error: --at: give a time like 2026-12-01T09:00:00Z (RFC 3339), not {when!r}")
 
 
 def test_a_missing_import_file_names_the_file(capsys: pytest.CaptureFixture[str]) -> None:
