@@ -478,19 +478,23 @@ def test_the_totp_qr_code_shows_and_scans_to_the_same_otpauth_uri(
 
 
 def test_a_new_account_sees_no_stray_null_on_the_consoles_and_security_pages(
-        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+        tab: Tab, stack: Stack, signed_up: tuple[object, str], shots: Path) -> None:
     _, email = signed_up
     page = tab.page
     sign_in(page, email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+    expect(page.get_by_role("button", name="Open Scaleway")).to_be_visible()
     assert "null" not in page.locator("main").inner_text()
+    page.screenshot(path=str(shots / "consoles-new-account.png"), full_page=True)
     page.goto("/ui/mfa")
     expect(page.get_by_role("heading", level=1)).to_have_text("Second factors")
+    expect(page.locator("#mfa-methods")).to_contain_text("No second factor yet.")
     assert "null" not in page.locator("main").inner_text()
+    page.screenshot(path=str(shots / "security-new-account.png"), full_page=True)
 
 
 def test_confirming_an_authenticator_app_shows_the_new_recovery_codes_count_at_once(
-        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+        tab: Tab, stack: Stack, signed_up: tuple[object, str], shots: Path) -> None:
     pyotp = pytest.importorskip("pyotp")
     _, email = signed_up
     page = tab.page
@@ -503,6 +507,7 @@ def test_confirming_an_authenticator_app_shows_the_new_recovery_codes_count_at_o
     confirm.get_by_role("button", name="Confirm").click()
     expect(page.locator("#recovery-codes li")).to_have_count(10)
     expect(page.locator("#recovery-codes-left")).to_have_text("Recovery codes left: 10")
+    page.screenshot(path=str(shots / "security-after-totp.png"), full_page=True)
 
 
 FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -541,7 +546,7 @@ def test_sessions_read_as_browser_on_system_and_a_password_change_drops_the_othe
 
 
 def test_a_password_with_a_word_of_the_account_is_refused_naming_the_word(
-        tab: Tab, stack: Stack, unique_email: str) -> None:
+        tab: Tab, stack: Stack, unique_email: str, shots: Path) -> None:
     page = tab.page
     page.goto("/ui/")
     signup = page.locator("#signup-form")
@@ -550,6 +555,7 @@ def test_a_password_with_a_word_of_the_account_is_refused_naming_the_word(
     signup.get_by_role("button", name="Create my account").click()
     expect(signup.locator(".field-error[data-for=password] li")).to_have_text(
         'Do not use "example" in your password: it comes from your email address, name or identifier.')
+    page.screenshot(path=str(shots / "signup-account-word.png"), full_page=True)
 
 
 def test_reopening_a_used_console_hand_off_url_says_so_and_leads_back_to_the_consoles(
@@ -603,3 +609,8 @@ def test_the_pages_link_an_icon_that_is_served_as_an_image(tab: Tab, stack: Stac
         r = requests.get(f"{stack.base}{path}", timeout=10)
         assert r.status_code == 200 and r.headers["Content-Type"] == "image/svg+xml", (path, r.status_code)
         assert r.text.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in r.text
+    # The icon itself draws: an <img> of it has a size (an SVG without its namespace would not).
+    loaded = page.evaluate("""href => new Promise(done => { const img = new Image();
+        img.onload = () => done([img.naturalWidth, img.naturalHeight]); img.onerror = () => done([0, 0]);
+        img.src = href; })""", href)
+    assert loaded[0] > 0 and loaded[1] > 0, loaded
