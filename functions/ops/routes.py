@@ -69,7 +69,12 @@ def demo_console(ctx: Ctx) -> Response:
     except InvalidCodeError:
         who = None
     if who is None:
-        body = f"<h1>{html.escape(console.name)} console</h1><p id='status'>The hand-off code was refused.</p>"
+        # A person reopening the hand-off URL (back button, history, a bookmark) lands here: say what
+        # happened and where to go, as the real console's sign-in page would.
+        body = (f"<h1>{html.escape(console.name)} console</h1>"
+                f"<p id='status'>This sign-in link was already used or has expired: each link opens "
+                f"{html.escape(console.name)} once, and only for a short while.</p>"
+                f"<p>Open {html.escape(console.name)} again from your consoles.</p>")
         status = 400
     else:
         body = (f"<h1>{html.escape(console.name)} console</h1>"
@@ -78,5 +83,6 @@ def demo_console(ctx: Ctx) -> Response:
         status = 200
     page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(console.name)}</title>"
             f"<link rel='stylesheet' href='/ui/assets/style.css'></head><body><main>{body}"
-            f"<p><a id='switch' href='/ui/consoles'>Switch console</a></p></main></body></html>")
+            f"<p><a id='switch' href='/ui/consoles'>{'Switch console' if who else 'Back to your consoles'}</a></p>"
+            f"</main></body></html>")
     return Response(body=page, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})

@@ -1,4 +1,4 @@
-"""POST /password/reset/email and POST /password/reset/email/complete."""
+"""POST /password/reset/email, POST /password/reset/email/check and POST /password/reset/email/complete."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ class ResetRequest(Body):
     domain: str | None = Field(None, max_length=253, examples=["example.fr"])
 
 
+class ResetLink(Body):
+    token: Token
+
+
 class ResetComplete(Body):
     token: Token
     new_password: Password
@@ -37,3 +41,10 @@ def reset_email_complete(ctx: Ctx) -> Reply:
     """Set a new password with the emailed link's token; every session ends."""
     container().recovery.complete("email", {"token": ctx.body.token}, ctx.body.new_password)
     return Reply(status=204)
+
+
+@endpoint(bp, "/password/reset/email/check", "POST", body=ResetLink, tags=("password",))
+def reset_email_check(ctx: Ctx) -> dict[str, str]:
+    """Whether the emailed link still works, without using it: the page says so as it opens."""
+    container().recovery.check("email", {"token": ctx.body.token})
+    return {"status": "valid"}

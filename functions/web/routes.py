@@ -1,4 +1,4 @@
-"""GET /, /ui, /ui/{page}, /ui/reset/complete and /ui/assets/{name}: the pages and their assets.
+"""GET /, /ui, /ui/{page}, /ui/reset/complete, /ui/assets/{name} and /favicon.ico: the pages and their assets.
 
 Every page is the same shell; its script renders the page the path names and talks to the JSON
 API with the session cookie. Chalice's `{page}` cannot match a slash, hence the explicit
@@ -58,5 +58,13 @@ def web_asset(ctx: Ctx) -> Response:
     if found is None:
         raise NotFoundError()
     text, content_type = found
+    return Response(body=text, status_code=200, headers={"Content-Type": content_type,
+                                                         "Cache-Control": _ASSET_CACHE})
+
+
+@endpoint(bp, "/favicon.ico", tags=("web",))
+def favicon(ctx: Ctx) -> Response:
+    """The icon a browser asks for on its own, whatever the page links: the pages' SVG icon."""
+    text, content_type = web.asset("favicon.svg") or ("", "image/svg+xml")
     return Response(body=text, status_code=200, headers={"Content-Type": content_type,
                                                          "Cache-Control": _ASSET_CACHE})

@@ -194,7 +194,7 @@ def test_signed_out_visitor_of_the_consoles_page_is_sent_to_sign_in(tab: Tab, st
 
 
 def test_forgotten_password_is_reset_from_the_emailed_link_and_the_link_works_once(
-        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+        tab: Tab, stack: Stack, signed_up: tuple[object, str], shots: Path) -> None:
     _, email = signed_up
     new_password = "a brand new lantern by the sea"
     page = tab.page
@@ -223,13 +223,15 @@ def test_forgotten_password_is_reset_from_the_emailed_link_and_the_link_works_on
     login.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
 
-    # The link is single use: following it again shows the API's refusal and a way forward.
+    # The link is single use: following it again says so as the page opens, with no form to fill
+    # in vain, and the way forward.
     page.goto(href)
-    page.locator("#reset-complete-form").get_by_label("New password").fill("yet another fresh password here")
-    page.get_by_role("button", name="Change my password").click()
-    expect(page.locator("#reset-complete-form").get_by_role("alert")).to_have_text(
-        "This link is invalid or has expired. Ask for a new one.")
-    expect(page.get_by_role("link", name="Ask for a new link")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link no longer works")
+    expect(page.get_by_role("alert")).to_have_text("This link is invalid or has expired. Ask for a new one.")
+    expect(page.locator("#reset-complete-form")).to_have_count(0)
+    page.screenshot(path=str(shots / "reset-used-link.png"), full_page=True)
+    page.get_by_role("link", name="Ask for a new link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
 
 
 def test_password_is_reset_with_the_code_texted_to_the_accounts_phone(
@@ -412,3 +414,203 @@ def test_a_member_is_offered_the_organizations_account_on_the_consoles_page(
     scaleway = page.get_by_role("region", name="Scaleway", exact=True)
     expect(scaleway).to_contain_text("Choose the account to open.")
     expect(scaleway).to_contain_text(f"Shared by {owner_email} (whole account)")
+
+
+def _grey_pixels(png: bytes) -> memoryview:
+    """A screenshot (8-bit RGB or RGBA PNG, as Chromium writes) as rows of grey bytes, the buffer
+    shape zxing-cpp reads: no imaging library for one test."""
+    import struct
+    import zlib
+
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks, header = 8, [], b""
+    while pos < len(png):
+        (length,), kind = struct.unpack(">I", png[pos:pos + 4]), png[pos + 4:pos + 8]
+        data = png[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = data
+        elif kind == b"IDAT":
+            chunks.append(data)
+        pos += 12 + length
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
+    assert depth == 8 and colour in (2, 6) and interlace == 0, (depth, colour, interlace)
+    bpp = 3 if colour == 2 else 4
+    raw, stride = zlib.decompress(b"".join(chunks)), width * bpp
+    previous, grey = bytearray(stride), bytearray()
+    for y in range(height):
+        kind, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            left = row[x - bpp] if x >= bpp else 0
+            up, corner = previous[x], previous[x - bpp] if x >= bpp else 0
+            if kind == 1:
+                row[x] = (row[x] + left) & 0xFF
+            elif kind == 2:
+                row[x] = (row[x] + up) & 0xFF
+            elif kind == 3:
+                row[x] = (row[x] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                row[x] = (row[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
+        grey.extend((row[i] * 299 + row[i + 1] * 587 + row[i + 2] * 114) // 1000 for i in range(0, stride, bpp))
+        previous = row
+    return memoryview(bytes(grey)).cast("B", (height, width))
+
+
+def test_the_totp_qr_code_shows_and_scans_to_the_same_otpauth_uri(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str], shots: Path) -> None:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    _, email = signed_up
+    page = tab.page
+    sign_in(page, email, "/ui/?next=/ui/mfa")
+    page.get_by_role("button", name="Add an authenticator app").click()
+    qr = page.get_by_role("img", name="QR code to scan with your authenticator app")
+    expect(qr).to_be_visible()
+    # An SVG without its namespace "loads" as a broken image: complete, but 0 x 0.
+    page.wait_for_function("img => img.complete", arg=qr.element_handle())
+    size = qr.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert size[0] > 0 and size[1] > 0, size
+    page.screenshot(path=str(shots / "totp-qr.png"), full_page=True)
+    uri = page.get_by_role("link", name="Open in an authenticator app on this device").get_attribute("href")
+    assert uri and uri.startswith("otpauth://totp/")
+    (code,) = zxingcpp.read_barcodes(_grey_pixels(qr.screenshot()))
+    assert code.text == uri
+
+
+def test_a_new_account_sees_no_stray_null_on_the_consoles_and_security_pages(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str], shots: Path) -> None:
+    _, email = signed_up
+    page = tab.page
+    sign_in(page, email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+    expect(page.get_by_role("button", name="Open Scaleway")).to_be_visible()
+    assert "null" not in page.locator("main").inner_text()
+    page.screenshot(path=str(shots / "consoles-new-account.png"), full_page=True)
+    page.goto("/ui/mfa")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second factors")
+    expect(page.locator("#mfa-methods")).to_contain_text("No second factor yet.")
+    assert "null" not in page.locator("main").inner_text()
+    page.screenshot(path=str(shots / "security-new-account.png"), full_page=True)
+
+
+def test_confirming_an_authenticator_app_shows_the_new_recovery_codes_count_at_once(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str], shots: Path) -> None:
+    pyotp = pytest.importorskip("pyotp")
+    _, email = signed_up
+    page = tab.page
+    sign_in(page, email, "/ui/?next=/ui/mfa")
+    expect(page.locator("#recovery-codes-left")).to_have_text("Recovery codes left: 0")
+    page.get_by_role("button", name="Add an authenticator app").click()
+    totp = pyotp.TOTP(page.locator("#totp-secret").inner_text().strip())
+    confirm = page.locator("#totp-confirm-form")
+    confirm.get_by_label("6-digit code from the app").fill(totp.at(_server_now(stack)))
+    confirm.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    expect(page.locator("#recovery-codes-left")).to_have_text("Recovery codes left: 10")
+    page.screenshot(path=str(shots / "security-after-totp.png"), full_page=True)
+
+
+FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+CHROME_LINUX = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+                "Safari/537.36")
+
+
+def test_sessions_read_as_browser_on_system_and_a_password_change_drops_the_others_at_once(
+        browser: object, stack: Stack, signed_up: tuple[object, str], shots: Path) -> None:
+    other, email = signed_up
+    other.headers["User-Agent"] = FIREFOX_WINDOWS  # type: ignore[attr-defined]
+    assert other.post("/login", json={"email": email, "password": STRONG_PASSWORD}).status_code == 200  # type: ignore[attr-defined]
+    context = browser.new_context(base_url=stack.base, user_agent=CHROME_LINUX)  # type: ignore[attr-defined]
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, email)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+        page.goto("/ui/account")
+        sessions = page.locator("#sessions")
+        expect(sessions.locator("li", has_text="this one")).to_contain_text("Chrome on Linux")
+        expect(sessions).to_contain_text("Firefox on Windows")
+        assert "Mozilla/5.0" not in sessions.inner_text()
+        page.screenshot(path=str(shots / "account-sessions.png"), full_page=True)
+
+        change = page.locator("#password-form")
+        change.get_by_label("Current password").fill(STRONG_PASSWORD)
+        change.get_by_label("New password").fill("seven lanterns over the quiet bay")
+        change.get_by_role("button", name="Change my password").click()
+        expect(change.get_by_role("status")).to_contain_text("Your password was changed")
+        expect(sessions.locator("li")).to_have_count(1)
+        expect(sessions).not_to_contain_text("Firefox on Windows")
+        page.screenshot(path=str(shots / "account-after-password-change.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_password_with_a_word_of_the_account_is_refused_naming_the_word(
+        tab: Tab, stack: Stack, unique_email: str, shots: Path) -> None:
+    page = tab.page
+    page.goto("/ui/")
+    signup = page.locator("#signup-form")
+    signup.get_by_label("Email", exact=True).fill(unique_email)
+    signup.get_by_label("Choose a password").fill("example harbour lighthouse")
+    signup.get_by_role("button", name="Create my account").click()
+    expect(signup.locator(".field-error[data-for=password] li")).to_have_text(
+        'Do not use "example" in your password: it comes from your email address, name or identifier.')
+    page.screenshot(path=str(shots / "signup-account-word.png"), full_page=True)
+
+
+def test_reopening_a_used_console_hand_off_url_says_so_and_leads_back_to_the_consoles(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str], shots: Path) -> None:
+    _, email = signed_up
+    page = tab.page
+    sign_in(page, email)
+    page.get_by_role("button", name="Open Scaleway").click()
+    expect(page.locator("#status")).to_contain_text(f"Signed in as {email}")
+    page.reload()
+    expect(page.locator("h1")).to_have_text("Scaleway console")
+    expect(page.locator("#status")).to_have_text(
+        "This sign-in link was already used or has expired: each link opens Scaleway once, and only for a "
+        "short while.")
+    assert "{" not in page.locator("body").inner_text()
+    page.screenshot(path=str(shots / "console-used-link.png"), full_page=True)
+    page.get_by_role("link", name="Back to your consoles").click()
+    expect(page).to_have_url(f"{stack.base}/ui/consoles")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+
+
+def test_a_used_email_change_or_signup_link_says_what_happened_and_what_to_do(
+        tab: Tab, stack: Stack, unique_email: str, shots: Path) -> None:
+    from tests.e2e.conftest import sign_up
+
+    sign_up(stack, unique_email)  # follows the signup link once
+    used = stack.link_token(unique_email)
+    page = tab.page
+    page.goto(f"/ui/verify?token={used}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link did not work")
+    expect(page.get_by_role("alert")).to_have_text("This link is invalid or has expired. Ask for a new one.")
+    page.screenshot(path=str(shots / "signup-used-link.png"), full_page=True)
+    page.locator("main").get_by_role("link", name="sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Gatehouse")
+
+    sign_in(page, unique_email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+    page.goto(f"/ui/verify-email?token={used}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link did not work")
+    page.screenshot(path=str(shots / "email-change-used-link.png"), full_page=True)
+    page.locator("main").get_by_role("link", name="go to your account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+
+
+def test_the_pages_link_an_icon_that_is_served_as_an_image(tab: Tab, stack: Stack) -> None:
+    page = tab.page
+    page.goto("/ui/")
+    href = page.locator("link[rel=icon]").get_attribute("href")
+    assert href
+    for path in (href, "/favicon.ico"):
+        r = requests.get(f"{stack.base}{path}", timeout=10)
+        assert r.status_code == 200 and r.headers["Content-Type"] == "image/svg+xml", (path, r.status_code)
+        assert r.text.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in r.text
+    # The icon itself draws: an <img> of it has a size (an SVG without its namespace would not).
+    loaded = page.evaluate("""href => new Promise(done => { const img = new Image();
+        img.onload = () => done([img.naturalWidth, img.naturalHeight]); img.onerror = () => done([0, 0]);
+        img.src = href; })""", href)
+    assert loaded[0] > 0 and loaded[1] > 0, loaded

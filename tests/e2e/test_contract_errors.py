@@ -48,6 +48,33 @@ def test_a_wrong_method_is_405_in_the_contract_shape(stack: Stack) -> None:
     assert r.status_code == 405 and _error(r)["code"] == "method_not_allowed"
 
 
+@pytest.mark.parametrize(("method", "path"), [("GET", "/nowhere"), ("POST", "/no/such/route"),
+                                             ("GET", "/ui/assets/nested/app.js")])
+def test_a_path_no_route_has_is_404_in_the_contract_shape(stack: Stack, method: str, path: str) -> None:
+    # chalice local alone answers API Gateway's 403 {"message": "Missing Authentication Token"}.
+    r = requests.request(method, f"{stack.base}{path}", timeout=10, headers={"Authorization": "Bearer x"}
+                         if path.startswith("/no/") else {})
+    assert r.status_code == 404 and r.headers["Content-Type"] == "application/json"
+    assert r.json() == {"error": {"code": "not_found", "message": "There is nothing at this address.", "details": {}}}
+
+
+def test_reset_link_check_tells_a_live_link_from_a_used_one_and_uses_nothing(
+        stack: Stack, signed_up) -> None:
+    _, email = signed_up
+    assert stack.client().post("/password/reset/email", json={"email": email}).status_code == 202
+    token = stack.link_token(email)
+    for _ in range(2):  # checking twice: the check itself never uses the link
+        r = stack.client().post("/password/reset/email/check", json={"token": token})
+        assert r.status_code == 200 and r.json() == {"status": "valid"}
+    r = stack.client().post("/password/reset/email/complete",
+                            json={"token": token, "new_password": "an orchard of tall pear trees"})
+    assert r.status_code == 204, r.text
+    r = stack.client().post("/password/reset/email/check", json={"token": token})
+    assert r.status_code == 400 and _error(r)["code"] == "invalid_token"
+    doc = requests.get(f"{stack.base}/openapi.json", timeout=10).json()
+    assert "/password/reset/email/check" in doc["paths"]
+
+
 def test_a_weak_password_at_sign_up_gives_reasons(stack: Stack, unique_email: str) -> None:
     r = stack.client().post("/signup", json={"email": unique_email, "password": "password1"})
     assert r.status_code == 400

@@ -25,9 +25,12 @@ def test_a_bad_wave_name_is_one_line_on_stderr_and_exit_2(capsys: pytest.Capture
     assert err.startswith("gatehouse: error: invalid wave name 'wave one'") and "Traceback" not in err
 
 
-def test_a_time_that_is_not_rfc3339_is_refused_clearly(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["unify", "schedule", "--wave", "w1", "--at", "next tuesday"]) == 2
-    assert "Invalid isoformat string" in capsys.readouterr().err
+@pytest.mark.parametrize("when", ["tomorrow", "next tuesday", "2026-13-01T09:00:00Z"])
+def test_a_time_that_is_not_rfc3339_is_refused_with_the_expected_format(
+        capsys: pytest.CaptureFixture[str], when: str) -> None:
+    assert cli.main(["unify", "schedule", "--wave", "w1", "--at", when]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"gatehouse: error: --at: give a time like 2026-12-01T09:00:00Z (RFC 3339), not {when!r}")
 
 
 def test_a_missing_import_file_names_the_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,3 +68,19 @@ def test_stats_report_the_commands_own_peak_memory_not_its_big_parents() -> None
     child = subprocess.run([sys.executable, "-c", "from gatehouse.cli import peak_rss_kib; print(peak_rss_kib())"],
                            capture_output=True, text=True, check=True)
     assert len(ballast) and int(child.stdout) < 128 * 1024, child.stdout
+
+
+def test_legacy_import_prints_every_problem_of_a_line_in_line_order(
+        capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    legacy = tmp_path / "legacy.jsonl"
+    legacy.write_text(
+        '{"console": "dedibox", "legacy_id": "d1", "identifier": "jdoe", "email": "jdoe", "password_hash": "x", '
+        '"phone": "06 12"}\n'
+        '{"console": "scaleway", "legacy_id": "s1", "email": "s@example.com"}\n')
+    assert cli.main(["legacy", "import", str(legacy)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[1].strip() for line in out[:-1]] == [
+        "line 1, record 'd1', field 'email'", "line 1, record 'd1', field 'password_hash'",
+        "line 1, record 'd1', field 'phone'", "line 2, record 's1', field 'password_hash'"]
+    assert all(line.startswith("invalid: ") for line in out[:-1])
+    assert json.loads(out[-1]) == {"read": 2, "new": 0, "unchanged": 0, "invalid": 4}

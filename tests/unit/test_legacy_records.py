@@ -365,3 +365,21 @@ def test_blank_line_is_refused() -> None:
 def test_nan_is_refused_as_not_plain_json() -> None:
     with pytest.raises(InvalidLegacyRecord, match="not plain JSON"):
         parse_line(json.dumps(dedibox(extra=float("nan"))), 5)
+
+
+def test_every_problem_of_a_record_is_reported_in_the_order_of_its_fields() -> None:
+    error = refusal(dedibox(email="not-an-address", phone="06 12", domains=["ok.fr", "", 7],
+                            password_hash="hunter2", linked_at="yesterday"))
+
+    assert [p.field for p in error.problems] == [
+        "email", "password_hash", "phone", "domains[1]", "domains[2]", "linked_at"]
+    assert all(p.legacy_id == "dbx-1001" for p in error.problems)
+    assert error.field == "email"  # the error itself is the first problem of the line
+    assert "hunter2" not in " ".join(str(p) for p in error.problems)
+
+
+def test_a_scaleway_record_reports_each_of_its_problems_too() -> None:
+    record = scaleway(mfa={"type": "sms", "phone": "+33612345678"}, email="nope")
+    del record["password_hash"]
+
+    assert [p.field for p in refusal(record).problems] == ["email", "mfa.type", "password_hash"]

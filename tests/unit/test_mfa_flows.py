@@ -52,6 +52,17 @@ def _enrol_totp(c: Container, auth) -> tuple[str, dict]:
     return begun["secret"], c.mfa.finish(auth, "totp", {"code": _code(begun["secret"], c)})
 
 
+def test_totp_qr_code_is_a_standalone_svg_document_an_img_can_show(c: Container) -> None:
+    import xml.etree.ElementTree as ET
+
+    _account(c)
+    _, auth = _login(c)
+    root = ET.fromstring(c.mfa.begin(auth, "totp")["qr_svg"])
+    # An <img> renders an SVG only in the SVG namespace, and only with a size of its own.
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert int(root.attrib["width"]) > 0 and int(root.attrib["height"]) > 0
+
+
 def test_totp_enrolment_shows_the_seed_once_and_stores_it_sealed(c: Container) -> None:
     _account(c)
     _, auth = _login(c)

@@ -57,12 +57,20 @@ def test_only_spaces_are_refused() -> None:
     assert "Use more than spaces." in POLICY.problems(" " * 12)
 
 
-def test_words_from_the_account_are_refused() -> None:
+def test_words_from_the_account_are_refused_and_the_reason_names_the_word() -> None:
     context = account_context("jane.doe@acme-widgets.fr", "Jane Doe", "Acme Widgets")
-    for password in ("my name is jane!!", "DOE-forever-2026", "acme rocks hard", "widgets are great"):
+    for password, word in (("my name is jane!!", "jane"), ("DOE-forever-2026", "doe"), ("acme rocks hard", "acme"),
+                           ("widgets are great", "widgets")):
         assert POLICY.problems(password, context=context) == [
-            "Do not use your email address, name or identifier in your password."], password
+            f'Do not use "{word}" in your password: it comes from your email address, name or identifier.'], password
     assert POLICY.problems("a quiet harbour at dawn", context=context) == []
+
+
+def test_several_account_words_are_all_named_in_the_order_they_appear() -> None:
+    context = account_context("jane.doe@acme-widgets.fr", "Jane Doe")
+    assert POLICY.problems("acme pays doe and jane", context=context) == [
+        'Do not use "acme", "doe" and "jane" in your password: they come from your email address, name or '
+        "identifier."]
 
 
 def test_generic_parts_of_an_address_are_not_account_words() -> None:

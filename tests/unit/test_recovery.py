@@ -99,6 +99,26 @@ def test_the_link_expires_after_thirty_minutes(c) -> None:
         c.recovery.complete("email", {"token": link_token(c, account.email)}, NEW)
 
 
+def test_checking_a_link_uses_nothing_and_refuses_a_used_expired_or_replaced_one(c) -> None:
+    account = make_account(c)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    replaced = link_token(c, account.email)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    token = link_token(c, account.email)
+    with pytest.raises(InvalidTokenError):
+        c.recovery.check("email", {"token": replaced})
+    c.recovery.check("email", {"token": token})
+    c.recovery.check("email", {"token": token})  # a check never uses the link up
+    c.recovery.complete("email", {"token": token}, NEW)
+    with pytest.raises(InvalidTokenError):
+        c.recovery.check("email", {"token": token})
+
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    c.clock.advance(30 * 60 + 1)
+    with pytest.raises(InvalidTokenError):
+        c.recovery.check("email", {"token": link_token(c, account.email)})
+
+
 def test_a_weak_password_does_not_burn_the_link(c) -> None:
     account = make_account(c)
     c.recovery.request("email", Lookup("email", account.email), ip=IP)

@@ -4,6 +4,7 @@ unifier (idempotent, resumable), login after unification (legacy hashes rehashed
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -50,6 +51,25 @@ def test_import_reports_bad_lines_by_number_and_keeps_the_good_ones() -> None:
     assert report.new == len(lines) - 2
     again = c.unification.import_lines(iter(lines))
     assert again.new == 0 and again.unchanged == len(lines) - 2
+
+
+def test_import_reports_every_problem_of_each_line_in_line_order() -> None:
+    c = Container.in_memory()
+    good = list(generate_lines(3, "o"))
+    c.unification.import_lines(good[:1])
+    changed = good[0].replace("@example.com", "@example.org")  # a conflict, known only when its batch is written
+    bad = ('{"console": "dedibox", "legacy_id": "b", "identifier": "", "email": "x", '
+           '"password_hash": "$2b$12$short", "mfa": null}\n')
+    report = c.unification.import_lines([changed, good[1], bad, good[2]], batch_size=10)
+    first = json.loads(changed)
+    assert report.errors[:3] == [
+        f"line 1, record {first['legacy_id']!r}: {first['console']} legacy id already imported with different "
+        "content: keep only one version",
+        "line 3, record 'b', field 'identifier': identifier must be a non-empty string, got an empty string",
+        "line 3, record 'b', field 'email': not an email address (expected local@domain.tld)",
+    ]
+    assert len(report.errors) == 4
+    assert report.errors[3].startswith("line 3, record 'b', field 'password_hash': unknown password hash format")
 
 
 def test_import_refuses_a_legacy_id_already_archived_with_other_content() -> None:

@@ -41,7 +41,8 @@ def _http_middleware(event: Request, get_response: Callable[[Request], Response]
     logger.set_correlation_id(context.get("requestId"))
     started = time.perf_counter()
     response = get_response(event)
-    if response.status_code >= 400:
+    # A page of ours (text/html, as the local console's refusal) stays a page; chalice's own errors are JSON.
+    if response.status_code >= 400 and not _is_html(response):
         fixed = normalise_foreign_error(response.status_code, response.body)
         if fixed is not None:
             response = Response(body=fixed, status_code=response.status_code,
@@ -74,3 +75,7 @@ def _flush() -> None:
 
 def json_body(response: Response) -> Any:
     return json.loads(response.body) if isinstance(response.body, str | bytes) else response.body
+
+
+def _is_html(response: Response) -> bool:
+    return any(k.lower() == "content-type" and str(v).startswith("text/html") for k, v in response.headers.items())

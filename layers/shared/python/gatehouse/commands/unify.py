@@ -42,7 +42,11 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _parse_time(value: str) -> datetime:
-    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        # Python's "Invalid isoformat string" says what failed, not what to type instead.
+        raise ValueError(f"--at: give a time like 2026-12-01T09:00:00Z (RFC 3339), not {value!r}") from None
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 

@@ -16,10 +16,12 @@ import binascii
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import ClassVar, Final, TypeAlias
+from typing import ClassVar, Final, TypeAlias, TypeVar
+
+_T = TypeVar("_T")
 
 # A Dedibox resource becomes one of its unified context's: one type for both.
 from gatehouse.domain.accounts import Resource
@@ -61,6 +63,8 @@ _TOTP_MIN_BYTES = 10
 class InvalidLegacyRecord(ValueError):
     """A legacy record cannot be imported; ``reason`` says what to fix.
 
+    A record may have several problems: the error is the first of them in the order of the line,
+    and ``problems`` lists them all (itself first), so that an operator fixes a line in one go.
     Messages never quote secrets (hashes, TOTP seeds): import reports are read and kept by people.
     """
 
@@ -73,12 +77,27 @@ class InvalidLegacyRecord(ValueError):
         *,
         legacy_id: str | None = None,
         line_number: int | None = None,
+        also: Sequence[InvalidLegacyRecord] = (),
     ) -> None:
         self.reason = reason
         self.field = field
         self.legacy_id = legacy_id
         self.line_number = line_number
+        self._also = tuple(also)
         super().__init__(str(self))
+
+    @property
+    def problems(self) -> tuple[InvalidLegacyRecord, ...]:
+        """Every problem of the record, this one first, each naming its line and record."""
+        return (self.where(), *self._also)
+
+    def where(self, *, legacy_id: str | None = None, line_number: int | None = None,
+              also: Sequence[InvalidLegacyRecord] = ()) -> InvalidLegacyRecord:
+        """This problem alone, with the record and line it belongs to (kept when already known)."""
+        return InvalidLegacyRecord(self.reason, self.field,
+                                   legacy_id=self.legacy_id if self.legacy_id is not None else legacy_id,
+                                   line_number=self.line_number if self.line_number is not None else line_number,
+                                   also=also)
 
     def __str__(self) -> str:
         where = []
@@ -91,7 +110,39 @@ class InvalidLegacyRecord(ValueError):
         return f"{', '.join(where)}: {self.reason}" if where else self.reason
 
     def at_line(self, line_number: int) -> InvalidLegacyRecord:
-        return InvalidLegacyRecord(self.reason, self.field, legacy_id=self.legacy_id, line_number=line_number)
+        return _together([p.where(line_number=line_number) for p in self.problems])
+
+
+def _together(problems: Sequence[InvalidLegacyRecord]) -> InvalidLegacyRecord:
+    first, *rest = problems
+    return first.where(also=rest)
+
+
+class _Problems:
+    """Collects the problems of one record instead of stopping at the first."""
+
+    def __init__(self, record: Mapping[str, object]) -> None:
+        self._keys = list(record)
+        self.found: list[InvalidLegacyRecord] = []
+
+    def take(self, parse: Callable[[], _T], default: _T) -> _T:
+        try:
+            return parse()
+        except InvalidLegacyRecord as exc:
+            self.found.extend(exc.problems)
+            return default
+
+    def raise_any(self, legacy_id: str | None) -> None:
+        if not self.found:
+            return
+        # In the order of the line: a problem's place is its top-level key's place in the record;
+        # a missing key's problems come last, in the order they were checked (the sort is stable).
+        def place(problem: InvalidLegacyRecord) -> int:
+            key = re.split(r"[.\[]", problem.field or "", maxsplit=1)[0]
+            return self._keys.index(key) if key in self._keys else len(self._keys)
+
+        ordered = sorted(self.found, key=place)
+        raise _together([p.where(legacy_id=legacy_id) for p in ordered])
 
 
 @dataclass(frozen=True)
@@ -204,66 +255,93 @@ def parse_record(obj: object) -> LegacyRecord:
     if not isinstance(obj, Mapping):
         raise InvalidLegacyRecord(f"expected a JSON object, got {_json_type(obj)}")
     record: Mapping[str, object] = obj
+    problems = _Problems(record)
     console = record.get("console")
     if console not in (DEDIBOX, SCALEWAY):
-        raise InvalidLegacyRecord(f"unknown console {console!r}: expected 'dedibox' or 'scaleway'", "console")
-    legacy_id = _bounded(_required_text(record, "legacy_id"), "legacy_id", MAX_ID_CHARS)
+        problems.found.append(
+            InvalidLegacyRecord(f"unknown console {console!r}: expected 'dedibox' or 'scaleway'", "console"))
+    legacy_id = problems.take(lambda: _bounded(_required_text(record, "legacy_id"), "legacy_id", MAX_ID_CHARS), "")
+    if console not in (DEDIBOX, SCALEWAY):
+        problems.raise_any(None)  # without its console, the rest of the record has no schema to check
     try:
         raw = json.dumps(
             dict(record), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
-        if console == DEDIBOX:
-            return _parse_dedibox(record, legacy_id, raw)
-        return _parse_scaleway(record, legacy_id, raw)
-    except InvalidLegacyRecord as exc:
-        raise InvalidLegacyRecord(exc.reason, exc.field, legacy_id=legacy_id) from exc
     except ValueError as exc:  # NaN or Infinity: JSON Lines readers elsewhere would choke on them
         raise InvalidLegacyRecord(f"not plain JSON: {exc}") from exc
+    if console == DEDIBOX:
+        dedibox = _parse_dedibox(record, legacy_id, raw, problems)
+        problems.raise_any(legacy_id or None)
+        return dedibox
+    scaleway = _parse_scaleway(record, legacy_id, raw, problems)
+    problems.raise_any(legacy_id or None)
+    return scaleway
 
 
-def _parse_dedibox(record: Mapping[str, object], legacy_id: str, raw: str) -> DediboxRecord:
-    linked_scaleway_id = _optional_text(record, "linked_scaleway_id")
-    if linked_scaleway_id is not None:
-        _bounded(linked_scaleway_id, "linked_scaleway_id", MAX_ID_CHARS)
-    linked_at = _parse_linked_at(record.get("linked_at"))
-    if linked_at is not None and linked_scaleway_id is None:
-        raise InvalidLegacyRecord(
+def _parse_dedibox(record: Mapping[str, object], legacy_id: str, raw: str, problems: _Problems) -> DediboxRecord:
+    take = problems.take
+    unreadable = object()  # linked_scaleway_id present but refused: no cross-check against it
+    linked: object = take(lambda: _linked_scaleway_id(record), unreadable)
+    linked_scaleway_id = linked if isinstance(linked, str) else None
+    linked_at = take(lambda: _parse_linked_at(record.get("linked_at")), None)
+    if linked_at is not None and linked is None:
+        problems.found.append(InvalidLegacyRecord(
             "linked_at is set but linked_scaleway_id is null: give the Scaleway account or drop the date",
             "linked_at",
-        )
-    mfa = _parse_mfa(record.get("mfa"), allowed=("sms", "totp"), console=DEDIBOX)
+        ))
+    mfa = take(lambda: _parse_mfa(record.get("mfa"), allowed=("sms", "totp"), console=DEDIBOX), None)
     assert not isinstance(mfa, PasskeyMfa)  # _parse_mfa refused it already
-    phone = _optional_text(record, "phone")
-    if phone is not None:
-        _check_phone(phone, "phone")
+    phone = take(lambda: _parse_phone(record), None)
     return DediboxRecord(
         legacy_id=legacy_id,
-        identifier=_bounded(_required_text(record, "identifier"), "identifier", MAX_ID_CHARS),
-        email=_parse_email(record),
-        password_hash=_parse_password_hash(record),
+        identifier=take(lambda: _bounded(_required_text(record, "identifier"), "identifier", MAX_ID_CHARS), ""),
+        email=take(lambda: _parse_email(record), ""),
+        password_hash=take(lambda: _parse_password_hash(record), ""),
         mfa=mfa,
         phone=phone,
-        domains=tuple(_bounded(_text_item(item, f"domains[{i}]"), f"domains[{i}]", MAX_DOMAIN_CHARS)
-                      for i, item in enumerate(_list(record, "domains"))),
+        domains=_each(problems, record, "domains", lambda item, where: _bounded(_text_item(item, where), where,
+                                                                             MAX_DOMAIN_CHARS)),
         linked_scaleway_id=linked_scaleway_id,
         linked_at=linked_at,
-        resources=tuple(
-            _parse_resource(item, f"resources[{i}]") for i, item in enumerate(_list(record, "resources"))
-        ),
-        api_keys=tuple(
-            _parse_api_key(item, f"api_keys[{i}]") for i, item in enumerate(_list(record, "api_keys"))
-        ),
+        resources=_each(problems, record, "resources", _parse_resource),
+        api_keys=_each(problems, record, "api_keys", _parse_api_key),
         raw=raw,
     )
 
 
-def _parse_scaleway(record: Mapping[str, object], legacy_id: str, raw: str) -> ScalewayRecord:
-    mfa = _parse_mfa(record.get("mfa"), allowed=("totp", "passkey"), console=SCALEWAY)
+def _linked_scaleway_id(record: Mapping[str, object]) -> str | None:
+    value = _optional_text(record, "linked_scaleway_id")
+    return None if value is None else _bounded(value, "linked_scaleway_id", MAX_ID_CHARS)
+
+
+def _parse_phone(record: Mapping[str, object]) -> str | None:
+    phone = _optional_text(record, "phone")
+    if phone is not None:
+        _check_phone(phone, "phone")
+    return phone
+
+
+def _each(problems: _Problems, record: Mapping[str, object], key: str,
+          parse: Callable[[object, str], _T]) -> tuple[_T, ...]:
+    """Every item of a list field parsed, each bad item reported on its own."""
+    items: list[object] = problems.take(lambda: _list(record, key), [])
+    parsed: list[_T] = []
+    for i, item in enumerate(items):
+        try:
+            parsed.append(parse(item, f"{key}[{i}]"))
+        except InvalidLegacyRecord as exc:
+            problems.found.extend(exc.problems)
+    return tuple(parsed)
+
+
+def _parse_scaleway(record: Mapping[str, object], legacy_id: str, raw: str, problems: _Problems) -> ScalewayRecord:
+    take = problems.take
+    mfa = take(lambda: _parse_mfa(record.get("mfa"), allowed=("totp", "passkey"), console=SCALEWAY), None)
     assert not isinstance(mfa, SmsMfa)  # _parse_mfa refused it already
     return ScalewayRecord(
         legacy_id=legacy_id,
-        email=_parse_email(record),
-        password_hash=_parse_password_hash(record),
+        email=take(lambda: _parse_email(record), ""),
+        password_hash=take(lambda: _parse_password_hash(record), ""),
         mfa=mfa,
         raw=raw,
     )

@@ -35,13 +35,23 @@ class PasswordPolicy:
         folded = normalised.casefold()
         if folded in self.common_passwords() or _is_one_repeated_char(folded):
             reasons.append("This password is one of the most common ones: choose something less predictable.")
-        elif any(word in folded for word in _account_words(context)):
-            reasons.append("Do not use your email address, name or identifier in your password.")
+        elif found := _words_in(folded, _account_words(context)):
+            # Naming the words: "a word from your account" alone leaves the person guessing which.
+            names = [f'"{w}"' for w in found]
+            quoted = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            reasons.append(f"Do not use {quoted} in your password: "
+                           f"{'it comes' if len(found) == 1 else 'they come'} from your email address, "
+                           "name or identifier.")
         return reasons
 
 
 def _is_one_repeated_char(password: str) -> bool:
     return len(set(password)) <= 1
+
+
+def _words_in(password: str, words: Iterable[str]) -> list[str]:
+    """The account words the password contains, in the order they appear in it."""
+    return sorted((w for w in words if w in password), key=lambda w: (password.index(w), w))
 
 
 def _account_words(context: Iterable[str]) -> set[str]:

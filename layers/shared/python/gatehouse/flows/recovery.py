@@ -151,6 +151,14 @@ class Recovery:
         self._settings.store_password(account, new_password, keep_session=None)
         self._login_throttle.reset(account.email)
 
+    def check(self, strategy: str, proof: Mapping[str, str]) -> None:
+        """Raise the strategy's `invalid` unless the proof would still complete a reset. Reads only:
+        the page asks before showing its form, and asking must not use up the link."""
+        s = self._strategies[strategy]
+        claim = s.check(proof, self._clock.now())
+        if self._accounts.get(claim.account_id) is None:
+            raise s.invalid()
+
     def find(self, lookup: Lookup) -> Account | None:
         """The account a key names, or None; a miss costs the store round trips of a hit."""
         key = lookup.key

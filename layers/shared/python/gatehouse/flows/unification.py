@@ -96,10 +96,14 @@ class Unification:
 
     # --- operators ----------------------------------------------------------------------
     def import_lines(self, lines: Iterable[str], batch_size: int = 100) -> ImportReport:
-        """Archive each valid line as it came; report each bad one by number. Streams: one batch
-        in memory at a time. A legacy id already archived with other content is a bad line."""
+        """Archive each valid line as it came; report every problem of each bad one, by number and in
+        line order. Streams: one batch in memory at a time. A legacy id already archived with other
+        content is a bad line."""
         report = ImportReport()
         batch: list[tuple[int, ArchivedRecord]] = []
+        # (line number, message): a batch's conflicts are known only when it is written, after the
+        # lines read since; the report lists them in line order all the same.
+        errors: list[tuple[int, str]] = []
 
         def flush() -> None:
             outcome = self._store.archive([r for _, r in batch])
@@ -109,9 +113,8 @@ class Unification:
                 elif result == "same":
                     report.unchanged += 1
                 else:
-                    report.errors.append(
-                        f"line {number}, record {r.legacy_id!r}: {r.console} legacy id already imported with "
-                        "different content: keep only one version")
+                    errors.append((number, f"line {number}, record {r.legacy_id!r}: {r.console} legacy id already "
+                                           "imported with different content: keep only one version"))
             batch.clear()
 
         for number, line in enumerate(lines, start=1):
@@ -123,13 +126,15 @@ class Unification:
                 record = parse_line(text, number)
                 check_totp_seed(record)
             except InvalidLegacyRecord as exc:
-                report.errors.append(str(exc.at_line(number) if exc.line_number is None else exc))
+                at_line = exc if exc.line_number is not None else exc.at_line(number)
+                errors.extend((number, str(problem)) for problem in at_line.problems)
                 continue
             batch.append((number, ArchivedRecord(record.console, record.legacy_id, text)))
             if len(batch) >= batch_size:
                 flush()
         if batch:
             flush()
+        report.errors = [text for _, text in sorted(errors, key=lambda e: e[0])]
         return report
 
     def records(self) -> Iterator[LegacyRecord]:

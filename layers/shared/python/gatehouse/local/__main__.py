@@ -96,10 +96,11 @@ def serve(port: int, moto_port: int, quiet: bool) -> int:
         provision(config)
         for line in demo.load(Container(config)):
             print(f"  {line}", flush=True)
-        chalice = Path(sys.executable).with_name("chalice")
+        # chalice's own CLI, with an unknown path answered in the contract's 404 (see chalice_local).
         children.append(subprocess.Popen(
-            [str(chalice), "local", "--no-autoreload", "--stage", "local", "--host", "127.0.0.1",
-             "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+            [sys.executable, "-m", "gatehouse.local.chalice_local", "local", "--no-autoreload", "--stage", "local",
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
         threading.Thread(target=_relay, args=(children[-1], quiet), daemon=True).start()
         _wait_http(f"http://127.0.0.1:{port}/health", 60)
         print(f"Gatehouse is serving on http://localhost:{port}/ui/  (API: http://localhost:{port}/openapi.json,"

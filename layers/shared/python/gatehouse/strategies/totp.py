@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import io
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,7 +71,12 @@ class TotpStrategy:
             data={"factor_id": factor_id, "seed": base64.b64encode(sealed).decode()},
         ))
         uri = pyotp.TOTP(secret).provisioning_uri(name=account.email, issuer_name=self._s.webauthn_rp_name)
-        return {"secret": secret, "otpauth_uri": uri, "qr_svg": segno.make(uri, error="m").svg_inline(scale=4)}
+        # A standalone SVG document: the page shows it as an <img> (a data: URI), which renders nothing
+        # without the SVG namespace (what segno's svg_inline leaves out, for inline HTML5). A white
+        # background keeps it scannable on a dark page.
+        svg = io.BytesIO()
+        segno.make(uri, error="m").save(svg, kind="svg", xmldecl=False, svgns=True, nl=False, scale=4, light="#fff")
+        return {"secret": secret, "otpauth_uri": uri, "qr_svg": svg.getvalue().decode()}
 
     def finish(self, account: Account, session: Session, payload: dict[str, Any]) -> Factor:
         now = self._clock.now()

@@ -17,6 +17,7 @@ PAGES = frozenset({"", "verify", "consoles", "account", "reset", "reset/complete
 ASSET_TYPES = {
     "app.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
 }
 
 # No inline script or style, nothing from another origin, no framing. `data:` images are for the

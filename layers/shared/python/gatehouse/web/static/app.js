@@ -63,7 +63,9 @@ function linkified(text) {
 function page(title, ...children) {
   document.title = title + " · Gatehouse";
   const heading = h("h1", { tabindex: "-1" }, title);
-  main.replaceChildren(heading, ...children);
+  // An absent part (null, as for an account the unification never touched) is left out: replaceChildren
+  // would print it as the text "null".
+  main.replaceChildren(heading, ...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
   heading.focus();
 }
 
@@ -327,7 +329,9 @@ async function verifySignup() {
     error: { message: "This link has no token. Open the link from your email again." } };
   if (!r.ok) {
     return page("This link did not work", notice(r.error.message, "error"),
-      h("p", {}, h("a", { href: "/ui/" }, "Sign up again"), " to get a new link."));
+      h("p", {}, "Already followed it? Your account exists: ", h("a", { href: "/ui/", id: "to-sign-in" }, "sign in"),
+        "."),
+      h("p", {}, "Otherwise ", h("a", { href: "/ui/" }, "sign up again"), " to get a new link."));
   }
   page("Account created", notice("Your account is ready in the Scaleway and Dedibox consoles. Sign in to continue."),
     h("p", {}, h("a", { class: "button", href: "/ui/", id: "to-sign-in" }, "Sign in")));
@@ -489,13 +493,14 @@ async function account() {
     if (!p.ok) return p.error;
     el.reset();
     el.prepend(notice("Your password was changed. Your other sessions were signed out."));
+    loadSessions();
   } });
   const sessions = h("ul", { class: "list", id: "sessions" });
   const loadSessions = async () => {
     const s = await api("GET", "/sessions");
     if (!s.ok) return sessions.replaceChildren(h("li", {}, s.error.message));
     sessions.replaceChildren(...s.data.sessions.map((x) => h("li", { class: "row" },
-      h("div", {}, h("div", {}, x.user_agent || "Unknown device", x.current ? h("span", { class: "badge" }, "this one") : null),
+      h("div", {}, h("div", { title: x.user_agent || null }, x.device || x.user_agent || "Unknown device", x.current ? h("span", { class: "badge" }, "this one") : null),
         h("div", { class: "meta" }, `Signed in ${new Date(x.created_at).toLocaleString()}, last seen ${new Date(x.last_seen_at).toLocaleString()}`)),
       x.current ? null : h("button", { type: "button", class: "danger", onclick: async () => {
         const d = await api("DELETE", "/sessions/" + encodeURIComponent(x.id));
@@ -603,6 +608,14 @@ async function reset() {
 async function resetComplete() {
   setNav(null);
   const token = query("token");
+  // Say at once when the link is used or expired, rather than after a new password was typed.
+  const valid = token ? await api("POST", "/password/reset/email/check", { token }) : { ok: false,
+    error: { code: "invalid_token", message: "This link has no token. Open the link from your email again." } };
+  if (!valid.ok && valid.error.code === "invalid_token") {
+    return page("This link no longer works", notice(valid.error.message, "error"),
+      h("p", {}, "A reset link works once, for 30 minutes, and a newer link replaces it."),
+      h("p", {}, h("a", { class: "button", href: "/ui/reset", id: "new-link" }, "Ask for a new link")));
+  }
   page("Choose a new password", card("New password", form({ id: "reset-complete-form", submit: "Change my password",
     fields: [{ name: "new_password", label: "New password", type: "password", autocomplete: "new-password",
       hint: PASSWORD_HINT, trim: false }],
@@ -668,7 +681,9 @@ async function mfaManage(session) {
   const r = await api("GET", "/mfa");
   const status = h("div", { "aria-live": "polite" });
   const list = h("ul", { class: "list", id: "mfa-methods" });
+  const left = h("p", { class: "muted", id: "recovery-codes-left" });
   const render = (data) => {
+    left.replaceChildren(`Recovery codes left: ${data.recovery_codes_remaining ?? 0}`);
     list.replaceChildren(...(data.methods.length ? data.methods.map((m) => h("li", { class: "row" },
       h("div", {}, h("div", {}, m.name || m.type), h("div", { class: "meta" },
         (m.type === "totp" ? "Authenticator app" : "Passkey") + ", added " + new Date(m.created_at).toLocaleDateString())),
@@ -728,12 +743,12 @@ async function mfaManage(session) {
   const newCodes = h("button", { type: "button", class: "secondary", id: "new-recovery-codes", onclick: async () => {
     const c = await api("POST", "/mfa/recovery-codes");
     codesArea.replaceChildren(c.ok ? recoveryCodes(c.data.recovery_codes) : notice(c.error.message, "error"));
+    reloadList();
   } }, "Make new recovery codes");
   const actions = session.required_actions || [];
   page("Second factors",
     actions.includes("enroll_mfa") ? notice(ACTIONS.enroll_mfa, "error") : null,
-    status, card("Your second factors", list,
-      h("p", { class: "muted" }, `Recovery codes left: ${r.data.recovery_codes_remaining ?? 0}`),
+    status, card("Your second factors", list, left,
       h("div", { class: "actions" }, newCodes), codesArea),
     h("div", { class: "grid" }, card("Authenticator app", totpArea, startTotp), card("Passkey", passkeyForm)));
 }
@@ -752,7 +767,11 @@ async function verifyEmail() {
   page("Confirming your new address…");
   const r = token ? await api("POST", "/account/email/verify", { token }) : { ok: false,
     error: { message: "This link has no token. Open the link from your email again." } };
-  if (!r.ok) return page("This link did not work", notice(r.error.message, "error"));
+  if (!r.ok) {
+    return page("This link did not work", notice(r.error.message, "error"),
+      h("p", {}, "Already followed it? Your account shows the address it uses now. Otherwise change it again ",
+        "for a new link: ", h("a", { href: "/ui/account", id: "to-account" }, "go to your account"), "."));
+  }
   page("Email address changed", notice("Your account now uses this address" +
     (r.data && r.data.email ? `: ${r.data.email}.` : ".")), h("p", {}, h("a", { href: "/ui/" }, "Continue")));
 }
