@@ -89,6 +89,11 @@ class Settings:
     api_keys_per_account: int = 50
     # Manual recovery requests (with documents) from one source IP, per hour.
     recovery_requests_per_ip: int = 10
+    # An approved recovery request takes effect after this hold, announced to the old address and
+    # phone with a link that cancels it: an owner who did not ask has three days to say so.
+    recovery_hold_seconds: int = 72 * 60 * 60
+    # Identity documents are personal data: deleted this long after the decision.
+    recovery_documents_retention_seconds: int = 30 * 24 * 60 * 60
     legacy_cutoff: datetime = datetime(2025, 10, 28, tzinfo=UTC)
     log_level: str = "INFO"
 
@@ -160,5 +165,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         webauthn_rp_id=env.get(_PREFIX + "WEBAUTHN_RP_ID", base.webauthn_rp_id),
         webauthn_origin=env.get(_PREFIX + "WEBAUTHN_ORIGIN", base.webauthn_origin),
         legacy_cutoff=cutoff,
+        recovery_hold_seconds=_int(env, "RECOVERY_HOLD_SECONDS", base.recovery_hold_seconds),
+        recovery_documents_retention_seconds=_int(env, "RECOVERY_DOCUMENTS_RETENTION_SECONDS",
+                                                  base.recovery_documents_retention_seconds),
         log_level=env.get(_PREFIX + "LOG_LEVEL", base.log_level),
     )
