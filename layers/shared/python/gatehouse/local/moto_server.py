@@ -218,17 +218,6 @@ def _restore(table: Any, hash_key: Any, range_key: Any, before: Any) -> None:
         partition[range_key] = before
 
 
-def main(argv: list[str] | None = None) -> None:
-    install()
-    from moto.server import main as moto_main
-
-    moto_main(argv if argv is not None else sys.argv[1:])
-
-
-if __name__ == "__main__":
-    main()
-
-
 def _install_post_policies() -> None:
     from moto.s3.responses import S3Response
 
@@ -293,3 +282,15 @@ def post_policy_refusal(form: dict[str, str], bucket: str, size: int,
     if extra:
         return 403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {extra[0]}"
     return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    install()
+    from moto.server import main as moto_main
+
+    moto_main(argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
+
