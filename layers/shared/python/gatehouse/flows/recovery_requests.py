@@ -18,6 +18,7 @@ deleted a while after the decision, and every download by an agent is recorded.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -65,6 +66,7 @@ UPLOAD_SECONDS = 60 * 60
 DOWNLOAD_SECONDS = 60
 SUPPORT_ROLE = "support"
 CANCEL_KIND = "recovery_cancel"
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,128}")
 # What is done at the end of the hold, and what has documents to delete once due.
 _DECIDED = ("applied", "cancelled", "rejected")
 
@@ -148,7 +150,9 @@ class RecoveryRequests:
     def cancel(self, request_id: str, token: str) -> None:
         """The owner's link from the hold's announcement: the request ends, nothing changes."""
         now = self._clock.now()
-        request = self._store.get(request_id) if could_be_id(request_id) and could_be_id(token) else None
+        # Tokens are URL-safe base64 (new_token): anything else is refused before it is hashed.
+        well_formed = _TOKEN.fullmatch(token) is not None and could_be_id(request_id)
+        request = self._store.get(request_id) if well_formed else None
         if request is None:
             raise InvalidTokenError()
         if self._once.consume(CANCEL_KIND, digest(token), now, bound_to={"request_id": request.id}) is None:
