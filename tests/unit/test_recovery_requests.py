@@ -368,3 +368,11 @@ def test_one_source_ip_makes_a_bounded_number_of_requests(c: Container) -> None:
 
 def test_the_four_documents_are_the_products_promise() -> None:
     assert DOCUMENTS == ("identity_1", "identity_2", "last_bill", "card_statement")
+
+
+def test_the_hold_and_the_documents_retention_are_settings() -> None:
+    from gatehouse.settings import load
+
+    assert (FAST.recovery_hold_seconds, FAST.recovery_documents_retention_seconds) == (72 * 3600, 30 * 86400)
+    loaded = load({"GATEHOUSE_RECOVERY_HOLD_SECONDS": "60", "GATEHOUSE_RECOVERY_DOCUMENTS_RETENTION_SECONDS": "120"})
+    assert (loaded.recovery_hold_seconds, loaded.recovery_documents_retention_seconds) == (60, 120)

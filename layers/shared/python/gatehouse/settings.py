@@ -156,6 +156,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         password_min_length=_int(env, "PASSWORD_MIN_LENGTH", base.password_min_length),
         session_idle_seconds=_int(env, "SESSION_IDLE_SECONDS", base.session_idle_seconds),
         session_absolute_seconds=_int(env, "SESSION_ABSOLUTE_SECONDS", base.session_absolute_seconds),
+        recovery_hold_seconds=_int(env, "RECOVERY_HOLD_SECONDS", base.recovery_hold_seconds),
+        recovery_documents_retention_seconds=_int(env, "RECOVERY_DOCUMENTS_RETENTION_SECONDS",
+                                                  base.recovery_documents_retention_seconds),
         login_failures_before_backoff=_int(
             env, "LOGIN_FAILURES_BEFORE_BACKOFF", base.login_failures_before_backoff
         ),
@@ -165,8 +168,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         webauthn_rp_id=env.get(_PREFIX + "WEBAUTHN_RP_ID", base.webauthn_rp_id),
         webauthn_origin=env.get(_PREFIX + "WEBAUTHN_ORIGIN", base.webauthn_origin),
         legacy_cutoff=cutoff,
-        recovery_hold_seconds=_int(env, "RECOVERY_HOLD_SECONDS", base.recovery_hold_seconds),
-        recovery_documents_retention_seconds=_int(env, "RECOVERY_DOCUMENTS_RETENTION_SECONDS",
-                                                  base.recovery_documents_retention_seconds),
         log_level=env.get(_PREFIX + "LOG_LEVEL", base.log_level),
     )

@@ -8,6 +8,7 @@ from typing import Any
 from gatehouse.errors import GatehouseError
 
 STATUS: dict[str, int] = {
+    "documents_missing": 409,
     "invalid_input": 400, "malformed_body": 400, "invalid_token": 400, "invalid_code": 400,
     "weak_password": 400, "invalid_credentials": 401, "not_authenticated": 401,
     "invalid_console_credentials": 401, "origin_not_allowed": 403, "mfa_required": 403,
@@ -16,7 +17,6 @@ STATUS: dict[str, int] = {
     "body_too_large": 413, "unsupported_media_type": 415, "rate_limited": 429,
     "service_unavailable": 503, "internal_error": 500,
     "reauthentication_required": 403, "webauthn_rejected": 400,
-    "documents_missing": 409,
 }
 
 
