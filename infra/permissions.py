@@ -38,6 +38,9 @@ KEY_BOTH: tuple[str, ...] = (*KEY_DECRYPT, *KEY_ENCRYPT)
 
 # Recovery documents: presigned uploads (PutObject), then support reads them.
 DOCUMENTS_RW: tuple[str, ...] = ("s3:PutObject", "s3:GetObject")
+# Deleting a decided request's documents: delete markers only (the bucket's lifecycle rule expires
+# the noncurrent versions), so no s3:DeleteObjectVersion.
+DOCUMENTS_DELETE: tuple[str, ...] = ("s3:DeleteObject",)
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,16 @@ FLOWS: dict[str, FlowPermissions] = {
     "sso": FlowPermissions(),
     # /api-keys (a notice email for each key made), /api-keys/verify and /authz/check (consoles).
     "organization": FlowPermissions(mail=MAIL_SEND, console_secrets=True),
-    "support": FlowPermissions(mail=MAIL_SEND, documents=DOCUMENTS_RW),
+    # An approval's hold is announced by email and by SMS to the phone on file.
+    "support": FlowPermissions(mail=MAIL_SEND, sms=True, documents=DOCUMENTS_RW),
     # Pages, health and the OpenAPI document only read (and /dev/* answers 404 off the local stage).
     "web": FlowPermissions(table=TABLE_READ),
     "ops": FlowPermissions(table=TABLE_READ),
     "unification_notifier": FlowPermissions(mail=MAIL_BULK),
     "unifier": FlowPermissions(key=KEY_ENCRYPT),  # seals migrated legacy TOTP seeds under the key
+    # Applies ended holds (the old address's notice, the new address's reset link) and deletes the
+    # documents of requests decided long enough ago.
+    "recovery_hold": FlowPermissions(mail=MAIL_SEND, documents=DOCUMENTS_DELETE),
 }
 
 

@@ -18,6 +18,10 @@ API_TIMEOUT = 15  # API Gateway gives up at 29 s; argon2 and a few DynamoDB call
 SCHEDULED_TIMEOUT = 300  # batch jobs: unification waves, notification runs
 MEMORY = 1024  # argon2id (19 MiB, t=2) and cold-start imports both scale with the CPU share
 LOG_RETENTION_DAYS = 30
+# The application deletes a request's documents a setting's time after the decision (the
+# recovery_hold function); this rule is the backstop for requests never decided, and removes the
+# versions those deletions leave behind (the bucket is versioned).
+DOCUMENTS_MAX_DAYS = 120
 
 Node = dict[str, Any]
 
@@ -228,6 +232,14 @@ def _shared_resources(runtime: str, arch: str) -> Node:
                                                    "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
                 "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
                 "VersioningConfiguration": {"Status": "Enabled"},
+                "LifecycleConfiguration": {"Rules": [
+                    {"Id": "IdentityDocuments", "Status": "Enabled", "Prefix": "recovery-requests/",
+                     "ExpirationInDays": DOCUMENTS_MAX_DAYS,
+                     "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}},
+                    {"Id": "DeleteMarkers", "Status": "Enabled", "Prefix": "recovery-requests/",
+                     "ExpiredObjectDeleteMarker": True},
+                ]},
                 # Browsers upload identity documents straight to S3 with presigned POSTs.
                 "CorsConfiguration": {"CorsRules": [{
                     "AllowedMethods": ["POST", "PUT"], "AllowedHeaders": ["*"], "MaxAge": 3000,

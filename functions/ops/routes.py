@@ -57,6 +57,12 @@ def advance_clock(ctx: Ctx) -> dict[str, Any]:
     return {"now": iso(c.clock.now())}
 
 
+@endpoint(bp, "/dev/run/recovery-holds", "POST", tags=("local",))
+def run_recovery_holds(ctx: Ctx) -> dict[str, Any]:
+    """Local stage only: one run of the `recovery_hold` schedule, in the stack's process (its clock)."""
+    return dict(_local_only().recovery_requests.run_due())
+
+
 @endpoint(bp, "/dev/console/{console}", tags=("local",))
 def demo_console(ctx: Ctx) -> Response:
     """Local stage only: a stand-in console that exchanges its hand-off code, as a real one would."""

@@ -331,8 +331,23 @@ def test_each_function_has_its_own_least_privilege_role(stack: Stack) -> None:
         assert {a for a in actions if a.startswith("dynamodb:")} == set(grants.table)
     assert len(set(roles)) == len(roles), "two functions share a role"
     # The grants that matter most go to few flows only.
-    assert [f for f, g in permissions.FLOWS.items() if g.sms] == ["reset_sms"]
-    assert [f for f, g in permissions.FLOWS.items() if g.documents] == ["support"]
+    assert [f for f, g in permissions.FLOWS.items() if g.sms] == ["reset_sms", "support"]
+    assert {f: g.documents for f, g in permissions.FLOWS.items() if g.documents} == {
+        "support": ("s3:PutObject", "s3:GetObject"), "recovery_hold": ("s3:DeleteObject",)}
+
+
+def test_identity_documents_expire_and_the_recovery_hold_runs_on_a_schedule(stack: Stack) -> None:
+    bucket = stack.template["Resources"]["DocumentsBucket"]["Properties"]
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    documents = rules["IdentityDocuments"]
+    assert documents["Status"] == "Enabled" and documents["Prefix"] == "recovery-requests/"
+    # The application's deletions leave noncurrent versions (the bucket is versioned): they go too.
+    assert documents["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    assert 30 < documents["ExpirationInDays"] <= 180
+    assert rules["DeleteMarkers"]["ExpiredObjectDeleteMarker"] is True
+    hold = stack.function_of("recovery_hold")["Properties"]
+    assert [e["Type"] for e in hold["Events"].values()] == ["Schedule"]
+    assert hold["Handler"] == "functions.recovery_hold.lambda_function.handler"
 
 
 def test_a_second_build_is_incremental(stack: Stack, tmp_path: Path) -> None:

@@ -94,6 +94,14 @@ class ConflictError(GatehouseError):
     message = "This conflicts with the current state."
 
 
+class DocumentsMissingError(GatehouseError):
+    code = "documents_missing"
+    message = "Some documents were not uploaded: the request cannot be approved yet."
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(f"Not uploaded yet: {', '.join(missing)}.", missing=missing)
+
+
 class GoneError(GatehouseError):
     code = "gone"
     message = "This is no longer available."

@@ -468,10 +468,20 @@ class RecoveryRequest:
     postal_address: str
     phone: str
     created_at: datetime
-    status: str = "pending"  # pending | approved | rejected
+    status: str = "pending"  # pending | approved (on hold) | applied | cancelled | rejected
     decided_at: datetime | None = None
     decided_by: str | None = None
     note: str | None = None
+    # Each document's object key: random, so a form's key is known only to whoever got the form.
+    documents: Mapping[str, str] = field(default_factory=dict)
+    # When an approval takes effect (the end of its hold).
+    effective_at: datetime | None = None
+    # When the scheduled run next acts on it: the end of the hold while approved, then the deletion
+    # of its documents; None once nothing is left to do.
+    due_at: datetime | None = None
+    documents_deleted_at: datetime | None = None
+    # Every download of a document by an agent: {"document", "by", "at" (ISO)}.
+    downloads: tuple[Mapping[str, str], ...] = ()
 
 
 class RecoveryRequestStore(Protocol):
@@ -484,16 +494,52 @@ class RecoveryRequestStore(Protocol):
         ...
 
     def decide(self, request_id: str, status: str, by: str, note: str, at: datetime,
-               from_status: str = "pending") -> bool:
-        """One conditional write from `from_status`: of two support agents deciding at once, one wins."""
+               from_status: str = "pending", due_at: datetime | None = None) -> bool:
+        """One conditional write from `from_status`: of two support agents deciding at once, one wins.
+        `due_at` (an approval's end of hold, a refusal's document deletion) is when `due` lists it."""
         ...
+
+    def move(self, request_id: str, from_status: str, to_status: str, due_at: datetime | None) -> bool:
+        """Change the status alone (the hold ends, the owner cancels), in one conditional write from
+        `from_status`, so that of the scheduled run and a cancel only one wins."""
+        ...
+
+    def due(self, status: str, now: datetime, limit: int = 100) -> list[RecoveryRequest]:
+        """Requests in `status` whose `due_at` has come, the most overdue first."""
+        ...
+
+    def documents_deleted(self, request_id: str, at: datetime) -> None:
+        """Its documents are gone: it leaves what `due` lists."""
+        ...
+
+    def record_download(self, request_id: str, document: str, by: str, at: datetime) -> None:
+        """Append one download to the request's record (an atomic append: none is lost to a race)."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    content_type: str
+    size: int
 
 
 class DocumentStore(Protocol):
     """Where identity documents go: browsers upload straight to it, support reads from it."""
 
-    def upload_form(self, key: str, max_bytes: int, expires_seconds: int) -> dict[str, Any]:
-        """A presigned form: `url` and the `fields` to post with the file."""
+    def upload_form(self, key: str, max_bytes: int, expires_seconds: int,
+                    content_type: str = "application/pdf") -> dict[str, Any]:
+        """A presigned form: `url` and the `fields` to post with the file, for this one key, a size
+        from 1 byte to `max_bytes`, and exactly `content_type`."""
         ...
 
-    def download_url(self, key: str, expires_seconds: int) -> str: ...
+    def download_url(self, key: str, expires_seconds: int, filename: str = "document") -> str:
+        """A presigned GET that makes the browser save the file (`Content-Disposition: attachment`)."""
+        ...
+
+    def describe(self, key: str) -> StoredDocument | None:
+        """What was uploaded at `key`, or None if nothing was."""
+        ...
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Delete these objects (absent ones are fine)."""
+        ...

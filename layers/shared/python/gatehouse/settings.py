@@ -95,6 +95,11 @@ class Settings:
     invitations_per_day: int = 20
     # Manual recovery requests (with documents) from one source IP, per hour.
     recovery_requests_per_ip: int = 10
+    # An approved recovery request takes effect after this hold, announced to the old address and
+    # phone with a link that cancels it: an owner who did not ask has three days to say so.
+    recovery_hold_seconds: int = 72 * 60 * 60
+    # Identity documents are personal data: deleted this long after the decision.
+    recovery_documents_retention_seconds: int = 30 * 24 * 60 * 60
     legacy_cutoff: datetime = datetime(2025, 10, 28, tzinfo=UTC)
     log_level: str = "INFO"
 
@@ -157,6 +162,9 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         password_min_length=_int(env, "PASSWORD_MIN_LENGTH", base.password_min_length),
         session_idle_seconds=_int(env, "SESSION_IDLE_SECONDS", base.session_idle_seconds),
         session_absolute_seconds=_int(env, "SESSION_ABSOLUTE_SECONDS", base.session_absolute_seconds),
+        recovery_hold_seconds=_int(env, "RECOVERY_HOLD_SECONDS", base.recovery_hold_seconds),
+        recovery_documents_retention_seconds=_int(env, "RECOVERY_DOCUMENTS_RETENTION_SECONDS",
+                                                  base.recovery_documents_retention_seconds),
         login_failures_before_backoff=_int(
             env, "LOGIN_FAILURES_BEFORE_BACKOFF", base.login_failures_before_backoff
         ),

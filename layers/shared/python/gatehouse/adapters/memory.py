@@ -26,6 +26,7 @@ from gatehouse.ports import (
     OutboxMessage,
     RecoveryRequest,
     Sms,
+    StoredDocument,
     Verification,
 )
 
@@ -571,20 +572,61 @@ class MemoryRecoveryRequests:
         return waiting[:limit]
 
     def decide(self, request_id: str, status: str, by: str, note: str, at: datetime,
-               from_status: str = "pending") -> bool:
+               from_status: str = "pending", due_at: datetime | None = None) -> bool:
         with self._lock:
             request = self._requests.get(request_id)
             if request is None or request.status != from_status:
                 return False
-            self._requests[request_id] = replace(request, status=status, decided_by=by, note=note, decided_at=at)
+            self._requests[request_id] = replace(
+                request, status=status, decided_by=by, note=note, decided_at=at, due_at=due_at,
+                effective_at=due_at if status == "approved" else request.effective_at)
             return True
+
+    def move(self, request_id: str, from_status: str, to_status: str, due_at: datetime | None) -> bool:
+        with self._lock:
+            request = self._requests.get(request_id)
+            if request is None or request.status != from_status:
+                return False
+            self._requests[request_id] = replace(request, status=to_status, due_at=due_at)
+            return True
+
+    def due(self, status: str, now: datetime, limit: int = 100) -> list[RecoveryRequest]:
+        found = sorted((r for r in self._requests.values() if r.status == status and r.due_at is not None
+                        and r.due_at <= now and r.documents_deleted_at is None), key=lambda r: (r.due_at, r.id))
+        return found[:limit]
+
+    def documents_deleted(self, request_id: str, at: datetime) -> None:
+        with self._lock:
+            request = self._requests[request_id]
+            self._requests[request_id] = replace(request, documents_deleted_at=at, due_at=None)
+
+    def record_download(self, request_id: str, document: str, by: str, at: datetime) -> None:
+        with self._lock:
+            request = self._requests[request_id]
+            entry = {"document": document, "by": by, "at": codec.iso(at) or ""}
+            self._requests[request_id] = replace(request, downloads=(*request.downloads, entry))
 
 
 class FakeDocuments:
-    """Presigned forms and links that name their key, for tests that do not upload."""
+    """Presigned forms and links that name their key; `upload` stands for a browser's upload."""
 
-    def upload_form(self, key: str, max_bytes: int, expires_seconds: int) -> dict[str, Any]:
-        return {"url": "https://documents.invalid/", "fields": {"key": key, "max_bytes": str(max_bytes)}}
+    def __init__(self) -> None:
+        self.objects: dict[str, StoredDocument] = {}
 
-    def download_url(self, key: str, expires_seconds: int) -> str:
-        return f"https://documents.invalid/{key}"
+    def upload_form(self, key: str, max_bytes: int, expires_seconds: int,
+                    content_type: str = "application/pdf") -> dict[str, Any]:
+        return {"url": "https://documents.invalid/",
+                "fields": {"key": key, "Content-Type": content_type, "max_bytes": str(max_bytes)}}
+
+    def upload(self, key: str, content_type: str, size: int) -> None:
+        self.objects[key] = StoredDocument(content_type=content_type, size=size)
+
+    def download_url(self, key: str, expires_seconds: int, filename: str = "document") -> str:
+        return f"https://documents.invalid/{key}?disposition=attachment&filename={filename}"
+
+    def describe(self, key: str) -> StoredDocument | None:
+        return self.objects.get(key)
+
+    def delete(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.objects.pop(key, None)

@@ -8,6 +8,7 @@ from typing import Any
 from gatehouse.errors import GatehouseError
 
 STATUS: dict[str, int] = {
+    "documents_missing": 409,
     "invalid_input": 400, "malformed_body": 400, "invalid_token": 400, "invalid_code": 400,
     "weak_password": 400, "invalid_credentials": 401, "not_authenticated": 401,
     "invalid_console_credentials": 401, "origin_not_allowed": 403, "mfa_required": 403,

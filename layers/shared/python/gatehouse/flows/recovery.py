@@ -159,6 +159,14 @@ class Recovery:
         if self._accounts.get(claim.account_id) is None:
             raise s.invalid()
 
+    def issue(self, strategy: str, account: Account) -> str:
+        """Start a reset for a known account outside the request throttles and the floor: for a
+        decision (support's), not a request, which no throttle may swallow. The flow id."""
+        flow_id = new_id("rec")
+        self._strategies[strategy].start(Start(flow_id=flow_id, subject=account.id, account=account,
+                                               lookup=Lookup("identifier", account.id), now=self._clock.now()))
+        return flow_id
+
     def find(self, lookup: Lookup) -> Account | None:
         """The account a key names, or None; a miss costs the store round trips of a hit."""
         key = lookup.key

@@ -18,6 +18,10 @@
 5. A conditional PutItem, UpdateItem or DeleteItem is atomic, as DynamoDB makes it: moto checks
    the condition, then writes, and two threads could both pass the check. Each single-item
    write here takes the lock transactions take.
+6. moto stores whatever a browser POSTs to S3 with a presigned form: it ignores the form's policy.
+   Here the policy is enforced as S3 enforces it: not expired, every condition met (exact values,
+   `starts-with`, the size range) and every form field named by a condition; otherwise 403 (400
+   for a size outside the range), and nothing is stored.
 The same outcomes, checked by the conformance and end-to-end suites, which run on this moto.
 Nothing else of moto changes, and nothing of this runs on AWS.
 
@@ -84,6 +88,7 @@ def install() -> None:
         _install_unsorted_queries(Table)
         _install_idempotent_transactions()
         _install_atomic_writes(DynamoDBBackend)
+        _install_post_policies()
         _installed = True
 
 
@@ -213,6 +218,72 @@ def _restore(table: Any, hash_key: Any, range_key: Any, before: Any) -> None:
         partition[range_key] = before
 
 
+def _install_post_policies() -> None:
+    from moto.s3.responses import S3Response
+
+    original = S3Response._bucket_response_post
+
+    def bucket_response_post(self: Any, request: Any, bucket_name: str) -> Any:
+        form = getattr(self, "form_data", None) or {}
+        if "policy" in form:
+            refused = post_policy_refusal(dict(form.items()), bucket_name, len(self.body or b""))
+            if refused is not None:
+                status, code, message = refused
+                body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+                        f"<Message>{message}</Message></Error>")
+                return status, {"Content-Type": "application/xml"}, body
+        return original(self, request, bucket_name)
+
+    S3Response._bucket_response_post = bucket_response_post  # type: ignore[method-assign]
+
+
+# Form fields a policy need not name (S3's rule), besides `x-ignore-*` ones.
+_POLICY_EXEMPT = frozenset({"policy", "x-amz-signature", "signature", "file", "awsaccesskeyid"})
+
+
+def post_policy_refusal(form: dict[str, str], bucket: str, size: int,
+                        now: float | None = None) -> tuple[int, str, str] | None:
+    """Why S3 would refuse this browser upload: (status, code, message), or None if it is allowed."""
+    import base64
+    import json
+    import time
+    from datetime import datetime
+
+    try:
+        policy = json.loads(base64.b64decode(form["policy"]))
+        expiration = datetime.fromisoformat(str(policy["expiration"]).replace("Z", "+00:00")).timestamp()
+    except (KeyError, ValueError, TypeError):
+        return 400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON."
+    if expiration < (time.time() if now is None else now):
+        return 403, "AccessDenied", "Invalid according to Policy: Policy expired."
+    fields = {k.lower(): v for k, v in form.items()}
+    fields["bucket"] = bucket
+    named: set[str] = set()
+    for condition in policy.get("conditions", []):
+        if isinstance(condition, dict):
+            checks = [("eq", k, v) for k, v in condition.items()]
+        elif condition and str(condition[0]).lower() == "content-length-range":
+            low, high = int(condition[1]), int(condition[2])
+            if size < low:
+                return 400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size"
+            if size > high:
+                return 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"
+            continue
+        else:
+            checks = [(str(condition[0]).lower(), str(condition[1]).lstrip("$"), condition[2])]
+        for op, name, expected in checks:
+            name = name.lower()
+            named.add(name)
+            value = fields.get(name)
+            met = value == expected if op == "eq" else op == "starts-with" and (value or "").startswith(expected)
+            if value is None or not met:
+                return 403, "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {condition}"
+    extra = [k for k in fields if k not in named and k not in _POLICY_EXEMPT and not k.startswith("x-ignore-")]
+    if extra:
+        return 403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {extra[0]}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     install()
     from moto.server import main as moto_main
@@ -222,3 +293,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
