@@ -332,9 +332,15 @@ def _statements(flow: str, grants: FlowPermissions) -> list[Node]:
         # X-Ray has no resource-level permissions.
         {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
          "Resource": "*"},
-        {"Sid": "Table", "Effect": "Allow", "Action": list(grants.table),
-         "Resource": [get_att("Table", "Arn"), sub("${Table.Arn}/index/*")]},
     ]
+    if bool(grants.keys) != bool(grants.table):
+        raise ValueError(f"{flow}: table actions need the partition keys they apply to, and keys need actions")
+    if grants.keys:
+        # ForAllValues: every item of a request (each of a transaction's or a batch's) has a
+        # partition key the flow uses; on a Query of gsi1 that is the index's partition key.
+        statements.append({"Sid": "Table", "Effect": "Allow", "Action": list(grants.table),
+                           "Resource": [get_att("Table", "Arn"), sub("${Table.Arn}/index/*")],
+                           "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(grants.keys)}}})
     if grants.mail:
         statements.append({
             "Sid": "Mail", "Effect": "Allow", "Action": list(grants.mail),
@@ -347,9 +353,12 @@ def _statements(flow: str, grants: FlowPermissions) -> list[Node]:
         # Publishing to a phone number has no topic ARN to scope to; deny topics so it is SMS only.
         statements.append({"Sid": "Sms", "Effect": "Allow", "Action": "sns:Publish",
                            "NotResource": sub("arn:${AWS::Partition}:sns:*:*:*")})
-    if grants.key:
-        statements.append({"Sid": "Key", "Effect": "Allow", "Action": list(grants.key),
-                           "Resource": get_att("SecretsKey", "Arn")})
+    for use in grants.key:
+        # KMS refuses a data key under another context, so a flow that opens TOTP seeds cannot
+        # open the code HMAC key, and the other way round.
+        statements.append({"Sid": "Key" + logical_id(use.purpose), "Effect": "Allow", "Action": list(use.actions),
+                           "Resource": get_att("SecretsKey", "Arn"),
+                           "Condition": {"StringEquals": {"kms:EncryptionContext:purpose": use.purpose}}})
     if grants.documents:
         statements.append({"Sid": "Documents", "Effect": "Allow", "Action": list(grants.documents),
                            "Resource": sub("${DocumentsBucket.Arn}/*")})
