@@ -192,10 +192,12 @@ def _parameters(stage: str) -> Node:
         "AllowedOrigins": {"Type": "String", "Default": "",
                            "Description": "Comma-separated origins allowed to send cookie requests "
                                           "(default: PublicBaseUrl)"},
-        "MailFrom": {"Type": "String", "Default": "no-reply@example.com",
+        # No defaults: a deployed stage refuses to start on the local ones (gatehouse.settings).
+        "MailFrom": {"Type": "String", "AllowedPattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
                      "Description": "The SES-verified sender of every email"},
-        "Consoles": {"Type": "String", "Default": "",
-                     "Description": "JSON list of {id, name, url} of the consoles (default: the settings')"},
+        "Consoles": {"Type": "String", "AllowedPattern": "^\\[.*\\]$",
+                     "Description": 'JSON list of the consoles: [{"id": "scaleway", "name": "Scaleway", '
+                                    '"url": "https://..."}, ...]'},
         "AlarmEmail": {"Type": "String", "Default": "", "Description": "Who gets the alarms (optional)"},
     }
 

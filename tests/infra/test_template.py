@@ -92,3 +92,60 @@ def test_every_accepted_checkov_finding_says_why(template: dict[str, Any]) -> No
     dlq_skips = {name for name, skip in skipped if skip["id"] == "CKV_AWS_116"}
     assert dlq_skips and all(template["Resources"][n]["Properties"].get("Events", {}) and all(
         e["Type"] == "Api" for e in template["Resources"][n]["Properties"]["Events"].values()) for n in dlq_skips)
+
+
+# --- a deployed stack starts: its functions' environment passes the settings' deployed-stage check ----
+
+PARAMETERS = {
+    "Stage": "prod", "PublicBaseUrl": "https://accounts.example.net", "AllowedOrigins": "",
+    "MailFrom": "no-reply@accounts.example.net", "AlarmEmail": "",
+    "Consoles": json.dumps([{"id": "scaleway", "name": "Scaleway", "url": "https://console.example.net"}]),
+}
+
+
+def resolve(node: Any, template: dict[str, Any]) -> Any:
+    """The few intrinsics the functions' environment uses, as CloudFormation would evaluate them."""
+    if not isinstance(node, dict):
+        return node
+    ((kind, value),) = node.items()
+    if kind == "Ref":
+        if value in PARAMETERS:
+            return PARAMETERS[value]
+        assert value in template["Resources"], value
+        return f"prod-{value.lower()}-physical-id"
+    if kind == "Fn::GetAtt":
+        return f"arn:aws:{value[0].lower()}:eu-west-3:123456789012:{value[1].lower()}/generated"
+    if kind == "Fn::If":
+        name, yes, no = value
+        (condition,) = [template["Conditions"][name]]
+        return resolve(yes if _condition(condition, template) else no, template)
+    if kind == "Fn::Select":
+        return resolve(value[1], template)[value[0]]
+    if kind == "Fn::Split":
+        return resolve(value[1], template).split(value[0])
+    raise AssertionError(f"unresolved intrinsic {kind}")
+
+
+def _condition(node: dict[str, Any], template: dict[str, Any]) -> bool:
+    ((kind, value),) = node.items()
+    if kind == "Fn::Not":
+        return not _condition(value[0], template)
+    assert kind == "Fn::Equals"
+    return bool(resolve(value[0], template) == resolve(value[1], template))
+
+
+def test_a_deployed_stack_passes_real_values_for_every_setting_a_stage_needs(template: dict[str, Any]) -> None:
+    from gatehouse.settings import Settings, load, local_defaults
+
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    env = {name: resolve(value, template) for name, value in variables.items()}
+    settings = load(env)  # raises SettingsError on any local default
+    assert settings.stage == "prod" and settings.mail_from == PARAMETERS["MailFrom"]
+    assert settings.webauthn_rp_id == "accounts.example.net"
+    assert settings.allowed_origins == ("https://accounts.example.net",)
+    # Every setting the check looks at is passed by the template, none left to a default.
+    checked = {variable for _, variable, _ in local_defaults(Settings(stage="prod", console_secrets_id=None))}
+    assert checked <= env.keys()
+    # And the parameters that feed them have no default to forget.
+    for parameter in ("MailFrom", "Consoles", "PublicBaseUrl"):
+        assert "Default" not in template["Parameters"][parameter], parameter
