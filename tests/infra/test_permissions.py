@@ -60,6 +60,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
 
     adapters = {name: cls for name, cls in vars(dynamodb).items()
                 if isinstance(cls, type) and name.startswith("Dynamo") and cls.__module__ == dynamodb.__name__}
+    outside = sorted(e["method"] for e in entries if e["adapter"] == "<outside an adapter>")
+    assert outside == [], "layer code that calls DynamoDB outside a Dynamo... adapter: move it into one"
     seen = {(e["adapter"], e["method"]) for e in entries}
     unseen = sorted(f"{name}.{method}" for name, cls in adapters.items() for method, member in vars(cls).items()
                     if not method.startswith("_") and inspect.isfunction(member) and (name, method) not in seen)
@@ -173,6 +175,14 @@ def test_only_the_known_modules_reach_the_container() -> None:
     assert _container_uses(ast.parse((GATEHOUSE / "api" / "routing.py").read_text())) <= ROUTING_PARTS
 
 
+def test_every_part_that_reaches_the_table_does_so_through_a_dynamodb_adapter() -> None:
+    # A part built on `self.table` but not on a Dynamo... adapter would send keys nobody recorded.
+    graph = container_graph()
+    assert sorted(name for name, (parts, adapters) in graph.items()
+                  if "table" in parts and not adapters) == []
+    assert "table" in graph and graph["accounts"][1] == {"DynamoAccounts"}
+
+
 def test_the_container_analysis_follows_what_parts_are_built_from(discovered: Discovery) -> None:
     # login -> PasswordLogin -> sessions -> DynamoSessions, and accounts; consoles' exchange is local-only in ops.
     assert {"DynamoSessions", "DynamoAccounts", "DynamoThrottle"} <= flow_adapters("login", discovered)
@@ -200,7 +210,7 @@ def test_each_flow_declares_exactly_the_key_prefixes_its_code_uses(
     unused = sorted(d for d in declared if not any(fnmatch.fnmatchcase(k, d) for k in needed))
     assert unused == [], f"{flow} declares keys its code never uses: remove them (needed: {sorted(needed)})"
     if not needed:
-        assert permissions.for_flow(flow).table == () or not declared
+        assert permissions.for_flow(flow).table == (), f"{flow} touches no table: it gets no table actions"
 
 
 def test_no_permissions_are_declared_for_a_flow_that_does_not_exist() -> None:
