@@ -91,6 +91,11 @@ def test_key_patterns_are_read_from_partition_keys() -> None:
         {"Put": {"Item": {"pk": {"S": "ACCOUNT#a"}, "sk": {"S": "A"}}}},
         {"Delete": {"Key": {"pk": {"S": "CLAIM#email#x"}, "sk": {"S": "C"}}}}]}) == ["ACCOUNT#a", "CLAIM#email#x"]
     assert partition_keys("Scan", {}) == ["<unrecorded operation Scan>"]
+    assert partition_keys("Query", {"KeyConditionExpression": "#k = :p", "ExpressionAttributeNames": {"#k": "pk"},
+                                    "ExpressionAttributeValues": {":p": {"S": "ACCOUNT#a"}}}
+                          ) == ["<no partition key read from Query>"]
+    with pytest.raises(AssertionError, match="without a KIND# prefix"):
+        key_pattern("<no partition key read from Query>")
 
 
 # --- 2. flow -> container parts -> adapters, from the code ---------------------------------------
