@@ -6,8 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5555
+# checkov has its own venv: it pins boto3, packaging and networkx below what the project uses.
+CHECKOV_VERSION ?= 3.3.30
+CHECKOV := $(VENV)/checkov/bin/checkov
 
-.PHONY: run test test-fast lint package bench browser clean
+.PHONY: run test test-fast lint package checkov bench browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,11 +22,21 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	exec $(BIN)/python -m gatehouse.local serve --port $(PORT) --moto-port $(MOTO_PORT)
 
-## make test: lint, then the three tiers (unit, conformance, e2e over HTTP and in Chromium).
+$(CHECKOV): | $(STAMP)
+	test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+
+## make test: lint, the template's security scan, then the three tiers (unit, conformance, e2e over HTTP and in Chromium).
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory checkov
 	$(BIN)/pytest
+
+## make checkov: the SAM template alone (no layer build), scanned; every accepted finding is skipped in it with a reason.
+checkov: $(STAMP) $(CHECKOV)
+	$(BIN)/python -m infra.build --template-only --out build/checkov
+	$(CHECKOV) -f build/checkov/template.yaml --framework cloudformation --quiet --compact --skip-download
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -m 'not e2e and not slow'

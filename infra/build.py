@@ -19,7 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from infra.discover import discover
+from infra.discover import Discovery, Flow, discover
 from infra.layer import ARCH_PLATFORMS, build_layer, compile_tree, compiles_for, runtime_version
 from infra.permissions import for_flow
 from infra.template import build_template
@@ -32,12 +32,8 @@ DEFAULT_STAGE = "dev"
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 
 
-def build(out: Path, *, runtime: str = DEFAULT_RUNTIME, arch: str = DEFAULT_ARCH, stage: str = DEFAULT_STAGE,
-          repo: Path = REPO, cache_dir: Path | None = None, refresh: bool = False) -> dict[str, Any]:
-    """Build everything into `out` and return the manifest."""
-    runtime_version(runtime)  # fail early on a malformed runtime
-    if arch not in ARCH_PLATFORMS:
-        raise ValueError(f"unknown architecture {arch!r}: one of {sorted(ARCH_PLATFORMS)}")
+def discovered_flows(repo: Path) -> tuple[Discovery, list[Flow]]:
+    """The flows to package, or SystemExit naming every flow that cannot be."""
     found = discover(repo)
     flows = list(found.flows)
     problems = [f"{f.name} also serves {', '.join(f.foreign_routes)}" for f in flows if f.foreign_routes]
@@ -49,7 +45,27 @@ def build(out: Path, *, runtime: str = DEFAULT_RUNTIME, arch: str = DEFAULT_ARCH
             problems.append(str(exc.args[0]))
     if problems:
         raise SystemExit("cannot package:\n  " + "\n  ".join(problems))
+    return found, flows
 
+
+def build_template_only(out: Path, *, runtime: str = DEFAULT_RUNTIME, arch: str = DEFAULT_ARCH,
+                        stage: str = DEFAULT_STAGE, repo: Path = REPO) -> Path:
+    """Only `template.yaml` (for checkov and cfn-lint): no layer, no artifacts, a few seconds."""
+    found, flows = discovered_flows(repo)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "template.yaml"
+    write_template(build_template(flows, runtime=runtime, arch=arch, stage=stage, ses_templates=found.ses_templates),
+                   path)
+    return path
+
+
+def build(out: Path, *, runtime: str = DEFAULT_RUNTIME, arch: str = DEFAULT_ARCH, stage: str = DEFAULT_STAGE,
+          repo: Path = REPO, cache_dir: Path | None = None, refresh: bool = False) -> dict[str, Any]:
+    """Build everything into `out` and return the manifest."""
+    runtime_version(runtime)  # fail early on a malformed runtime
+    if arch not in ARCH_PLATFORMS:
+        raise ValueError(f"unknown architecture {arch!r}: one of {sorted(ARCH_PLATFORMS)}")
+    found, flows = discovered_flows(repo)
     out.mkdir(parents=True, exist_ok=True)
     layer = build_layer(repo, out / "layer", runtime=runtime, arch=arch, cache_dir=cache_dir, refresh=refresh)
     functions_root = out / "functions"
@@ -113,12 +129,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="where installed dependencies are cached (default: ~/.cache/gatehouse/layer-deps)")
     parser.add_argument("--refresh", action="store_true", help="reinstall the dependencies, ignoring the cache")
+    parser.add_argument("--template-only", action="store_true",
+                        help="write only template.yaml (no layer, no artifacts): what checkov reads")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _parse(argv)
     started = time.monotonic()
+    if args.template_only:
+        path = build_template_only(args.out.resolve(), runtime=args.runtime, arch=args.arch, stage=args.stage)
+        print(f"{path}: template only, in {time.monotonic() - started:.1f} s")
+        return
     try:
         manifest = build(args.out.resolve(), runtime=args.runtime, arch=args.arch, stage=args.stage,
                          cache_dir=args.cache_dir, refresh=args.refresh)

@@ -7,6 +7,7 @@ its entry in `infra.permissions`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -24,6 +25,32 @@ LOG_RETENTION_DAYS = 30
 DOCUMENTS_MAX_DAYS = 120
 
 Node = dict[str, Any]
+
+# The checkov findings this stack accepts, each with its reason; every other finding is fixed.
+NO_VPC = ("CKV_AWS_117", "Reaches only AWS APIs over TLS with IAM; a VPC adds NAT or endpoints and cold starts, "
+          "and isolates nothing")
+NO_RESERVED_CONCURRENCY = ("CKV_AWS_115", "The API stage's throttling bounds the functions; reserving concurrency "
+                           "would carve the account's pool per function")
+ENV_NOT_SECRET = ("CKV_AWS_173", "No secret in the environment (console secrets are in Secrets Manager); Lambda "
+                  "encrypts it at rest")
+SYNCHRONOUS = ("CKV_AWS_116", "Invoked synchronously by API Gateway: the caller gets the error, a DLQ would never "
+               "receive anything")
+LOGS_NOT_SECRET = ("CKV_AWS_158", "No secret reaches a log (tests/e2e/test_no_secret_in_logs); CloudWatch encrypts "
+                   "logs at rest")
+TABLE_KEY = ("CKV_AWS_119", "Encrypted at rest with the AWS-managed key; its secrets (TOTP seeds) are also sealed "
+             "under SecretsKey")
+NO_CACHE = ("CKV_AWS_120", "Answers depend on the caller's cookie or credentials: a cache would serve one user's "
+            "answer to another")
+SECRET_KEY = ("CKV_AWS_149", "Encrypted with the AWS-managed key; only the roles that read it by IAM can decrypt it")
+QUEUE_SSE = ("CKV_AWS_27", "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled), which this check "
+             "does not read")
+BUCKET_LOGS = ("CKV_AWS_18", "Gatehouse records every agent's download (who and when) and CloudTrail the API calls; "
+               "no second bucket for server access logs")
+
+
+def skips(*findings: tuple[str, str]) -> Node:
+    """A resource's `Metadata` that tells checkov which findings are accepted, and why."""
+    return {"checkov": {"skip": [{"id": check, "comment": reason} for check, reason in findings]}}
 
 
 def ref(name: str) -> Node:
@@ -63,10 +90,15 @@ def build_template(flows: list[Flow], *, runtime: str, arch: str, stage: str,
     for flow in flows:
         resources.update(_function_resources(flow, for_flow(flow.name)))
     binary = sorted({t for f in flows for t in f.binary_types})
+    resources.update(_access_log_resources())
     resources["Api"] = {
         "Type": "AWS::Serverless::Api",
+        # API Gateway writes access logs only once its account role is set (ApiGatewayAccount).
+        "DependsOn": ["ApiGatewayAccount"],
+        "Metadata": skips(NO_CACHE),
         "Properties": {
             "StageName": ref("Stage"),
+            "AccessLogSetting": {"DestinationArn": get_att("ApiAccessLogs", "Arn"), "Format": ACCESS_LOG_FORMAT},
             "EndpointConfiguration": {"Type": "REGIONAL"},
             "TracingEnabled": True,
             # "3.0" stops SAM from adding its extra "Stage" stage beside ours.
@@ -118,6 +150,43 @@ def gateway_responses() -> Node:
     return responses
 
 
+# One JSON line per request. The route's template (`resourcePath`), never the path itself: a path
+# may carry a one-time token, and tokens never reach a log.
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "time": "$context.requestTime", "ip": "$context.identity.sourceIp",
+    "method": "$context.httpMethod", "route": "$context.resourcePath", "status": "$context.status",
+    "bytes": "$context.responseLength", "latencyMs": "$context.responseLatency",
+    "integrationStatus": "$context.integrationStatus", "error": "$context.error.responseType",
+}, separators=(",", ":"))
+
+
+def _access_log_resources() -> Node:
+    return {
+        "ApiAccessLogs": {
+            "Type": "AWS::Logs::LogGroup",
+            "Metadata": skips(LOGS_NOT_SECRET),
+            "Properties": {"LogGroupName": sub("/aws/apigateway/gatehouse-${Stage}-access"),
+                           "RetentionInDays": LOG_RETENTION_DAYS},
+        },
+        # API Gateway's own role for writing logs: one setting per account and region.
+        "ApiGatewayLogsRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "Description": "API Gateway: writes the access logs of this account's APIs",
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+                    "Action": "sts:AssumeRole"}]},
+                "ManagedPolicyArns": [
+                    sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")],
+            },
+        },
+        "ApiGatewayAccount": {
+            "Type": "AWS::ApiGateway::Account",
+            "Properties": {"CloudWatchRoleArn": get_att("ApiGatewayLogsRole", "Arn")},
+        },
+    }
+
+
 def _parameters(stage: str) -> Node:
     return {
         "Stage": {"Type": "String", "Default": stage, "AllowedPattern": "^[a-z][a-z0-9]{0,15}$",
@@ -127,10 +196,12 @@ def _parameters(stage: str) -> Node:
         "AllowedOrigins": {"Type": "String", "Default": "",
                            "Description": "Comma-separated origins allowed to send cookie requests "
                                           "(default: PublicBaseUrl)"},
-        "MailFrom": {"Type": "String", "Default": "no-reply@example.com",
+        # No defaults: a deployed stage refuses to start on the local ones (gatehouse.settings).
+        "MailFrom": {"Type": "String", "AllowedPattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
                      "Description": "The SES-verified sender of every email"},
-        "Consoles": {"Type": "String", "Default": "",
-                     "Description": "JSON list of {id, name, url} of the consoles (default: the settings')"},
+        "Consoles": {"Type": "String", "AllowedPattern": "^\\[.*\\]$",
+                     "Description": 'JSON list of the consoles: [{"id": "scaleway", "name": "Scaleway", '
+                                    '"url": "https://..."}, ...]'},
         "AlarmEmail": {"Type": "String", "Default": "", "Description": "Who gets the alarms (optional)"},
     }
 
@@ -181,6 +252,7 @@ def _shared_resources(runtime: str, arch: str) -> Node:
         },
         "Table": {
             "Type": "AWS::DynamoDB::Table",
+            "Metadata": skips(TABLE_KEY),
             # The accounts live here: never deleted or replaced by a stack operation.
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
@@ -223,6 +295,7 @@ def _shared_resources(runtime: str, arch: str) -> Node:
         },
         "DocumentsBucket": {
             "Type": "AWS::S3::Bucket",
+            "Metadata": skips(BUCKET_LOGS),
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
@@ -260,6 +333,7 @@ def _shared_resources(runtime: str, arch: str) -> Node:
         },
         "ConsoleSecrets": {
             "Type": "AWS::SecretsManager::Secret",
+            "Metadata": skips(SECRET_KEY),
             "Properties": {
                 "Name": sub("gatehouse/${Stage}/console-secrets"),
                 "Description": 'The consoles\' Basic auth secrets, as JSON {"scaleway": "...", "dedibox": "..."}',
@@ -300,14 +374,27 @@ def _function_resources(flow: Flow, grants: FlowPermissions) -> Node:
         "Handler": flow.handler,
         "Role": get_att(role, "Arn"),
     }
-    if flow.schedules and not flow.routes:
+    scheduled = bool(flow.schedules and not flow.routes)
+    extra: Node = {}
+    accepted = [NO_VPC, NO_RESERVED_CONCURRENCY, ENV_NOT_SECRET]
+    dead_letters = f"{base}DeadLetters" if scheduled else None
+    if scheduled:
         properties["Timeout"] = SCHEDULED_TIMEOUT
+    if dead_letters:
+        # A scheduled run that fails (after Lambda's two retries) is kept, and alarms.
+        properties["DeadLetterQueue"] = {"Type": "SQS", "TargetArn": get_att(dead_letters, "Arn")}
+        extra.update(_dead_letter_resources(flow.name, dead_letters))
+    else:
+        accepted.append(SYNCHRONOUS)
     if events:
         properties["Events"] = events
     return {
-        function: {"Type": "AWS::Serverless::Function", "DependsOn": [logs], "Properties": properties},
+        function: {"Type": "AWS::Serverless::Function", "DependsOn": [logs], "Metadata": skips(*accepted),
+                   "Properties": properties},
+        **extra,
         logs: {
             "Type": "AWS::Logs::LogGroup",
+            "Metadata": skips(LOGS_NOT_SECRET),
             "Properties": {"LogGroupName": sub(f"/aws/lambda/gatehouse-${{Stage}}-{flow.name}"),
                            "RetentionInDays": LOG_RETENTION_DAYS},
         },
@@ -319,7 +406,7 @@ def _function_resources(flow: Flow, grants: FlowPermissions) -> Node:
                     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                     "Action": "sts:AssumeRole"}]},
                 "Policies": [{"PolicyName": "flow", "PolicyDocument": {
-                    "Version": "2012-10-17", "Statement": _statements(flow.name, grants)}}],
+                    "Version": "2012-10-17", "Statement": _statements(flow.name, grants, dead_letters)}}],
             },
         },
         f"{base}Errors": {
@@ -336,7 +423,29 @@ def _function_resources(flow: Flow, grants: FlowPermissions) -> Node:
     }
 
 
-def _statements(flow: str, grants: FlowPermissions) -> list[Node]:
+def _dead_letter_resources(flow: str, queue: str) -> Node:
+    return {
+        queue: {
+            "Type": "AWS::SQS::Queue",
+            "Metadata": skips(QUEUE_SSE),
+            "Properties": {"QueueName": sub(f"gatehouse-${{Stage}}-{flow}-dead-letters"),
+                           "MessageRetentionPeriod": 14 * 24 * 3600, "SqsManagedSseEnabled": True},
+        },
+        f"{queue}Alarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": f"Gatehouse {flow}: a scheduled run failed and is in its dead-letter queue",
+                "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": get_att(queue, "QueueName")}],
+                "Statistic": "Maximum", "Period": 300, "EvaluationPeriods": 1, "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
+                "AlarmActions": [ref("AlarmTopic")],
+            },
+        },
+    }
+
+
+def _statements(flow: str, grants: FlowPermissions, dead_letters: str | None = None) -> list[Node]:
     statements: list[Node] = [
         {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
@@ -344,9 +453,15 @@ def _statements(flow: str, grants: FlowPermissions) -> list[Node]:
         # X-Ray has no resource-level permissions.
         {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
          "Resource": "*"},
-        {"Sid": "Table", "Effect": "Allow", "Action": list(grants.table),
-         "Resource": [get_att("Table", "Arn"), sub("${Table.Arn}/index/*")]},
     ]
+    if bool(grants.keys) != bool(grants.table):
+        raise ValueError(f"{flow}: table actions need the partition keys they apply to, and keys need actions")
+    if grants.keys:
+        # ForAllValues: every item of a request (each of a transaction's or a batch's) has a
+        # partition key the flow uses; on a Query of gsi1 that is the index's partition key.
+        statements.append({"Sid": "Table", "Effect": "Allow", "Action": list(grants.table),
+                           "Resource": [get_att("Table", "Arn"), sub("${Table.Arn}/index/*")],
+                           "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(grants.keys)}}})
     if grants.mail:
         statements.append({
             "Sid": "Mail", "Effect": "Allow", "Action": list(grants.mail),
@@ -359,12 +474,18 @@ def _statements(flow: str, grants: FlowPermissions) -> list[Node]:
         # Publishing to a phone number has no topic ARN to scope to; deny topics so it is SMS only.
         statements.append({"Sid": "Sms", "Effect": "Allow", "Action": "sns:Publish",
                            "NotResource": sub("arn:${AWS::Partition}:sns:*:*:*")})
-    if grants.key:
-        statements.append({"Sid": "Key", "Effect": "Allow", "Action": list(grants.key),
-                           "Resource": get_att("SecretsKey", "Arn")})
+    for use in grants.key:
+        # KMS refuses a data key under another context, so a flow that opens TOTP seeds cannot
+        # open the code HMAC key, and the other way round.
+        statements.append({"Sid": "Key" + logical_id(use.purpose), "Effect": "Allow", "Action": list(use.actions),
+                           "Resource": get_att("SecretsKey", "Arn"),
+                           "Condition": {"StringEquals": {"kms:EncryptionContext:purpose": use.purpose}}})
     if grants.documents:
         statements.append({"Sid": "Documents", "Effect": "Allow", "Action": list(grants.documents),
                            "Resource": sub("${DocumentsBucket.Arn}/*")})
+    if dead_letters:
+        statements.append({"Sid": "DeadLetters", "Effect": "Allow", "Action": "sqs:SendMessage",
+                           "Resource": get_att(dead_letters, "Arn")})
     if grants.console_secrets:
         statements.append({"Sid": "ConsoleSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                            "Resource": ref("ConsoleSecrets")})

@@ -141,7 +141,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     cutoff = base.legacy_cutoff
     if raw := env.get(_PREFIX + "LEGACY_CUTOFF"):
         cutoff = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    return Settings(
+    settings = Settings(
         stage=stage,
         region=env.get(_PREFIX + "REGION") or env.get("AWS_REGION") or base.region,
         table_name=env.get(_PREFIX + "TABLE_NAME", base.table_name),
@@ -178,3 +178,57 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         invitations_per_day=_int(env, "INVITATIONS_PER_DAY", base.invitations_per_day),
         log_level=env.get(_PREFIX + "LOG_LEVEL", base.log_level),
     )
+    check_deployable(settings)
+    return settings
+
+
+class SettingsError(ValueError):
+    """A deployed stage's settings are unusable: raised at cold start, before any request."""
+
+
+# Hosts that only the local stage may name.
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 (compared, never bound)
+
+
+def _local_host(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    host = ((urlsplit(value).hostname or "") if "//" in value else value.rpartition("@")[2]).lower()
+    return host in _LOCAL_HOSTS or host.endswith((".localhost", ".local"))
+
+
+def local_defaults(settings: Settings) -> list[tuple[str, str, str]]:
+    """(setting, its variable, its value) of every setting still at a local default or naming a local host."""
+    base = Settings()
+    found: list[tuple[str, str, str]] = []
+
+    def check(name: str, variable: str, value: object, local: bool) -> None:
+        if local:
+            found.append((name, _PREFIX + variable, "" if value is None else str(value)))
+
+    s = settings
+    check("table_name", "TABLE_NAME", s.table_name, s.table_name == base.table_name)
+    check("public_base_url", "PUBLIC_BASE_URL", s.public_base_url, _local_host(s.public_base_url))
+    check("allowed_origins", "ALLOWED_ORIGINS", ",".join(s.allowed_origins),
+          not s.allowed_origins or any(_local_host(o) for o in s.allowed_origins))
+    check("mail_from", "MAIL_FROM", s.mail_from, s.mail_from == base.mail_from or _local_host(s.mail_from))
+    check("consoles", "CONSOLES", ", ".join(c.url for c in s.consoles),
+          not s.consoles or any(_local_host(c.url) for c in s.consoles))
+    check("console_secrets_id", "CONSOLE_SECRETS_ID", s.console_secrets_id, not s.console_secrets_id)
+    check("kms_key_id", "KMS_KEY_ID", s.kms_key_id, s.kms_key_id == base.kms_key_id)
+    check("documents_bucket", "DOCUMENTS_BUCKET", s.documents_bucket, s.documents_bucket == base.documents_bucket)
+    check("webauthn_rp_id", "WEBAUTHN_RP_ID", s.webauthn_rp_id, _local_host(s.webauthn_rp_id))
+    check("webauthn_origin", "WEBAUTHN_ORIGIN", s.webauthn_origin, _local_host(s.webauthn_origin))
+    return found
+
+
+def check_deployable(settings: Settings) -> None:
+    """Off the local stage, a local default would send mail as gatehouse.local, seal seeds under a key
+    that does not exist or send users to localhost: refuse to start, naming every such setting."""
+    if settings.is_local:
+        return
+    found = local_defaults(settings)
+    if found:
+        listed = "; ".join(f"{name} ({variable}) is {value or 'unset'}" for name, variable, value in found)
+        raise SettingsError(f"the {settings.stage!r} stage cannot start with local defaults: {listed}. "
+                            "Set these variables (the SAM template passes them from its parameters and resources).")
