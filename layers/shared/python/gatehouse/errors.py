@@ -159,3 +159,8 @@ class ConditionFailedError(GatehouseError):
 
     code = "conflict"
     message = "This was changed by another request."
+
+
+class InvalidEmailError(GatehouseError):
+    code = "invalid_email"
+    message = "This address cannot receive email: check it and try again."

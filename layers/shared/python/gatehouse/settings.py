@@ -68,6 +68,9 @@ class Settings:
     # A reset request answers no sooner than this after it began, whichever path it took (an
     # unknown key skips the SES/SNS call): above the known path's slow tail.
     reset_response_floor_ms: int = 400
+    # The same for a sign-in code and a sign-up, whose unknown (or taken) address skips a write:
+    # above the slow tail of the longer path (a read, a write and the SES call, after the hash).
+    unknown_key_floor_ms: int = 400
     handoff_code_seconds: int = 60
     login_failures_before_backoff: int = 5
     login_backoff_max_seconds: int = 15 * 60
@@ -157,6 +160,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ip_failures_per_window=_int(env, "IP_FAILURES_PER_WINDOW", base.ip_failures_per_window),
         reset_messages_per_ip=_int(env, "RESET_MESSAGES_PER_IP", base.reset_messages_per_ip),
         reset_response_floor_ms=_int(env, "RESET_RESPONSE_FLOOR_MS", base.reset_response_floor_ms),
+        unknown_key_floor_ms=_int(env, "UNKNOWN_KEY_FLOOR_MS", base.unknown_key_floor_ms),
         webauthn_rp_id=env.get(_PREFIX + "WEBAUTHN_RP_ID", base.webauthn_rp_id),
         webauthn_origin=env.get(_PREFIX + "WEBAUTHN_ORIGIN", base.webauthn_origin),
         legacy_cutoff=cutoff,
