@@ -30,13 +30,13 @@ class Signup:
 
     def request(self, email: str, password: str, locale: str) -> None:
         """Same answer whether or not the email is taken; a taken one gets a different email.
-        Nor does its time tell: after the hash (both paths), the answer waits for the floor."""
+        Nor does its time tell: every path, the hash included, is held to one floor."""
         if reasons := self._policy.problems(password, context=account_context(email)):
             raise WeakPasswordError(reasons)
-        # Hash in both branches: the time of the answer must not tell whether the email is taken.
-        password_hash = self._hasher.hash(password)
         with self._floor.held():
-            self._request(email, password_hash, locale)
+            # Hash in both branches: a taken address must not answer faster by skipping it. Under
+            # the floor too: the hash's own jitter (a busy core) is larger than the paths' difference.
+            self._request(email, self._hasher.hash(password), locale)
 
     def _request(self, email: str, password_hash: str, locale: str) -> None:
         key = normalise_email(email)
