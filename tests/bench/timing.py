@@ -13,11 +13,12 @@ or of those named (the whole `make bench` takes minutes).
 
 from __future__ import annotations
 
+import io
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 from tests.bench.run import BASE, PASSWORD, Browser, Row, moto_stack
@@ -78,7 +79,8 @@ def _app_client() -> Iterator[Any]:
 def measure_timing(pairs: int = PAIRS, cases: list[Case] | None = None) -> list[tuple[str, list[float], list[float]]]:
     """(route, known milliseconds, unknown milliseconds) for each case, `pairs` of each."""
     results = []
-    with moto_stack() as c, _app_client() as client:
+    # Powertools prints its metrics (EMF) on stdout every 100 data points: keep the table readable.
+    with moto_stack() as c, _app_client() as client, redirect_stdout(io.StringIO()):
         # Silent throttles would turn both sides into the same short path: lift them for the bench
         # (before the flows are built: they read their limits once).
         c.settings = c.settings.with_overrides(reset_messages_per_account=10**6, reset_messages_per_ip=10**6,
