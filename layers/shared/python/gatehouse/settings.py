@@ -152,6 +152,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             parallelism=_int(env, "ARGON2_PARALLELISM", base.argon2.parallelism),
         ),
         password_min_length=_int(env, "PASSWORD_MIN_LENGTH", base.password_min_length),
+        unknown_key_floor_ms=_int(env, "UNKNOWN_KEY_FLOOR_MS", base.unknown_key_floor_ms),
         session_idle_seconds=_int(env, "SESSION_IDLE_SECONDS", base.session_idle_seconds),
         session_absolute_seconds=_int(env, "SESSION_ABSOLUTE_SECONDS", base.session_absolute_seconds),
         login_failures_before_backoff=_int(
@@ -160,7 +161,6 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         ip_failures_per_window=_int(env, "IP_FAILURES_PER_WINDOW", base.ip_failures_per_window),
         reset_messages_per_ip=_int(env, "RESET_MESSAGES_PER_IP", base.reset_messages_per_ip),
         reset_response_floor_ms=_int(env, "RESET_RESPONSE_FLOOR_MS", base.reset_response_floor_ms),
-        unknown_key_floor_ms=_int(env, "UNKNOWN_KEY_FLOOR_MS", base.unknown_key_floor_ms),
         webauthn_rp_id=env.get(_PREFIX + "WEBAUTHN_RP_ID", base.webauthn_rp_id),
         webauthn_origin=env.get(_PREFIX + "WEBAUTHN_ORIGIN", base.webauthn_origin),
         legacy_cutoff=cutoff,

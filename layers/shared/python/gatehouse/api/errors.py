@@ -9,6 +9,7 @@ from gatehouse.errors import GatehouseError
 
 STATUS: dict[str, int] = {
     "invalid_input": 400, "malformed_body": 400, "invalid_token": 400, "invalid_code": 400,
+    "invalid_password": 400,
     "weak_password": 400, "invalid_credentials": 401, "not_authenticated": 401,
     "invalid_console_credentials": 401, "origin_not_allowed": 403, "mfa_required": 403,
     "action_required": 403, "forbidden": 403, "legacy_login_unavailable": 403, "not_found": 404,
@@ -16,7 +17,7 @@ STATUS: dict[str, int] = {
     "body_too_large": 413, "unsupported_media_type": 415, "rate_limited": 429,
     "service_unavailable": 503, "internal_error": 500,
     "reauthentication_required": 403, "webauthn_rejected": 400,
-    "invalid_password": 400, "invalid_email": 400,
+    "invalid_email": 400,
 }
 
 
