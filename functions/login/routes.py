@@ -6,7 +6,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from chalice import Blueprint
-from gatehouse.api.models import Body, Code, EmailAddress, Password
+from gatehouse.api.models import Body, Code, EmailAddress, LookupEmail, Password
 from gatehouse.api.routing import Auth, Ctx, Reply, endpoint
 from gatehouse.bootstrap import container
 from pydantic import Field
@@ -15,7 +15,7 @@ bp = Blueprint(__name__)
 
 
 class LoginRequest(Body):
-    email: EmailAddress
+    email: LookupEmail
     password: Password
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalice import Blueprint
-from gatehouse.api.models import Body, Code, EmailAddress, Password
+from gatehouse.api.models import Body, Code, LookupEmail, Password
 from gatehouse.api.routing import Ctx, Reply, endpoint
 from gatehouse.bootstrap import container
 from gatehouse.flows.recovery import Lookup
@@ -16,7 +16,7 @@ class ResetRequest(Body):
     """Exactly one of the three keys."""
 
     identifier: str | None = Field(None, max_length=254, examples=["acc_0123456789abcdef01234567"])
-    email: EmailAddress | None = None
+    email: LookupEmail | None = None
     domain: str | None = Field(None, max_length=253, examples=["example.fr"])
 
 

@@ -8,6 +8,8 @@
 4. Login throughput against the cost of one argon2id hash with the configured parameters.
 5. Unification through the operator's commands against a fresh local stack (tests/bench/unification.py):
    accounts per second and peak memory per command, AWS calls per 1,000 accounts notified.
+6. Known versus unknown keys timed on the anonymous routes that take one (tests/bench/timing.py):
+   medians over 30 interleaved pairs; `python -m tests.bench.timing` runs this section alone.
 
 Each section is a function that returns its rows, so a unit test can run the cheap ones small.
 """
@@ -425,7 +427,7 @@ def _section(name: str, make: Callable[[], list[Row]]) -> list[Row]:
 def main() -> int:
     import logging
 
-    from tests.bench import unification
+    from tests.bench import timing, unification
 
     logging.disable(logging.WARNING)  # the app's request log lines would bury the table
     started = time.perf_counter()
@@ -443,6 +445,7 @@ def main() -> int:
     rows += _section("artifacts", artifact_rows)
     rows += _section("throughput", throughput_rows)
     rows += _section("unification", lambda: unification.rows(unification.measure_unification(UNIFICATION_ACCOUNTS)))
+    rows += _section("timing", lambda: timing.rows(timing.measure_timing()))
     text = (f"# Gatehouse bench\n\nPython {sys.version.split()[0]}, measured in one run of "
             f"{time.perf_counter() - started:.0f} s by `make bench`.\n\n" + table(rows) + NOTES)
     REPORT.parent.mkdir(parents=True, exist_ok=True)

@@ -127,3 +127,67 @@ def test_sign_up_email_is_in_french_for_a_french_locale(stack: Stack, unique_ema
     message = stack.last_message(unique_email)
     assert message["subject"] == "Confirmez votre adresse e-mail"
     assert "<a href=" in message["html"]
+
+
+# --- issue 10, points 8 to 10: addresses, nesting, the error map ---------------------------------
+BAD_ADDRESSES = ["<script>@x.com", "a,b@x.com", "jane doe@x.com", '"jane"@x.com', "Jane <jane@x.com>", "jane@x"]
+
+
+@pytest.mark.parametrize("address", BAD_ADDRESSES)
+def test_an_address_ses_would_refuse_is_named_as_invalid_input_on_every_anonymous_route(
+        stack: Stack, address: str) -> None:
+    client = stack.client()
+    for path, body, name in [
+        ("/signup", {"email": address, "password": "a quiet harbour at dawn"}, "email"),
+        ("/login", {"email": address, "password": "a quiet harbour at dawn"}, "email"),
+        ("/login/code", {"email": address}, "email"),
+        ("/login/code/verify", {"email": address, "code": "12345678"}, "email"),
+        ("/password/reset/email", {"email": address}, "email"),
+        ("/password/reset/sms", {"email": address}, "email"),
+        ("/recovery-requests", {"domain": "example.com", "new_email": address, "postal_address": "1 rue X",
+                                "phone": "+33612345678"}, "new_email"),
+    ]:
+        r = client.post(path, json=body)
+        assert r.status_code == 400, (path, r.text)
+        error = _error(r)
+        assert error["code"] == "invalid_input" and name in error["details"]["fields"], (path, error)
+    assert stack.outbox(address.strip()) == []
+
+
+def test_an_address_ses_would_refuse_is_refused_as_a_new_account_address(stack: Stack, signed_up) -> None:
+    client, email = signed_up
+    for address in ("<script>@x.com", "a,b@x.com"):
+        r = client.post("/account/email", json={"new_email": address, "password": "a quiet harbour at dawn"})
+        assert r.status_code == 400 and "new_email" in _error(r)["details"]["fields"]
+    assert client.get("/account").json()["email"] == email
+
+
+def test_a_body_nested_deeper_than_32_levels_is_malformed(stack: Stack) -> None:
+    client = stack.client()
+    for depth in (33, 1000, 10_000):
+        body = '{"email": "a@example.com", "password": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+        r = client.post("/login", data=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400, (depth, r.status_code)
+        assert _error(r)["code"] == "malformed_body"
+    # 32 levels parse: the password is then merely not a string.
+    body = '{"email": "a@example.com", "password": ' + "[" * 31 + "]" * 31 + "}"
+    r = stack.client().post("/login", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and _error(r)["code"] == "invalid_input"
+
+
+def test_an_empty_account_patch_is_invalid_input(stack: Stack, signed_up) -> None:
+    client, _ = signed_up
+    r = client.patch("/account", json={})
+    assert r.status_code == 400
+    error = _error(r)
+    assert error["code"] == "invalid_input" and "body" in error["details"]["fields"]
+
+
+def test_a_wrong_current_password_is_invalid_password_and_in_the_openapi_enum(stack: Stack, signed_up) -> None:
+    client, _ = signed_up
+    r = client.post("/password/change", json={"current_password": "not my password at all",
+                                              "new_password": "the lighthouse keeper sleeps late"})
+    assert r.status_code == 400 and _error(r)["code"] == "invalid_password"
+    doc = requests.get(f"{stack.base}/openapi.json", timeout=10).json()
+    codes = doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+    assert {"invalid_password", "invalid_email", "malformed_body", "invalid_input"} <= set(codes)

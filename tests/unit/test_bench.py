@@ -62,3 +62,22 @@ def test_unification_rows_give_each_command_its_rate_and_memory_and_the_calls_pe
     assert rows[0][2] == "500 accounts/s" and "peak RSS 70 MiB" in rows[0][3]
     assert rows[5][1:3] == ("AWS calls per 1,000 accounts notified", "120")
     assert rows[6][2] == "600" and rows[6][3].endswith("a unified account signs in after: yes")
+
+
+def test_timing_rows_give_both_medians_their_difference_and_the_verdict() -> None:
+    from tests.bench import timing
+
+    rows = timing.rows([("POST /login/code", [401.0, 402.0, 400.0], [400.5, 399.0, 401.5]),
+                        ("POST /recovery-requests", [16.0, 17.0], [11.0, 11.0])])
+    assert rows[0] == ("timing", "POST /login/code known vs unknown", "median 401.0 ms vs 400.5 ms",
+                       "difference 0.5 ms over 3 interleaved pairs (within the 5 ms target)")
+    assert rows[1][3].startswith("difference 5.5 ms over 2 interleaved pairs (**over**")
+
+
+def test_timing_runs_known_and_unknown_keys_through_the_app_and_both_wait_for_the_floor() -> None:
+    from tests.bench import timing
+
+    code_login = [case for case in timing.CASES if case[1] == "/login/code"]
+    [(name, known, unknown)] = timing.measure_timing(pairs=2, cases=code_login)
+    assert name == "POST /login/code" and len(known) == len(unknown) == 2
+    assert min(known + unknown) >= 400  # the stage's unknown-key floor, slept for real

@@ -59,6 +59,7 @@ class Container:
         parts["recovery_request_store"], parts["documents"] = memory.MemoryRecoveryRequests(), memory.FakeDocuments()
         # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
         parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
+        parts["unknown_key_floor"] = memory.RecordedFloor((settings or Settings()).unknown_key_floor_ms / 1000)
         parts.update(overrides)
         return cls(settings or Settings(), **parts)
 
@@ -172,7 +173,7 @@ class Container:
         from gatehouse.flows.signup import Signup
 
         return Signup(self.accounts, self.once, self.mailer, self.hasher, self.password_policy, self.clock,
-                      self.message_throttle, self.settings)
+                      self.message_throttle, self.settings, floor=self.unknown_key_floor)
 
     @cached_property
     def account_settings(self) -> AccountSettings:
@@ -216,6 +217,13 @@ class Container:
         from gatehouse.flows.pacing import ResponseFloor
 
         return ResponseFloor(self.settings.reset_response_floor_ms / 1000)
+
+    @cached_property
+    def unknown_key_floor(self) -> Any:
+        """Sign-in codes and sign-ups: see `Settings.unknown_key_floor_ms`."""
+        from gatehouse.flows.pacing import ResponseFloor
+
+        return ResponseFloor(self.settings.unknown_key_floor_ms / 1000)
 
     # --- unification ------------------------------------------------------------------------
     @cached_property
@@ -365,7 +373,8 @@ class Container:
         codes = CodeVerification(self.verifications, self.clock, kind="login_code", digits=8,
                                  ttl_seconds=self.settings.login_code_seconds,
                                  max_attempts=self.settings.login_code_attempts)
-        return CodeLogin(self.accounts, codes, self.sessions, self.mailer, self.message_throttle, self.settings)
+        return CodeLogin(self.accounts, codes, self.sessions, self.mailer, self.message_throttle, self.settings,
+                         floor=self.unknown_key_floor)
 
     @cached_property
     def passkey_login(self) -> Any:

@@ -68,6 +68,9 @@ class Settings:
     # A reset request answers no sooner than this after it began, whichever path it took (an
     # unknown key skips the SES/SNS call): above the known path's slow tail.
     reset_response_floor_ms: int = 400
+    # The same for a sign-in code and a sign-up, whose unknown (or taken) address skips a write:
+    # above the slow tail of the longer path (a read, a write and the SES call, after the hash).
+    unknown_key_floor_ms: int = 400
     handoff_code_seconds: int = 60
     login_failures_before_backoff: int = 5
     login_backoff_max_seconds: int = 15 * 60
@@ -160,6 +163,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             parallelism=_int(env, "ARGON2_PARALLELISM", base.argon2.parallelism),
         ),
         password_min_length=_int(env, "PASSWORD_MIN_LENGTH", base.password_min_length),
+        unknown_key_floor_ms=_int(env, "UNKNOWN_KEY_FLOOR_MS", base.unknown_key_floor_ms),
         session_idle_seconds=_int(env, "SESSION_IDLE_SECONDS", base.session_idle_seconds),
         session_absolute_seconds=_int(env, "SESSION_ABSOLUTE_SECONDS", base.session_absolute_seconds),
         recovery_hold_seconds=_int(env, "RECOVERY_HOLD_SECONDS", base.recovery_hold_seconds),

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from gatehouse.adapters.aws import client, translated
+from botocore.exceptions import ClientError
+
+from gatehouse.adapters.aws import client, error_code, translated
+from gatehouse.errors import InvalidEmailError
 from gatehouse.ports import Clock, Email, Mailer, Outbox, OutboxMessage, Sms, SmsSender
 from gatehouse.settings import Settings
+
+# What SES answers for an address it will not send to (the request models refuse most such
+# addresses first; SES's own rules are the last word).
+_REFUSED = {"MessageRejected", "InvalidParameterValue"}
 
 
 class SesMailer:
@@ -13,16 +20,22 @@ class SesMailer:
         self._from = settings.mail_from
 
     def send(self, email: Email) -> None:
-        with translated("SES"):
-            self._ses.send_email(
-                Source=self._from,
-                Destination={"ToAddresses": [email.to]},
-                Message={
-                    "Subject": {"Data": email.subject, "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"},
-                             "Html": {"Data": email.html, "Charset": "UTF-8"}},
-                },
-            )
+        """Raises InvalidEmailError when SES refuses the message, so that the flow stores nothing."""
+        try:
+            with translated("SES"):
+                self._ses.send_email(
+                    Source=self._from,
+                    Destination={"ToAddresses": [email.to]},
+                    Message={
+                        "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+                        "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"},
+                                 "Html": {"Data": email.html, "Charset": "UTF-8"}},
+                    },
+                )
+        except ClientError as exc:
+            if error_code(exc) in _REFUSED:
+                raise InvalidEmailError() from exc
+            raise
 
 
 class SnsSms:

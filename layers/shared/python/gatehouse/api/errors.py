@@ -10,6 +10,7 @@ from gatehouse.errors import GatehouseError
 STATUS: dict[str, int] = {
     "documents_missing": 409,
     "invalid_input": 400, "malformed_body": 400, "invalid_token": 400, "invalid_code": 400,
+    "invalid_password": 400,
     "weak_password": 400, "invalid_credentials": 401, "not_authenticated": 401,
     "invalid_console_credentials": 401, "origin_not_allowed": 403, "mfa_required": 403,
     "action_required": 403, "forbidden": 403, "legacy_login_unavailable": 403, "not_found": 404,
@@ -26,7 +27,14 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
 
 
 def to_response_parts(exc: GatehouseError) -> tuple[int, dict[str, Any], dict[str, str]]:
-    status = STATUS.get(exc.code, 400)
+    status = STATUS.get(exc.code)
+    if status is None:
+        # A code missing from the map is a bug (tests/unit/test_error_codes.py looks for one): say so
+        # in the log rather than answer a silent 400.
+        from gatehouse.api.observability import logger
+
+        logger.error("error code without an HTTP status", extra={"error_code": exc.code})
+        status = 400
     headers: dict[str, str] = {}
     retry_after = exc.details.get("retry_after")
     if retry_after is not None:

@@ -218,12 +218,39 @@ def _parse_body(request: Any, model: type[BaseModel] | None, limit: int) -> Any:
         data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedBodyError() from exc
+    except RecursionError as exc:  # nested deeper than the parser's stack: far over the limit
+        raise MalformedBodyError(_TOO_DEEP) from exc
+    if _depth_over(data, MAX_JSON_DEPTH):
+        raise MalformedBodyError(_TOO_DEEP)
     if not isinstance(data, dict):
         raise MalformedBodyError("The request body must be a JSON object.")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidInputError(_field_errors(exc)) from None
+
+
+# No request model nests deeper than a few levels (a WebAuthn credential is the deepest); a
+# deeper body is an attack on whatever walks it next (pydantic, the log), not a request.
+MAX_JSON_DEPTH = 32
+_TOO_DEEP = f"The request body is nested deeper than {MAX_JSON_DEPTH} levels."
+
+
+def _depth_over(data: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` deep (iterative: no recursion to exhaust)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _field_errors(exc: ValidationError) -> dict[str, str]:

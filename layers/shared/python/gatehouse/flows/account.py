@@ -57,6 +57,8 @@ class AccountSettings:
         return public_account(auth.account)
 
     def update(self, auth: Authenticated, changes: dict[str, Any]) -> dict[str, Any]:
+        if not changes:
+            raise InvalidInputError({"body": "Give at least one field to change."})
         check_phone(changes.get("phone"))
         if "locale" in changes and changes["locale"] not in LOCALES:
             raise InvalidInputError({"locale": f"Choose one of {', '.join(LOCALES)}."})
@@ -103,13 +105,14 @@ class AccountSettings:
             self._mailer.send(messages.email("email_change_taken", taken.email, taken.locale))
             return
         token = new_token()
+        # Sent before it is stored: an address SES refuses (InvalidEmailError) leaves no pending change.
+        self._mailer.send(messages.email("email_change_verify", new_email.strip(), account.locale,
+                                         link=f"{self._s.public_base_url}/ui/verify-email?token={token}"))
         self._once.replace_latest(OneTimeItem(
             kind=EMAIL_CHANGE, key=digest(token), subject=account.id,
             expires_at=self._clock.now() + timedelta(seconds=self._s.email_link_seconds),
             data={"account_id": account.id, "new_email": new_email.strip()},
         ))
-        self._mailer.send(messages.email("email_change_verify", new_email.strip(), account.locale,
-                                         link=f"{self._s.public_base_url}/ui/verify-email?token={token}"))
 
     def confirm_email_change(self, token: str) -> dict[str, Any]:
         item = self._once.consume(EMAIL_CHANGE, digest(token), self._clock.now())

@@ -14,6 +14,7 @@ from gatehouse.domain.accounts import normalise_email
 from gatehouse.domain.secrets import digest
 from gatehouse.errors import InvalidCodeError, InvalidCredentialsError
 from gatehouse.flows.login import LoginOutcome
+from gatehouse.flows.pacing import ResponseFloor
 from gatehouse.flows.sessions import SessionService, login_result
 from gatehouse.flows.throttle import MessageThrottle
 from gatehouse.ports import AccountRepository, Mailer
@@ -39,16 +40,24 @@ messages.register("login_code_unknown", {
 
 class CodeLogin:
     def __init__(self, accounts: AccountRepository, codes: CodeVerification, sessions: SessionService,
-                 mailer: Mailer, throttle: MessageThrottle, settings: Settings) -> None:
+                 mailer: Mailer, throttle: MessageThrottle, settings: Settings,
+                 floor: ResponseFloor | None = None) -> None:
         self._accounts, self._codes, self._sessions = accounts, codes, sessions
         self._mailer, self._throttle, self._s = mailer, throttle, settings
+        # A known address stores a code that an unknown one does not: the floor hides that.
+        self._floor = floor or ResponseFloor(0)
 
     @staticmethod
     def _subject(email: str) -> str:
         return digest(normalise_email(email))
 
     def request(self, email: str) -> dict[str, Any]:
-        """The same answer whatever happens: known or unknown address, throttled or not."""
+        """The same answer whatever happens: known or unknown address, throttled or not; and the
+        same time, every path held to one floor (`flows.pacing`)."""
+        with self._floor.held():
+            return self._request(email)
+
+    def _request(self, email: str) -> dict[str, Any]:
         answer = {"status": "code_sent"}
         subject = self._subject(email)
         if not self._throttle.allow(f"login_code:{subject}"):

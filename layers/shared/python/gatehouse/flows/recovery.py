@@ -15,13 +15,14 @@ the answer waits for the same time floor on every path, so that difference does 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.secrets import digest, new_id
-from gatehouse.errors import GatehouseError, InvalidInputError
+from gatehouse.errors import GatehouseError, InvalidEmailError, InvalidInputError
 from gatehouse.flows.account import AccountSettings
 from gatehouse.flows.pacing import ResponseFloor
 from gatehouse.flows.throttle import GuessThrottle, MessageThrottle
@@ -129,7 +130,10 @@ class Recovery:
             if not self._ip_throttle.allow(f"reset:ip:{ip}") or not self._account_throttle.allow(f"reset:{subject}"):
                 s.placeholder(flow_id, now)
                 return flow_id
-            s.start(Start(flow_id=flow_id, subject=subject, account=account, lookup=lookup, now=now))
+            # SES refusing the address on file must not show: saying so would tell that the key
+            # names an account (an unknown domain or identifier sends nothing). The flow leads nowhere.
+            with suppress(InvalidEmailError):
+                s.start(Start(flow_id=flow_id, subject=subject, account=account, lookup=lookup, now=now))
             return flow_id
 
     def complete(self, strategy: str, proof: Mapping[str, str], new_password: str) -> None:

@@ -10,6 +10,7 @@ from gatehouse.domain.accounts import Account, new_account_contexts, normalise_e
 from gatehouse.domain.password_policy import PasswordPolicy, account_context
 from gatehouse.domain.secrets import digest, new_id, new_token
 from gatehouse.errors import ConflictError, InvalidTokenError, WeakPasswordError
+from gatehouse.flows.pacing import ResponseFloor
 from gatehouse.flows.throttle import MessageThrottle
 from gatehouse.ports import AccountRepository, Clock, Mailer, OneTimeItem, OneTimeStore
 from gatehouse.settings import Settings
@@ -20,16 +21,24 @@ KIND = "signup"
 
 class Signup:
     def __init__(self, accounts: AccountRepository, once: OneTimeStore, mailer: Mailer, hasher: PasswordHasher,
-                 policy: PasswordPolicy, clock: Clock, throttle: MessageThrottle, settings: Settings) -> None:
+                 policy: PasswordPolicy, clock: Clock, throttle: MessageThrottle, settings: Settings,
+                 floor: ResponseFloor | None = None) -> None:
         self._accounts, self._once, self._mailer, self._hasher = accounts, once, mailer, hasher
         self._policy, self._clock, self._throttle, self._s = policy, clock, throttle, settings
+        # A free address stores a pending sign-up that a taken one does not: the floor hides that.
+        self._floor = floor or ResponseFloor(0)
 
     def request(self, email: str, password: str, locale: str) -> None:
-        """Same answer whether or not the email is taken; a taken one gets a different email."""
+        """Same answer whether or not the email is taken; a taken one gets a different email.
+        Nor does its time tell: every path, the hash included, is held to one floor."""
         if reasons := self._policy.problems(password, context=account_context(email)):
             raise WeakPasswordError(reasons)
-        # Hash in both branches: the time of the answer must not tell whether the email is taken.
-        password_hash = self._hasher.hash(password)
+        with self._floor.held():
+            # Hash in both branches: a taken address must not answer faster by skipping it. Under
+            # the floor too: the hash's own jitter (a busy core) is larger than the paths' difference.
+            self._request(email, self._hasher.hash(password), locale)
+
+    def _request(self, email: str, password_hash: str, locale: str) -> None:
         key = normalise_email(email)
         if not self._throttle.allow(f"signup:{digest(key)}"):
             return
@@ -40,13 +49,14 @@ class Signup:
                                              login_link=f"{base}/ui/", reset_link=f"{base}/ui/reset"))
             return
         token = new_token()
+        # Sent before it is stored: an address SES refuses (InvalidEmailError) leaves no pending sign-up.
+        self._mailer.send(messages.email("signup_verify", email.strip(), locale,
+                                         link=f"{base}/ui/verify?token={token}"))
         self._once.replace_latest(OneTimeItem(
             kind=KIND, key=digest(token), subject=key,
             expires_at=self._clock.now() + timedelta(seconds=self._s.email_link_seconds),
             data={"email": email.strip(), "password_hash": password_hash, "locale": locale},
         ))
-        self._mailer.send(messages.email("signup_verify", email.strip(), locale,
-                                         link=f"{base}/ui/verify?token={token}"))
 
     def verify(self, token: str) -> dict[str, Any]:
         item = self._once.consume(KIND, digest(token), self._clock.now())
