@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar, Final, TypeAlias, TypeVar
 
-_T = TypeVar("_T")
-
 # A Dedibox resource becomes one of its unified context's: one type for both.
 from gatehouse.domain.accounts import Resource
+
+_T = TypeVar("_T")
 
 __all__ = [
     "ApiKey",
