@@ -31,7 +31,8 @@ MAIL_SEND: tuple[str, ...] = ("ses:SendEmail",)
 MAIL_BULK: tuple[str, ...] = ("ses:SendEmail", "ses:SendBulkTemplatedEmail")
 
 # TOTP seeds are envelope-encrypted (gatehouse.adapters.kms): sealing a seed asks for a data key,
-# opening one decrypts its wrapped data key. Nothing calls kms:Encrypt directly.
+# opening one decrypts its wrapped data key. The code pepper (one-time codes' HMAC key) is a data
+# key too, unwrapped under the context {"purpose": "code-hmac"}. Nothing calls kms:Encrypt directly.
 KEY_DECRYPT: tuple[str, ...] = ("kms:Decrypt",)
 KEY_ENCRYPT: tuple[str, ...] = ("kms:GenerateDataKey",)
 KEY_BOTH: tuple[str, ...] = (*KEY_DECRYPT, *KEY_ENCRYPT)
@@ -53,16 +54,19 @@ class FlowPermissions:
 
 FLOWS: dict[str, FlowPermissions] = {
     "signup": FlowPermissions(mail=MAIL_SEND),
-    "login": FlowPermissions(mail=MAIL_SEND),  # /login/code mails a one-time code
+    # /login/code mails a one-time code, its digest keyed by the code pepper (one kms:Decrypt per cold start).
+    "login": FlowPermissions(mail=MAIL_SEND, key=KEY_DECRYPT),
     # Opening a TOTP seed; a warning email after repeated wrong codes.
     "mfa_verify": FlowPermissions(mail=MAIL_SEND, key=KEY_DECRYPT),
     # Sealing new seeds, confirming them; a notice email when a factor is added or removed.
     "mfa_manage": FlowPermissions(mail=MAIL_SEND, key=KEY_BOTH),
     "consoles": FlowPermissions(console_secrets=True),  # /consoles/exchange
     "reset_email": FlowPermissions(mail=MAIL_SEND),
-    # The code goes by SMS; the "password changed" notice still goes by email.
-    "reset_sms": FlowPermissions(mail=MAIL_SEND, sms=True),
-    "settings": FlowPermissions(mail=MAIL_SEND),  # email change links, password change notices
+    # The code goes by SMS, keyed by the code pepper; the "password changed" notice still goes by email.
+    "reset_sms": FlowPermissions(mail=MAIL_SEND, sms=True, key=KEY_DECRYPT),
+    # Email change links, password and phone change notices; the phone change's code goes by SMS,
+    # keyed by the code pepper.
+    "settings": FlowPermissions(mail=MAIL_SEND, sms=True, key=KEY_DECRYPT),
     "sso": FlowPermissions(),
     # /api-keys (a notice email for each key made), /api-keys/verify and /authz/check (consoles).
     "organization": FlowPermissions(mail=MAIL_SEND, console_secrets=True),

@@ -331,7 +331,7 @@ def test_each_function_has_its_own_least_privilege_role(stack: Stack) -> None:
         assert {a for a in actions if a.startswith("dynamodb:")} == set(grants.table)
     assert len(set(roles)) == len(roles), "two functions share a role"
     # The grants that matter most go to few flows only.
-    assert [f for f, g in permissions.FLOWS.items() if g.sms] == ["reset_sms"]
+    assert [f for f, g in permissions.FLOWS.items() if g.sms] == ["reset_sms", "settings"]  # settings: phone codes
     assert [f for f, g in permissions.FLOWS.items() if g.documents] == ["support"]
 
 
