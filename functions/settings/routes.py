@@ -16,8 +16,9 @@ bp = Blueprint(__name__)
 class AccountPatch(Body):
     name: str | None = Field(None, max_length=200)
     locale: Locale | None = None
-    # Refused (400 invalid_input): the phone is a recovery channel, changed by POST /account/phone.
-    phone: str | None = Field(None, max_length=20, description="Refused: use POST /account/phone.")
+    # Refused whatever its value (400 invalid_input naming the route): the phone is a recovery
+    # channel, changed by POST /account/phone. Any type, so that every refusal names the route.
+    phone: Any = Field(None, description="Refused: use POST /account/phone.")
     postal_address: str | None = Field(None, max_length=500)
     organization: str | None = Field(None, max_length=200)
 

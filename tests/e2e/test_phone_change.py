@@ -5,6 +5,7 @@ and, with a second factor, a recent sign-in; PATCH /account no longer changes it
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 
 import requests
@@ -64,7 +65,8 @@ def test_a_pending_number_does_not_get_the_reset_sms_the_verified_one_does(stack
 
 def test_patch_account_refuses_the_phone_and_names_the_new_route(stack: Stack, signed_up) -> None:
     client, _ = signed_up
-    for body in ({"phone": "+33612345678"}, {"phone": "+33612345678", "name": "Jeanne"}, {"phone": None}):
+    for body in ({"phone": "+33612345678"}, {"phone": "+33612345678", "name": "Jeanne"}, {"phone": None},
+                 {"phone": "+33" + "6" * 40}, {"phone": 33612345678}):
         r = client.patch("/account", json=body)
         assert r.status_code == 400, body
         error = r.json()["error"]
@@ -118,3 +120,23 @@ def test_bad_bodies_are_400_with_the_field_named(stack: Stack, signed_up) -> Non
         assert r.status_code == 400 and set(r.json()["error"]["details"]["fields"]) >= fields, (body, r.text)
     r = client.post("/account/phone/verify", json={})
     assert r.status_code == 400 and "code" in r.json()["error"]["details"]["fields"]
+
+
+def test_of_racing_right_codes_one_wins(stack: Stack, signed_up) -> None:
+    client, _ = signed_up
+    phone = new_phone()
+    ask(client, phone)
+    code = code_in(stack, phone)
+    statuses: list[int] = []
+    gate = threading.Barrier(6)
+
+    def confirm() -> None:
+        gate.wait()
+        statuses.append(client.post("/account/phone/verify", json={"code": code}).status_code)
+
+    threads = [threading.Thread(target=confirm) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200] + [400] * 5

@@ -197,3 +197,13 @@ def test_an_imported_legacy_phone_is_the_accounts_verified_reset_channel() -> No
     assert c.accounts.get_by_email("p1@example.com").phone == "+33677777777"
     c.recovery.request("sms", Lookup("identifier", "p-one"), ip="10.0.0.2")
     assert c.sms.sent[-1].to == "+33677777777" and "reset" in c.sms.sent[-1].text
+
+
+def test_a_profile_saved_meanwhile_does_not_cost_the_spent_code(c: Container) -> None:
+    auth = signed_in(c)
+    c.phone_change.request(auth, NEW, PASSWORD, ip="10.0.0.1")
+    stale = auth.account  # loaded before another tab saves the profile
+    c.accounts.save(c.accounts.get(stale.id).evolve(name="Jeanne"))
+    assert c.phone_change.confirm(auth, code_to(c, NEW))["phone"] == NEW
+    saved = c.accounts.get(stale.id)
+    assert (saved.phone, saved.name) == (NEW, "Jeanne")
