@@ -33,8 +33,9 @@ TABLE_WRITE: tuple[str, ...] = (
 MAIL_SEND: tuple[str, ...] = ("ses:SendEmail",)
 MAIL_BULK: tuple[str, ...] = ("ses:SendEmail", "ses:SendBulkTemplatedEmail")
 
-# Secrets are envelope-encrypted (gatehouse.adapters.kms): sealing one asks for a data key, opening
-# one decrypts its wrapped data key. Nothing calls kms:Encrypt directly.
+# TOTP seeds are envelope-encrypted (gatehouse.adapters.kms): sealing a seed asks for a data key,
+# opening one decrypts its wrapped data key. The code pepper (one-time codes' HMAC key) is a data
+# key too, unwrapped under the context {"purpose": "code-hmac"}. Nothing calls kms:Encrypt directly.
 KEY_DECRYPT: tuple[str, ...] = ("kms:Decrypt",)
 KEY_ENCRYPT: tuple[str, ...] = ("kms:GenerateDataKey",)
 KEY_BOTH: tuple[str, ...] = (*KEY_DECRYPT, *KEY_ENCRYPT)
@@ -85,6 +86,7 @@ RECOVERY_REQUESTS = ("RECOVERYREQ#*",)  # manual recovery requests; support's qu
 API_KEYS = ("APIKEY#*",)
 ORGANIZATIONS = ("MEMBEROF#*", "GRANTEE#*")
 UNIFICATION = ("LEGACY#*", "UNIFY#*", "UNIFYEMAIL#*", "NOTIFY#*", "WAVES")
+CODE_PEPPER = ("CONFIG#*",)  # the KMS-wrapped code pepper, read once per cold start
 
 
 def keys(*groups: tuple[str, ...]) -> tuple[str, ...]:
@@ -100,7 +102,7 @@ FLOWS: dict[str, FlowPermissions] = {
     "signup": FlowPermissions(keys(ACCOUNTS, ONE_TIME, THROTTLES), mail=MAIL_SEND),
     # /login/code mails a one-time code (stored as an HMAC under the server key); /login/legacy
     # reads the account's unification state.
-    "login": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, VERIFICATIONS, UNIFICATION),
+    "login": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, VERIFICATIONS, UNIFICATION, CODE_PEPPER),
                              mail=MAIL_SEND, key=(HMAC_OPEN,)),
     # Opening a TOTP seed; a warning email after repeated wrong codes.
     "mfa_verify": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES), mail=MAIL_SEND, key=(SEEDS_OPEN,)),
@@ -108,19 +110,21 @@ FLOWS: dict[str, FlowPermissions] = {
     "mfa_manage": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME), mail=MAIL_SEND, key=(SEEDS_BOTH,)),
     "consoles": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, ORGANIZATIONS),
                                 console_secrets=True),  # /consoles/exchange
-    "reset_email": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY), mail=MAIL_SEND),
+    # The recovery flow it shares with reset_sms reaches the pepper's item (never the KMS key to open it).
+    "reset_email": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, CODE_PEPPER), mail=MAIL_SEND),
     # The code goes by SMS (stored as an HMAC under the server key); the "password changed" notice by email.
-    "reset_sms": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY), mail=MAIL_SEND, sms=True,
+    "reset_sms": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, CODE_PEPPER), mail=MAIL_SEND,
+                                 sms=True,
                                  key=(HMAC_OPEN,)),
     # Email change links, password change notices, the phone's verification code; /unification.
-    "settings": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, UNIFICATION), mail=MAIL_SEND,
-                                key=(HMAC_OPEN,)),
+    "settings": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, UNIFICATION, VERIFICATIONS,
+                                     CODE_PEPPER), mail=MAIL_SEND, sms=True, key=(HMAC_OPEN,)),
     # /api-keys (a notice email for each key made), /api-keys/verify and /authz/check (consoles).
     # The daily budget of invitations and grants is a RATE# window.
     "organization": FlowPermissions(keys(ACCOUNTS, SESSIONS, API_KEYS, ORGANIZATIONS, THROTTLES), mail=MAIL_SEND,
                                     console_secrets=True),
     # An approval's hold is announced by email and by SMS to the phone on file, with cancel links.
-    "support": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, RECOVERY_REQUESTS),
+    "support": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, RECOVERY_REQUESTS, CODE_PEPPER),
                                mail=MAIL_SEND, sms=True, documents=DOCUMENTS_RW),
     # Pages, health and the OpenAPI document touch no table (and /dev/* answers 404 off the local stage).
     "web": FlowPermissions(table=()),
@@ -130,7 +134,8 @@ FLOWS: dict[str, FlowPermissions] = {
     "unifier": FlowPermissions(keys(ACCOUNTS, ONE_TIME, API_KEYS, UNIFICATION), key=(SEEDS_SEAL,)),
     # Applies ended holds (the old address's notice, the new address's reset link) and deletes the
     # documents of requests decided long enough ago.
-    "recovery_hold": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, RECOVERY_REQUESTS),
+    "recovery_hold": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, RECOVERY_REQUESTS,
+                                          CODE_PEPPER),
                                      mail=MAIL_SEND, documents=DOCUMENTS_DELETE),
 }
 

@@ -1,11 +1,11 @@
-"""Account settings: profile, email change, password change and set."""
+"""Account settings: profile, email change, phone change, password change and set."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalice import Blueprint
-from gatehouse.api.models import Body, EmailAddress, Locale, Password, Token
+from gatehouse.api.models import Body, Code, EmailAddress, Locale, Password, Token
 from gatehouse.api.routing import Auth, Ctx, endpoint
 from gatehouse.bootstrap import container
 from pydantic import Field
@@ -16,7 +16,9 @@ bp = Blueprint(__name__)
 class AccountPatch(Body):
     name: str | None = Field(None, max_length=200)
     locale: Locale | None = None
-    phone: str | None = Field(None, max_length=20, examples=["+33612345678"])
+    # Refused whatever its value (400 invalid_input naming the route): the phone is a recovery
+    # channel, changed by POST /account/phone. Any type, so that every refusal names the route.
+    phone: Any = Field(None, description="Refused: use POST /account/phone.")
     postal_address: str | None = Field(None, max_length=500)
     organization: str | None = Field(None, max_length=200)
 
@@ -24,6 +26,15 @@ class AccountPatch(Body):
 class EmailChangeRequest(Body):
     new_email: EmailAddress
     password: Password
+
+
+class PhoneChangeRequest(Body):
+    phone: str = Field(max_length=20, examples=["+33612345678"])
+    password: Password
+
+
+class PhoneCode(Body):
+    code: Code
 
 
 class TokenRequest(Body):
@@ -47,7 +58,7 @@ def get_account(ctx: Ctx) -> dict[str, Any]:
 
 @endpoint(bp, "/account", "PATCH", body=AccountPatch, auth=Auth.SESSION, tags=("account",))
 def patch_account(ctx: Ctx) -> dict[str, Any]:
-    """Change any of name, locale, phone (E.164), postal address, organization."""
+    """Change any of name, locale, postal address, organization (the phone: POST /account/phone)."""
     return container().account_settings.update(ctx.auth, ctx.body.model_dump(exclude_unset=True))
 
 
@@ -62,6 +73,18 @@ def change_email(ctx: Ctx) -> dict[str, str]:
 def verify_email_change(ctx: Ctx) -> dict[str, Any]:
     """Follow the link sent to the new address."""
     return container().account_settings.confirm_email_change(ctx.body.token)
+
+
+@endpoint(bp, "/account/phone", "POST", body=PhoneChangeRequest, auth=Auth.SESSION, status=202, tags=("account",))
+def change_phone(ctx: Ctx) -> dict[str, str]:
+    """Text a 6-digit code to a new number (E.164); the phone on file stays the reset channel until it is confirmed."""
+    return container().phone_change.request(ctx.auth, ctx.body.phone, ctx.body.password, ip=ctx.source_ip)
+
+
+@endpoint(bp, "/account/phone/verify", "POST", body=PhoneCode, auth=Auth.SESSION, tags=("account",))
+def verify_phone_change(ctx: Ctx) -> dict[str, Any]:
+    """The code texted to the new number: it becomes the account's phone, and the account's address is told."""
+    return container().phone_change.confirm(ctx.auth, ctx.body.code)
 
 
 @endpoint(bp, "/password/change", "POST", body=PasswordChange, auth=Auth.SESSION, status=204, tags=("password",))

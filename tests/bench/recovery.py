@@ -5,7 +5,7 @@ gives each step's calls by `service.Operation`, which tests/unit/test_recovery_c
 show that an unknown account costs the same DynamoDB calls as a known one.
 
 Both run the real flows in-process against whatever AWS the settings point at: the bench's moto
-server, or `moto.mock_aws()` in a test (the table and the SES identity must exist).
+server, or `moto.mock_aws()` in a test (the table, the SES identity and the code pepper must exist).
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def reset_call_breakdown(settings: Settings | None = None) -> dict[str, Counter[
     # account's first of the strategy (a resend also ends the previous flow: measured apart).
     by_email, by_domain, by_legacy, by_id = (make_account() for _ in range(4))
     _ = c.recovery  # built before counting: a warm Lambda has it already
+    c.code_pepper.hmac("warm")  # unwrapped once per cold start (one GetItem, one kms.Decrypt): not per request
     hook, steps = _hook(), {}
 
     def step(name: str, call: Any) -> Any:

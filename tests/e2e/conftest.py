@@ -177,3 +177,13 @@ def legacy(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Legacy:
                               text=True, timeout=600)
         assert done.returncode == 0, done.stdout + done.stderr
     return Legacy(prefix)
+def set_phone(stack: Stack, client: Browserish, phone: str, password: str = STRONG_PASSWORD) -> dict[str, Any]:
+    """Make `phone` the signed-in account's phone the only way there is: the password, then the code
+    texted to the number (POST /account/phone, then /account/phone/verify). Returns the account."""
+    r = client.post("/account/phone", json={"phone": phone, "password": password})
+    assert r.status_code == 202, r.text
+    match = re.search(r"\b(\d{6})\b", stack.last_message(phone, "sms")["text"])
+    assert match, "no code in the SMS"
+    r = client.post("/account/phone/verify", json={"code": match.group(1)})
+    assert r.status_code == 200, r.text
+    return dict(r.json())

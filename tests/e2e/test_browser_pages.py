@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import CONSOLE_AUTH, STRONG_PASSWORD, Stack
+from tests.e2e.conftest import CONSOLE_AUTH, STRONG_PASSWORD, Stack, set_phone
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -238,8 +238,7 @@ def test_password_is_reset_with_the_code_texted_to_the_accounts_phone(
         tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
     client, email = signed_up
     phone = "+336" + str(int(email.split("-")[-1].split("@")[0]) % 10**8).zfill(8)
-    r = client.patch("/account", json={"phone": phone})  # type: ignore[attr-defined]
-    assert r.status_code == 200, r.text
+    set_phone(stack, client, phone)  # type: ignore[arg-type]
     page = tab.page
     page.goto("/ui/reset")
     by_sms = page.locator("#reset-sms-form")
@@ -373,6 +372,39 @@ def test_an_api_key_is_made_on_the_account_page_shown_once_verified_then_deleted
     expect(page.get_by_text("The key deploy bot was deleted: it no longer works.")).to_be_visible()
     expect(page.locator("#api-keys")).to_contain_text("No API key yet.")
     assert not verified()
+
+
+def test_the_phone_is_changed_on_the_account_page_with_the_password_then_the_texted_code(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+    _, email = signed_up
+    page = tab.page
+    sign_in(page, email)
+    expect(page).to_have_url(f"{stack.base}/ui/consoles")
+    page.goto("/ui/account")
+    expect(page.locator("#phone-current")).to_have_text("No phone yet: add one to reset your password by SMS.")
+    expect(page.locator("#profile-form input[name=phone]")).to_have_count(0)  # no longer a profile field
+    phone = "+337" + str(int(email.split("-")[-1].split("@")[0]) % 10**8).zfill(8)
+    ask = page.locator("#phone-form")
+    ask.get_by_label("New phone").fill(phone)
+    ask.get_by_label("Current password").fill("not my password at all")
+    ask.get_by_role("button", name="Text me a code").click()
+    expect(ask).to_contain_text("This is not your current password.")
+    ask.get_by_label("Current password").fill(STRONG_PASSWORD)
+    ask.get_by_role("button", name="Text me a code").click()
+    expect(page.get_by_text(f"We texted a code to {phone}.")).to_be_visible()
+    code = re.search(r"\b(\d{6})\b", stack.last_message(phone, "sms")["text"]).group(1)  # type: ignore[union-attr]
+    confirm = page.locator("#phone-code-form")
+    confirm.get_by_label("Code from the SMS").fill(code)
+    confirm.get_by_role("button", name="Confirm my phone").click()
+    expect(page.get_by_text(f"Your phone is now {phone}.")).to_be_visible()
+    expect(page.locator("#phone-current")).to_have_text(f"Currently {phone}")
+    # The profile form still saves, without the phone.
+    page.locator("#profile-form").get_by_label("Name").fill("Jeanne")
+    page.locator("#profile-form").get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your changes were saved.")).to_be_visible()
+    page.reload()
+    expect(page.locator("#phone-current")).to_have_text(f"Currently {phone}")
+    expect(page.locator("#profile-form").get_by_label("Name")).to_have_value("Jeanne")
 
 
 @pytest.mark.parametrize(("email", "password", "says"), [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import STRONG_PASSWORD, Stack
 
 
 def _error(r: requests.Response) -> dict:
@@ -86,10 +86,10 @@ def test_a_weak_password_at_sign_up_gives_reasons(stack: Stack, unique_email: st
 
 def test_an_invalid_phone_is_refused_where_it_is_set(stack: Stack, signed_up) -> None:
     client, _ = signed_up
-    r = client.patch("/account", json={"phone": "0612345678"})
-    assert r.status_code == 400 and "phone" in _error(r)["details"]["fields"]
-    r = client.patch("/account", json={"phone": "+33612345678", "locale": "fr", "name": "Jeanne"})
-    assert r.status_code == 200 and r.json()["phone"] == "+33612345678" and r.json()["locale"] == "fr"
+    r = client.post("/account/phone", json={"phone": "0612345678", "password": STRONG_PASSWORD})
+    assert r.status_code == 400 and "E.164" in _error(r)["details"]["fields"]["phone"]
+    r = client.patch("/account", json={"locale": "fr", "name": "Jeanne"})
+    assert r.status_code == 200 and r.json()["name"] == "Jeanne" and r.json()["locale"] == "fr"
 
 
 def test_session_routes_without_a_session_are_401(stack: Stack) -> None:

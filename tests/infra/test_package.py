@@ -340,7 +340,8 @@ def test_each_function_has_its_own_least_privilege_role(stack: Stack) -> None:
         assert {a for a in actions if a.startswith("dynamodb:")} == set(grants.table)
     assert len(set(roles)) == len(roles), "two functions share a role"
     # The grants that matter most go to few flows only.
-    assert [f for f, g in permissions.FLOWS.items() if g.sms] == ["reset_sms", "support"]
+    # settings: the phone's verification code; support: the hold's announcement.
+    assert [f for f, g in permissions.FLOWS.items() if g.sms] == ["reset_sms", "settings", "support"]
     assert {f: g.documents for f, g in permissions.FLOWS.items() if g.documents} == {
         "support": ("s3:PutObject", "s3:GetObject"), "recovery_hold": ("s3:DeleteObject",)}
 

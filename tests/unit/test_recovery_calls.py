@@ -8,12 +8,23 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from gatehouse.adapters.kms import create_code_pepper
 from gatehouse.settings import Settings
 from moto import mock_aws
 
 from tests.bench.recovery import measure_reset_calls, reset_call_breakdown
 
 KINDS = ("email", "domain", "legacy identifier", "account id")
+
+
+def with_code_pepper(settings: Settings) -> None:
+    """The KMS key and the wrapped code pepper that `gatehouse provision` makes."""
+    from gatehouse.adapters import aws
+
+    kms = aws.client("kms", settings)
+    if all(a["AliasName"] != settings.kms_key_id for a in kms.list_aliases()["Aliases"]):
+        kms.create_alias(AliasName=settings.kms_key_id, TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
+    create_code_pepper(settings)
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +40,7 @@ def steps() -> Iterator[dict[str, Counter[str]]]:
             settings = Settings(stage="test", aws_endpoint_url=None, table_name="recovery-calls")
             dynamodb.create_table(settings)
             aws.client("ses", settings).verify_email_identity(EmailAddress=settings.mail_from)
+            with_code_pepper(settings)
             yield reset_call_breakdown(settings)
             aws._client.cache_clear()
 
@@ -80,6 +92,7 @@ def test_measure_reset_calls_reports_totals() -> None:
             settings = Settings(stage="test", aws_endpoint_url=None, table_name="recovery-totals")
             dynamodb.create_table(settings)
             aws.client("ses", settings).verify_email_identity(EmailAddress=settings.mail_from)
+            with_code_pepper(settings)
             totals = measure_reset_calls(settings)
             aws._client.cache_clear()
     assert totals["POST /password/reset/sms/complete"] > 0

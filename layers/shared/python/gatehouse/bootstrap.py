@@ -57,6 +57,7 @@ class Container:
         parts["unification_store"], parts["bulk_mailer"] = memory.MemoryUnification(), FakeBulkMailer()
         parts["api_key_store"], parts["organization_store"] = memory.MemoryApiKeys(), memory.MemoryOrganizations()
         parts["recovery_request_store"], parts["documents"] = memory.MemoryRecoveryRequests(), memory.FakeDocuments()
+        parts["code_pepper"] = memory.FakeCodePepper()
         # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
         parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
         parts["unknown_key_floor"] = memory.RecordedFloor((settings or Settings()).unknown_key_floor_ms / 1000)
@@ -205,7 +206,7 @@ class Container:
 
         s = self.settings
         strategies: list[Any] = [EmailLinkRecovery(self.once, self.recovery_flows, self.mailer, s),
-                      SmsCodeRecovery(self.recovery_flows, self.sms, s)]
+                      SmsCodeRecovery(self.recovery_flows, self.sms, s, self.code_pepper)]
         return Recovery(self.accounts, strategies, self.account_settings, self.login_throttle,
                         account_throttle=MessageThrottle(self.throttle_store, self.clock,
                                                          limit=s.reset_messages_per_account),
@@ -370,7 +371,7 @@ class Container:
         from gatehouse.flows.code_login import CodeLogin
         from gatehouse.strategies.email_code import CodeVerification
 
-        codes = CodeVerification(self.verifications, self.clock, kind="login_code", digits=8,
+        codes = CodeVerification(self.verifications, self.clock, self.code_pepper, kind="login_code", digits=8,
                                  ttl_seconds=self.settings.login_code_seconds,
                                  max_attempts=self.settings.login_code_attempts)
         return CodeLogin(self.accounts, codes, self.sessions, self.mailer, self.message_throttle, self.settings,
@@ -381,6 +382,25 @@ class Container:
         from gatehouse.flows.code_login import PasskeyLogin
 
         return PasskeyLogin(self.accounts, self.webauthn, self.sessions)
+
+    # --- one-time codes' server secret, and the phone change ---------------------------------
+    @cached_property
+    def code_pepper(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoConfig
+        from gatehouse.adapters.kms import KmsCodePepper
+
+        return KmsCodePepper(self.settings, DynamoConfig(self.table))
+
+    @cached_property
+    def phone_change(self) -> Any:
+        from gatehouse.flows.phone import PhoneChange
+        from gatehouse.strategies.email_code import CodeVerification
+
+        s = self.settings
+        codes = CodeVerification(self.verifications, self.clock, self.code_pepper, kind="phone_change", digits=6,
+                                 ttl_seconds=s.sms_code_seconds, max_attempts=s.recovery_max_attempts)
+        return PhoneChange(self.accounts, codes, self.sms, self.mailer, self.hasher, self.login_throttle,
+                           self.message_throttle, self.clock, s)
 
 
 @cache

@@ -251,7 +251,7 @@ class RecoveryFlow:
     It exists for unknown accounts too (`account_id` None: nothing is sent, nothing can succeed),
     so its id tells nobody whether an account exists. `subject` groups an account's flows (the
     account id, or a digest of the unknown key) for "a newer flow replaces the older one".
-    `code_digest` is the SMS code's HMAC keyed by the flow id; email flows have none (their
+    `code_digest` is the SMS code's HMAC under the code pepper, bound to the flow id; email flows have none (their
     secret is the link's one-time item)."""
 
     id: str
@@ -542,4 +542,16 @@ class DocumentStore(Protocol):
 
     def delete(self, keys: Sequence[str]) -> None:
         """Delete these objects (absent ones are fine)."""
+        ...
+
+
+class CodePepper(Protocol):
+    """The server secret that one-time codes (SMS, email login, phone verification) are keyed by.
+
+    A 6-digit code is 10^6 guesses: keyed only by public values (its flow id, its subject), a dump
+    of the table would give every live code back offline. Keyed by a secret that lives outside
+    the table (a KMS-wrapped key), the stored digest alone is worth nothing."""
+
+    def hmac(self, message: str) -> str:
+        """HMAC-SHA256 of `message` under the server secret, hex."""
         ...

@@ -930,6 +930,27 @@ class DynamoRecoveryRequests:
                        ConditionExpression="attribute_exists(pk)")
 
 
+class DynamoConfig:
+    """Stage-wide values the service keeps in its own table (`CONFIG#<name>`), such as the wrapped
+    code pepper: written once by `gatehouse provision`, read once per cold start."""
+
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        return self._t.get(f"CONFIG#{name}", "K")
+
+    def put_if_absent(self, name: str, values: Mapping[str, Any]) -> bool:
+        """Store `values` unless the name already has some (never replaced): True if stored."""
+        try:
+            self._t.put({**values, "pk": f"CONFIG#{name}", "sk": "K"}, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if _conditional_failed(exc):  # a concurrent provision won
+                return False
+            raise
+        return True
+
+
 def create_table(settings: Settings) -> None:
     """Create the table (idempotent): on-demand, TTL on expires_at, the sessions GSI."""
     ddb = client("dynamodb", settings)

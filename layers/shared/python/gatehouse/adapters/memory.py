@@ -3,6 +3,7 @@ writes, expiry as absence, single consumption) and pass the same conformance sui
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -11,6 +12,7 @@ from typing import Any
 
 from gatehouse.adapters import codec
 from gatehouse.domain.accounts import Account, normalise_email
+from gatehouse.domain.secrets import hmac_hex
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.errors import ConditionFailedError, ConflictError
@@ -630,3 +632,14 @@ class FakeDocuments:
     def delete(self, keys: Sequence[str]) -> None:
         for key in keys:
             self.objects.pop(key, None)
+
+
+class FakeCodePepper:
+    """The code pepper in memory: a random secret per instance, or the one given (what a new cold
+    start over the same stored secret sees)."""
+
+    def __init__(self, secret: bytes | None = None) -> None:
+        self.secret = secret if secret is not None else os.urandom(32)
+
+    def hmac(self, message: str) -> str:
+        return hmac_hex(self.secret, message)

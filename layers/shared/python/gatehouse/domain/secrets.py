@@ -32,10 +32,16 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def keyed_digest(key: str, secret: str) -> str:
-    """HMAC for low-entropy codes (6-8 digits), bound to their flow so a digest cannot be reused."""
-    return hmac.new(key.encode(), secret.encode(), hashlib.sha256).hexdigest()
-
-
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def code_message(binding: str, code: str) -> str:
+    """What a one-time code's HMAC covers: its binding (a flow id, `kind:subject`) and the code, so a
+    digest stored for one flow never verifies another. Codes are digits: the last `|` splits."""
+    return f"{binding}|{code}"
+
+
+def hmac_hex(key: bytes, message: str) -> str:
+    """HMAC-SHA256 under a server-held key (the code pepper), hex."""
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()

@@ -27,7 +27,8 @@ from gatehouse.strategies.password import PasswordHasher
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 EMAIL_CHANGE = "email_change"
-PROFILE_FIELDS = ("name", "locale", "phone", "postal_address", "organization")
+# The phone is not among them: it is a recovery channel, changed only through a code (flows/phone.py).
+PROFILE_FIELDS = ("name", "locale", "postal_address", "organization")
 
 
 class WrongPasswordError(GatehouseError):
@@ -59,7 +60,9 @@ class AccountSettings:
     def update(self, auth: Authenticated, changes: dict[str, Any]) -> dict[str, Any]:
         if not changes:
             raise InvalidInputError({"body": "Give at least one field to change."})
-        check_phone(changes.get("phone"))
+        if "phone" in changes:
+            raise InvalidInputError({"phone": "The phone is a recovery channel: change it with POST /account/phone "
+                                              "(your password, then the code texted to the new number)."})
         if "locale" in changes and changes["locale"] not in LOCALES:
             raise InvalidInputError({"locale": f"Choose one of {', '.join(LOCALES)}."})
         saved = self._save(auth.account.evolve(**{k: v for k, v in changes.items() if k in PROFILE_FIELDS}))

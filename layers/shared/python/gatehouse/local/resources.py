@@ -1,4 +1,5 @@
-"""Create what a stage needs in AWS (locally: in moto): table, mail identity, KMS key, bucket."""
+"""Create what a stage needs in AWS (locally: in moto): table, mail identity, KMS key (and the code
+pepper wrapped under it), bucket."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ def provision(settings: Settings) -> None:
             raise
         key = kms.create_key(Description="Gatehouse TOTP seeds")["KeyMetadata"]["KeyId"]
         kms.create_alias(AliasName=settings.kms_key_id, TargetKeyId=key)
+    from gatehouse.adapters.kms import create_code_pepper
+
+    create_code_pepper(settings)
     s3 = client("s3", settings)
     try:
         s3.create_bucket(Bucket=settings.documents_bucket,

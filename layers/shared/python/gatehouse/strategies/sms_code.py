@@ -1,9 +1,10 @@
 """The SMS code strategy of password recovery: 6 digits to the account's phone (SNS, transactional),
 10 minutes, 5 wrong codes kill the flow, and a resend keeps the failure count.
 
-The flow is allauth's verification process as explicit state: the code's HMAC keyed by the flow
-id, `failed_attempts`, `max_attempts`, `expires_at`. A wrong code is one conditional ADD, a right
-one a conditional delete, so racing guesses all count and racing right answers have one winner.
+The flow is allauth's verification process as explicit state: the code's HMAC under the server's
+code pepper, bound to the flow id, `failed_attempts`, `max_attempts`, `expires_at`. A wrong code
+is one conditional ADD, a right one a conditional delete, so racing guesses all count and racing
+right answers have one winner.
 A resend starts a new flow (a new id, so ids never tell two requests for one account apart) that
 inherits the failures of the subject's previous live flow; while that one is exhausted, a resend
 sends nothing, so the lockout ends when the dead flow expires and not later.
@@ -15,10 +16,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from gatehouse import messages
-from gatehouse.domain.secrets import keyed_digest, new_numeric_code, same
+from gatehouse.domain.secrets import code_message, new_numeric_code, same
 from gatehouse.errors import InvalidCodeError
 from gatehouse.flows.recovery import Claim, Start
-from gatehouse.ports import RecoveryFlow, RecoveryFlowStore, SmsSender
+from gatehouse.ports import CodePepper, RecoveryFlow, RecoveryFlowStore, SmsSender
 from gatehouse.settings import Settings
 
 CODE_DIGITS = 6
@@ -37,8 +38,12 @@ class SmsCodeRecovery:
     invalid = InvalidCodeError
     proves_email = False
 
-    def __init__(self, flows: RecoveryFlowStore, sms: SmsSender, settings: Settings) -> None:
-        self._flows, self._sms, self._s = flows, sms, settings
+    def __init__(self, flows: RecoveryFlowStore, sms: SmsSender, settings: Settings, pepper: CodePepper) -> None:
+        self._flows, self._sms, self._s, self._pepper = flows, sms, settings, pepper
+
+    def _digest(self, flow_id: str, code: str) -> str:
+        # Under the pepper: a 6-digit code bound only to its (stored) flow id falls to 10^6 guesses offline.
+        return self._pepper.hmac(code_message(flow_id, code))
 
     def _expiry(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self._s.sms_code_seconds)
@@ -55,7 +60,7 @@ class SmsCodeRecovery:
         code = new_numeric_code(CODE_DIGITS)
         flow = RecoveryFlow(id=request.flow_id, strategy=self.name, subject=request.subject,
                             expires_at=self._expiry(now), account_id=account.id if account else None,
-                            code_digest=keyed_digest(request.flow_id, code),
+                            code_digest=self._digest(request.flow_id, code),
                             max_attempts=self._s.recovery_max_attempts)
         stored = self._flows.replace(flow, previous_id, now)
         if stored is None:
@@ -76,7 +81,7 @@ class SmsCodeRecovery:
         flow = self._flows.get(flow_id, now)
         if flow is None or flow.strategy != self.name or flow.exhausted:
             raise _dead()
-        offered = keyed_digest(flow_id, proof["code"].strip())
+        offered = self._digest(flow_id, proof["code"].strip())
         if flow.code_digest and same(offered, flow.code_digest) and flow.account_id:
             return Claim(account_id=flow.account_id, ref=flow_id, digest=offered)
         # Unknown accounts' flows count wrong codes too: their flows behave exactly alike.

@@ -463,8 +463,6 @@ async function account() {
   const profile = form({ id: "profile-form", submit: "Save", fields: [
     { name: "name", label: "Name", autocomplete: "name", value: a.name || "", required: false },
     { name: "locale", label: "Language", options: [["en", "English"], ["fr", "Français"]], value: a.locale || "en" },
-    { name: "phone", label: "Phone", type: "tel", autocomplete: "tel", value: a.phone || "", required: false,
-      optional: true, hint: "International format, for example +33612345678." },
     { name: "postal_address", label: "Postal address", textarea: true, autocomplete: "street-address",
       value: a.postal_address || "", required: false },
     { name: "organization", label: "Organization", autocomplete: "organization", value: a.organization || "",
@@ -510,7 +508,7 @@ async function account() {
   page("Your account", h("p", { class: "lead" }, "Signed in as ", h("strong", { id: "who" }, a.email)),
     h("div", { class: "grid" }, card("Profile", saved, profile),
       h("div", {}, card("Email address", h("p", { class: "muted" }, "Currently ", a.email), email),
-        card("Password", password))),
+        phoneCard(a), card("Password", password))),
     card("Where you are signed in", sessions),
     card("Second factors", h("p", {}, "Protect your account with an authenticator app or a passkey."),
       h("a", { class: "button secondary", href: "/ui/mfa" }, "Manage second factors")),
@@ -554,6 +552,37 @@ function apiKeys() {
   load();
   return card("API keys", h("p", {}, "Keys let your scripts use the Scaleway and Dedibox APIs as you."),
     shown, list, make);
+}
+
+// The phone is a recovery channel: it changes only once the code texted to the new number comes back.
+function phoneCard(a) {
+  const current = h("p", { class: "muted", id: "phone-current" },
+    a.phone ? "Currently " + a.phone : "No phone yet: add one to reset your password by SMS.");
+  const status = h("div", { "aria-live": "polite" });
+  const ask = form({ id: "phone-form", submit: "Text me a code", fields: [
+    { name: "phone", label: "New phone", type: "tel", autocomplete: "tel",
+      hint: "International format, for example +33612345678." },
+    { name: "password", label: "Current password", type: "password", autocomplete: "current-password", trim: false },
+  ], onsubmit: async (values, el) => {
+    const r = await api("POST", "/account/phone", values);
+    if (!r.ok) {
+      const again = reauthenticate(r.error, "/ui/account");
+      if (again) el.after(again);
+      return r.error;
+    }
+    const confirm = form({ id: "phone-code-form", submit: "Confirm my phone", fields: [
+      { name: "code", label: "Code from the SMS", autocomplete: "one-time-code", inputmode: "numeric" },
+    ], onsubmit: async (code, codeForm) => {
+      const v = await api("POST", "/account/phone/verify", code);
+      if (!v.ok) return v.error;
+      current.textContent = "Currently " + v.data.phone;
+      codeForm.replaceWith(notice(`Your phone is now ${v.data.phone}. Password reset codes by SMS go to it.`));
+    } });
+    status.replaceChildren(notice(`We texted a code to ${values.phone}. It works for 10 minutes; ` +
+      "your phone stays the one on file until you enter it."));
+    el.replaceWith(confirm);
+  } });
+  return card("Phone", current, status, ask);
 }
 
 function resetRequestForm(channel) {
