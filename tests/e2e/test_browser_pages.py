@@ -529,3 +529,35 @@ def test_a_lone_dedibox_account_reaches_a_console_without_confirming_its_address
     second.get_by_role("button", name="Verify").click()
     expect(page.get_by_text("Confirm your email address")).to_have_count(0)
     open_console(page, stack, "Dedibox")
+
+
+def test_an_address_still_to_confirm_gets_its_link_again_from_the_page_and_then_opens_a_console(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
+    from gatehouse.local.demo import DEMO_PASSWORD, SUPPORT_EMAIL
+
+    # Set-up (not the journey): support moves an account to an address nobody has confirmed yet.
+    owner, email = signed_up
+    account_id = owner.get("/session").json()["account_id"]  # type: ignore[attr-defined]
+    new_email = "moved-" + email
+    made = stack.client().post("/recovery-requests", json={
+        "identifier": account_id, "new_email": new_email, "postal_address": "1 rue de la Paix, Paris",
+        "phone": "+33612345678"})
+    assert made.status_code == 202, made.text
+    agent = stack.client()
+    assert agent.post("/login", json={"email": SUPPORT_EMAIL, "password": DEMO_PASSWORD}).status_code == 200
+    decided = agent.post(f"/support/recovery-requests/{made.json()['request_id']}/decision",
+                         json={"approve": True, "note": "ok"})
+    assert decided.status_code == 200, decided.text
+
+    page = tab.page
+    sign_in(page, new_email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
+    card = page.get_by_role("region", name="Confirm your email address")
+    card.get_by_role("button", name="Send the link again").click()
+    expect(card.get_by_role("status")).to_contain_text(f"We sent a new link to {new_email}")
+
+    page.goto(f"/ui/outbox?to={new_email}")
+    page.locator("#messages a[href*='/ui/confirm-email?token=']").last.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Email address confirmed")
+    page.get_by_role("link", name="Continue to your consoles").click()
+    open_console(page, stack, "Scaleway")
