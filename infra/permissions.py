@@ -111,7 +111,8 @@ FLOWS: dict[str, FlowPermissions] = {
     "consoles": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, ORGANIZATIONS),
                                 console_secrets=True),  # /consoles/exchange
     # The recovery flow it shares with reset_sms reaches the pepper's item (never the KMS key to open it).
-    "reset_email": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, CODE_PEPPER), mail=MAIL_SEND),
+    "reset_email": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, CODE_PEPPER),
+                                   mail=MAIL_SEND),
     # The code goes by SMS (stored as an HMAC under the server key); the "password changed" notice by email.
     "reset_sms": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, CODE_PEPPER), mail=MAIL_SEND,
                                  sms=True,

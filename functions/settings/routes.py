@@ -87,6 +87,14 @@ def verify_phone_change(ctx: Ctx) -> dict[str, Any]:
     return container().phone_change.confirm(ctx.auth, ctx.body.code)
 
 
+@endpoint(bp, "/account/email/confirm", "POST", auth=Auth.SESSION, status=202, tags=("account",))
+def send_email_confirmation(ctx: Ctx) -> dict[str, str]:
+    """Send (again) the link that confirms the account's current address (its `verify_email` action);
+    following it (`POST /account/email/verify` with its `token`) marks the address confirmed."""
+    container().account_settings.send_email_confirmation(ctx.auth)
+    return {"status": "verification_sent"}
+
+
 @endpoint(bp, "/password/change", "POST", body=PasswordChange, auth=Auth.SESSION, status=204, tags=("password",))
 def change_password(ctx: Ctx) -> None:
     """Change the password; every other session ends and a notice is emailed."""

@@ -32,6 +32,8 @@ class Stack:
     base: str
     moto: str
     log: Path
+    # Where this stack recorded its endpoints for `gatehouse --stage local` (GATEHOUSE_LOCAL_STATE).
+    state: Path | None = None
 
     def client(self) -> Browserish:
         return Browserish(self.base)
@@ -82,10 +84,12 @@ class Browserish(requests.Session):
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     port, moto_port = free_port(), free_port()
     log = tmp_path_factory.mktemp("stack") / "stack.log"
+    # Its own state file: the project's one belongs to the developer's `make run`.
+    state = log.with_name("local.json")
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gatehouse.local", "serve", "--port", str(port), "--moto-port", str(moto_port)],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "GATEHOUSE_LOCAL_STATE": str(state)},
         )
     base = f"http://localhost:{port}"
     deadline = time.monotonic() + 120
@@ -98,7 +102,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("the local stack did not start:\n" + log.read_text(errors="replace")[-4000:])
         time.sleep(0.3)
-    yield Stack(base=base, moto=f"http://127.0.0.1:{moto_port}", log=log)
+    yield Stack(base=base, moto=f"http://127.0.0.1:{moto_port}", log=log, state=state)
     proc.terminate()
     try:
         proc.wait(timeout=15)

@@ -226,11 +226,12 @@ def test_lone_dedibox_sms_is_disabled_and_enroll_mfa_required() -> None:
     p = only_plan(d(mfa=SMS))
 
     assert p.mfa.change is MfaChange.DISABLED_SMS
-    assert p.required_actions == (RequiredAction.ENROLL_MFA, RequiredAction.VERIFY_EMAIL)
+    assert p.required_actions == (RequiredAction.ENROLL_MFA,)
 
 
-def test_new_account_from_dedibox_must_verify_its_email() -> None:
-    assert only_plan(d()).required_actions == (RequiredAction.VERIFY_EMAIL,)
+def test_a_new_account_from_dedibox_is_asked_nothing_beyond_the_table() -> None:
+    assert only_plan(d()).required_actions == ()
+    assert only_plan(d(mfa=TOTP)).required_actions == ()
 
 
 # --- several D with one email, no S --------------------------------------------------------------
@@ -251,7 +252,6 @@ def test_several_dedibox_accounts_with_one_email_erase_password_and_factor() -> 
     assert p.required_actions == (
         RequiredAction.SET_PASSWORD,
         RequiredAction.ENROLL_MFA,
-        RequiredAction.VERIFY_EMAIL,
     )
 
 

@@ -181,7 +181,7 @@ class Container:
         from gatehouse.flows.account import AccountSettings
 
         return AccountSettings(self.accounts, self.once, self.sessions, self.mailer, self.hasher,
-                               self.password_policy, self.clock, self.settings)
+                               self.password_policy, self.clock, self.settings, throttle=self.message_throttle)
 
     @cached_property
     def consoles(self) -> Consoles:

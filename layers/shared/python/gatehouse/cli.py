@@ -39,6 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # The stage is the one setting a command line may choose; the rest comes from the environment.
     os.environ["GATEHOUSE_STAGE"] = args.stage
+    if args.stage == "local" and not os.environ.get("GATEHOUSE_AWS_ENDPOINT_URL"):
+        # The stack of `make run`, on whatever ports it was given; an explicit endpoint wins.
+        from gatehouse.local.state import NoLocalStackError, apply
+
+        try:
+            apply()
+        except NoLocalStackError as exc:
+            print(f"gatehouse: error: {exc}", file=sys.stderr)
+            return 2
     calls: Counter[str] = Counter()
     if args.stats:
         from gatehouse.adapters import aws

@@ -92,9 +92,16 @@ class Account:
             actions.append(RequiredAction.SET_PASSWORD)
         if self.mfa_enrolment_required and not self.mfa_methods:
             actions.append(RequiredAction.ENROLL_MFA)
-        if not self.email_verified:
+        # A unified account's address came from a legacy console: unverified, but never a reason to
+        # keep it from its consoles (DESIGN.md: no action beyond the unification table's).
+        if not self.email_verified and not self.unified:
             actions.append(RequiredAction.VERIFY_EMAIL)
         return actions
+
+    @property
+    def unified(self) -> bool:
+        """Made by the unifier from legacy accounts (it records its unification state in extra)."""
+        return "unification" in self.extra
 
     def contexts_of(self, console: str) -> list[ConsoleContext]:
         return [c for c in self.contexts if c.console == console]

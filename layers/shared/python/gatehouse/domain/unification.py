@@ -27,8 +27,9 @@ Decisions for situations the table leaves open, each also stated in the plan's r
 * ``enroll_mfa`` is required whenever a member account had a second factor and the unified
   account ends with none, and always for ``several_dedibox``: unification must never leave a
   protected account silently unprotected. An account that never had one is not forced to.
-* ``verify_email`` is required when the unified account has no Scaleway member: its address
-  comes from Dedibox, which never checked that its users could receive mail there.
+* ``verify_email`` is never planned: DESIGN.md promises no action beyond the table's, and the table
+  asks none for the address. A new account keeps its Dedibox address unverified (``email_verified``
+  false) without being blocked; an email-code sign-in or any Gatehouse link followed proves it.
 """
 
 from __future__ import annotations
@@ -485,8 +486,6 @@ def plan_group(group: RecordGroup, cutoff: datetime) -> UnifiedAccountPlan:
         actions.append(RequiredAction.SET_PASSWORD)
     if enroll:
         actions.append(RequiredAction.ENROLL_MFA)
-    if kept is None:
-        actions.append(RequiredAction.VERIFY_EMAIL)
 
     merged = group.scaleway[1:]
     scaleway_reason = None

@@ -21,14 +21,27 @@ from gatehouse.errors import (
     WeakPasswordError,
 )
 from gatehouse.flows.sessions import Authenticated, SessionService
+from gatehouse.flows.throttle import MessageThrottle
 from gatehouse.ports import AccountRepository, Clock, Mailer, OneTimeItem, OneTimeStore
 from gatehouse.settings import Settings
 from gatehouse.strategies.password import PasswordHasher
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 EMAIL_CHANGE = "email_change"
+# A link that proves the address the account already has (its `verify_email` required action).
+EMAIL_CONFIRM = "email_confirm"
 # The phone is not among them: it is a recovery channel, changed only through a code (flows/phone.py).
 PROFILE_FIELDS = ("name", "locale", "postal_address", "organization")
+
+
+messages.register("email_confirm", {
+    "en": ("Confirm your email address",
+           "Follow this link within 30 minutes to confirm that this address is yours:\n$link\n\n"
+           "If you did not ask for it, ignore this email: nothing changes."),
+    "fr": ("Confirmez votre adresse e-mail",
+           "Suivez ce lien dans les 30 minutes pour confirmer que cette adresse est la vôtre :\n$link\n\n"
+           "Si vous ne l'avez pas demandé, ignorez cet e-mail : rien ne change."),
+})
 
 
 class WrongPasswordError(GatehouseError):
@@ -50,9 +63,11 @@ def check_phone(phone: str | None) -> None:
 
 class AccountSettings:
     def __init__(self, accounts: AccountRepository, once: OneTimeStore, sessions: SessionService, mailer: Mailer,
-                 hasher: PasswordHasher, policy: PasswordPolicy, clock: Clock, settings: Settings) -> None:
+                 hasher: PasswordHasher, policy: PasswordPolicy, clock: Clock, settings: Settings,
+                 throttle: MessageThrottle | None = None) -> None:
         self._accounts, self._once, self._sessions, self._mailer = accounts, once, sessions, mailer
         self._hasher, self._policy, self._clock, self._s = hasher, policy, clock, settings
+        self._throttle = throttle
 
     def get(self, auth: Authenticated) -> dict[str, Any]:
         return public_account(auth.account)
@@ -117,8 +132,35 @@ class AccountSettings:
             data={"account_id": account.id, "new_email": new_email.strip()},
         ))
 
+    def send_email_confirmation(self, auth: Authenticated) -> None:
+        """Send (again) a link proving the account's own address; the newest link is the one that works.
+        Throttled per account like every message: a refused resend still answers 202, sending nothing."""
+        account = auth.account
+        if account.email_verified or (self._throttle is not None
+                                      and not self._throttle.allow(f"email_confirm:{account.id}")):
+            return
+        token = new_token()
+        self._once.replace_latest(OneTimeItem(
+            kind=EMAIL_CONFIRM, key=digest(token), subject=account.id,
+            expires_at=self._clock.now() + timedelta(seconds=self._s.email_link_seconds),
+            data={"account_id": account.id, "email": account.email_key},
+        ))
+        self._mailer.send(messages.email("email_confirm", account.email, account.locale,
+                                         link=f"{self._s.public_base_url}/ui/confirm-email?token={token}"))
+
+    def _confirm_email(self, item: OneTimeItem) -> dict[str, Any]:
+        account = self._accounts.get(item.data["account_id"])
+        # A link sent to an address the account has since left proves nothing about the new one.
+        if account is None or account.email_key != item.data["email"]:
+            raise InvalidTokenError()
+        saved = account if account.email_verified else self._save(account.evolve(email_verified=True))
+        return {**public_account(saved), "email_verified": True}
+
     def confirm_email_change(self, token: str) -> dict[str, Any]:
-        item = self._once.consume(EMAIL_CHANGE, digest(token), self._clock.now())
+        now = self._clock.now()
+        item = self._once.consume(EMAIL_CHANGE, digest(token), now)
+        if item is None and (confirm := self._once.consume(EMAIL_CONFIRM, digest(token), now)) is not None:
+            return self._confirm_email(confirm)
         account = self._accounts.get(item.data["account_id"]) if item else None
         if item is None or account is None:
             raise InvalidTokenError()

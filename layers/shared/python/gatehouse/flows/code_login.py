@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from gatehouse import messages
-from gatehouse.domain.accounts import normalise_email
+from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.secrets import digest
-from gatehouse.errors import InvalidCodeError, InvalidCredentialsError
+from gatehouse.errors import ConditionFailedError, InvalidCodeError, InvalidCredentialsError
 from gatehouse.flows.login import LoginOutcome
 from gatehouse.flows.pacing import ResponseFloor
 from gatehouse.flows.sessions import SessionService, login_result
@@ -77,9 +77,21 @@ class CodeLogin:
         account = self._accounts.get(done.data["account_id"]) if done else None
         if account is None:
             raise InvalidCodeError()
+        account = self._prove_email(account)
         token, session = self._sessions.start(account, methods=("email_code",), user_agent=user_agent,
                                               previous_token=previous_token)
         return LoginOutcome(token, login_result(account, session), account)
+
+    def _prove_email(self, account: Account) -> Account:
+        """The code reached the mailbox: the address is the account's, whatever `verify_email` said."""
+        for _ in range(3):  # a concurrent save (a session's last_seen, a profile edit) is retried
+            if account.email_verified:
+                return account
+            try:
+                return self._accounts.save(account.evolve(email_verified=True))
+            except ConditionFailedError:
+                account = self._accounts.get(account.id) or account
+        return account
 
 
 class PasskeyLogin:

@@ -68,8 +68,6 @@ _STEPS: dict[str, dict[str, str]] = {
                                  "fr": "- Votre second facteur Scaleway protège désormais tout le compte."},
     "mfa_unchanged": {"en": "- Your second factor does not change.",
                       "fr": "- Votre second facteur ne change pas."},
-    "verify_email": {"en": "- Confirm this email address when asked.",
-                     "fr": "- Confirmez cette adresse e-mail quand elle vous est demandée."},
     "legacy_access": {"en": "- Your Dedibox login at console.online.net keeps working.",
                       "fr": "- Votre connexion Dedibox sur console.online.net continue de fonctionner."},
     "no_legacy_access": {"en": "- Sign in to Dedibox through the unified login.",
@@ -81,8 +79,6 @@ def next_steps(state: Mapping[str, Any], locale: str) -> str:
     """The lines of this account's own case, in its language."""
     changes = state.get("changes") or {}
     keys = [f"password_{changes.get('password', 'unchanged')}", f"mfa_{changes.get('mfa', 'unchanged')}"]
-    if "verify_email" in (state.get("required_actions") or []):
-        keys.append("verify_email")
     keys.append("legacy_access" if state.get("legacy_access") else "no_legacy_access")
     return "\n".join(_STEPS[k].get(locale) or _STEPS[k]["en"] for k in keys if k in _STEPS)
 

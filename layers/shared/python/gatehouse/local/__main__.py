@@ -7,6 +7,7 @@ with `chalice local --no-autoreload`. Ctrl-C or SIGTERM stops everything it star
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import signal
 import subprocess
@@ -103,6 +104,11 @@ def serve(port: int, moto_port: int, quiet: bool) -> int:
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
         threading.Thread(target=_relay, args=(children[-1], quiet), daemon=True).start()
         _wait_http(f"http://127.0.0.1:{port}/health", 60)
+        from gatehouse.local import state
+
+        # Now that it answers: `gatehouse --stage local` finds this stack, whatever its ports.
+        recorded = state.write(port, moto_port)
+        atexit.register(state.remove, recorded)
         print(f"Gatehouse is serving on http://localhost:{port}/ui/  (API: http://localhost:{port}/openapi.json,"
               f" outbox: http://localhost:{port}/ui/outbox). Ctrl-C stops it.", flush=True)
         while all(child.poll() is None for child in children):

@@ -13,6 +13,8 @@ from importlib import resources
 # Every page the shell knows how to render (app.js routes on the path); anything else is a 404.
 PAGES = frozenset({"", "verify", "consoles", "account", "reset", "reset/complete", "mfa", "verify-email",
                    "outbox"})
+# Sign-in with an emailed code, and where the link confirming an account's address lands.
+PAGES = PAGES | {"code", "confirm-email"}
 
 ASSET_TYPES = {
     "app.js": "text/javascript; charset=utf-8",

@@ -316,7 +316,7 @@ async function home() {
     h("p", { class: "lead" }, "One account for the Scaleway and Dedibox consoles."),
     h("div", { class: "grid" },
       card("Sign in", signIn, h("div", { class: "actions" },
-        h("a", { href: "/ui/reset", id: "forgot" }, "Forgot your password?")),
+        h("a", { href: "/ui/reset", id: "forgot" }, "Forgot your password?"), codeLoginLink(signIn)),
       h("p", { class: "or" }, "or"), passkey),
       card("Create an account", signUp)));
 }
@@ -340,7 +340,7 @@ async function verifySignup() {
 const ACTIONS = {
   set_password: "Your password was erased when your accounts were unified: choose a new one.",
   enroll_mfa: "Set up a second factor (an authenticator app or a passkey) to protect your account.",
-  verify_email: "Confirm your email address: follow the link we sent you, or change it from your account.",
+  verify_email: "Confirm your email address: follow the link we emailed you, or ask for it again below.",
 };
 
 async function requiredActions(actions) {
@@ -358,6 +358,8 @@ async function requiredActions(actions) {
     } else if (action === "enroll_mfa") {
       parts.push(card("Set up a second factor", h("p", {}, ACTIONS.enroll_mfa),
         h("a", { class: "button", href: "/ui/mfa" }, "Set up a second factor")));
+    } else if (action === "verify_email") {
+      parts.push(await verifyEmailCard());
     } else {
       parts.push(card("Action needed", h("p", {}, ACTIONS[action] || action),
         h("a", { class: "button secondary", href: "/ui/account" }, "Go to your account")));
@@ -825,6 +827,83 @@ async function outbox() {
   if (last && !to) last.scrollIntoView({ block: "end" });
 }
 
+// ---- sign-in with an emailed code, and confirming the account's address ------------------------
+// The way in for an account with no password (erased when several Dedibox accounts were unified)
+// and for anyone who forgot theirs: the code proves the mailbox, then the required actions follow.
+function codeLoginLink(signIn) {
+  return h("a", { href: "/ui/code", id: "code-login", onclick: (event) => {
+    const email = signIn.elements.email.value.trim();
+    if (email) {
+      event.preventDefault();
+      go("/ui/code?email=" + encodeURIComponent(email));
+    }
+  } }, "Email me a code");
+}
+
+async function codeLogin() {
+  const session = await currentSession();
+  setNav(session);
+  if (session && session.status === "mfa_required") return go("/ui/mfa");
+  const area = h("div", {});
+  const ask = (email) => form({ id: "code-request-form", submit: "Email me a code", fields: [
+    { name: "email", label: "Email", type: "email", autocomplete: "username", value: email,
+      hint: "We email you an 8-digit code that signs you in once, within 10 minutes." },
+  ], onsubmit: async (values) => {
+    const r = await api("POST", "/login/code", values);
+    if (!r.ok) return r.error;
+    area.replaceChildren(enter(values.email));
+    area.querySelector("input[name=code]").focus();
+  } });
+  const enter = (email) => h("div", {},
+    notice(`If ${email} belongs to an account, we emailed it an 8-digit code. Enter it below.`),
+    form({ id: "code-verify-form", submit: "Sign in", fields: [
+      { name: "code", label: "8-digit code from the email", inputmode: "numeric", autocomplete: "one-time-code",
+        maxlength: 9 },
+    ], onsubmit: async (values) => {
+      const r = await api("POST", "/login/code/verify", { email, code: values.code.replace(/\s+/g, "") });
+      if (!r.ok) return r.error;
+      afterLogin(r.data);
+    } }),
+    h("p", {}, h("button", { type: "button", class: "secondary", id: "code-again", onclick: () => {
+      area.replaceChildren(ask(email));
+    } }, "Send a new code")));
+  area.replaceChildren(ask(query("email")));
+  page("Sign in with a code", card("Sign in with an emailed code", area),
+    h("p", {}, h("a", { href: "/ui/" }, "Sign in with your password instead")));
+}
+
+// The card of the `verify_email` action: the link can always be sent again.
+async function verifyEmailCard() {
+  const session = await currentSession();
+  const status = h("div", { "aria-live": "polite" });
+  const again = h("button", { type: "button", id: "confirm-email-again", onclick: async () => {
+    again.disabled = true;
+    const r = await api("POST", "/account/email/confirm");
+    again.disabled = false;
+    status.replaceChildren(r.ok ? notice(`We sent a new link to ${session ? session.email : "your address"}. ` +
+      "Follow it within 30 minutes.") : notice(r.error.message, "error"));
+  } }, "Send the link again");
+  return card("Confirm your email address", h("p", {}, ACTIONS.verify_email), status,
+    h("div", { class: "actions" }, again, h("a", { class: "button secondary", href: "/ui/account" },
+      "Use another address")));
+}
+
+async function confirmEmail() {
+  const session = await currentSession();
+  setNav(session);
+  const token = query("token");
+  page("Confirming your email address…");
+  const r = token ? await api("POST", "/account/email/verify", { token }) : { ok: false,
+    error: { message: "This link has no token. Open the link from your email again." } };
+  if (!r.ok) {
+    return page("This link did not work", notice(r.error.message, "error"),
+      session && session.status === "authenticated" ? await verifyEmailCard()
+        : h("p", {}, h("a", { href: "/ui/" }, "Sign in"), " to ask for a new link."));
+  }
+  page("Email address confirmed", notice(`Thank you: ${r.data.email} is confirmed.`),
+    h("p", {}, h("a", { class: "button", href: "/ui/consoles", id: "to-consoles" }, "Continue to your consoles")));
+}
+
 function notFound() {
   setNav(null);
   page("Page not found", h("p", {}, h("a", { href: "/ui/" }, "Go to the home page")));
@@ -832,7 +911,7 @@ function notFound() {
 
 const ROUTES = {
   "": home, verify: verifySignup, consoles, account, reset, "reset/complete": resetComplete, mfa,
-  "verify-email": verifyEmail, outbox,
+  "verify-email": verifyEmail, outbox, code: codeLogin, "confirm-email": confirmEmail,
 };
 
 const name = location.pathname.replace(/^\/ui\/?/, "").replace(/\/$/, "");
