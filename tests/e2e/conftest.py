@@ -165,7 +165,7 @@ class Legacy:
 def legacy(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Legacy:
     """Six unified accounts, one per case of tests.bench.unification.CASES but the lone Scaleway one:
     0 linked (a Dedibox context with one server), 3 Dedibox only (SMS retired: `enroll_mfa` and
-    `verify_email` pending, a legacy API key), 5 two Dedibox contexts (a, b) and a Scaleway one."""
+    a legacy API key; its address unverified, which never blocks it), 5 two Dedibox contexts (a, b) and a Scaleway one."""
     from datetime import UTC, datetime, timedelta
 
     from tests.bench.unification import generate_lines

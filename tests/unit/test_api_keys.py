@@ -102,7 +102,7 @@ def test_a_legacy_dedibox_key_keeps_verifying_while_its_unified_account_has_acti
     c.unification_notifier.run()
     c.unifier.run()
     account = c.accounts.get_by_email("p-3@example.fr")
-    assert [a.value for a in account.required_actions] == ["enroll_mfa", "verify_email"]
+    assert [a.value for a in account.required_actions] == ["enroll_mfa"]  # unified: verify_email never blocks it
     assert c.api_keys.verify("dedibox", "key-p-3", API_SECRET) == {
         "valid": True, "account_id": account.id, "console": "dedibox", "context": "dedibox-dbx-p-3"}
     auth = c.sessions.authenticate(c.login.login(account.email, LEGACY_PASSWORD, ip="10.0.0.1").token)
