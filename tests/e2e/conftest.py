@@ -164,8 +164,8 @@ class Legacy:
 @pytest.fixture(scope="session")
 def legacy(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Legacy:
     """Six unified accounts, one per case of tests.bench.unification.CASES but the lone Scaleway one:
-    0 linked (a Dedibox context with one server), 3 Dedibox only (SMS retired: `enroll_mfa` and
-    a legacy API key; its address unverified, which never blocks it), 5 two Dedibox contexts (a, b) and a Scaleway one."""
+    0 linked (a Dedibox context with one server), 3 Dedibox only (SMS retired: `enroll_mfa`, a legacy
+    API key; its address unverified, which never blocks it), 5 two Dedibox contexts (a, b) and a Scaleway one."""
     from datetime import UTC, datetime, timedelta
 
     from tests.bench.unification import generate_lines
