@@ -179,5 +179,9 @@ def test_the_pepper_is_unwrapped_once_per_cold_start(aws_mock: None) -> None:
 def test_a_stage_never_provisioned_says_to_run_provision(aws_mock: None) -> None:
     bare = SETTINGS.with_overrides(table_name="pepper-bare")
     dynamodb.create_table(bare)
-    with pytest.raises(CodePepperMissingError, match="gatehouse provision"):
+    with pytest.raises(CodePepperMissingError, match="gatehouse provision") as raised:
         KmsCodePepper(bare, dynamodb.DynamoConfig(dynamodb.Table(bare))).hmac("flow|123456")
+    # The API answers it as a dependency that is not there yet: 503 with Retry-After, never a 500.
+    from gatehouse.api.errors import STATUS
+
+    assert STATUS[raised.value.code] == 503 and raised.value.retry_after > 0

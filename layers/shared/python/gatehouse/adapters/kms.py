@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from gatehouse.adapters.aws import client, translated
 from gatehouse.adapters.dynamodb import DynamoConfig, Table
 from gatehouse.domain.secrets import hmac_hex
+from gatehouse.errors import DependencyUnavailableError
 from gatehouse.settings import Settings
 
 _VERSION = b"\x01"
@@ -77,8 +78,13 @@ CODE_PEPPER_CONTEXT = {"purpose": "code-hmac"}
 CODE_PEPPER = "code-pepper"  # the config item CONFIG#code-pepper
 
 
-class CodePepperMissingError(RuntimeError):
-    """The table holds no wrapped code pepper: the stage was not provisioned."""
+class CodePepperMissingError(DependencyUnavailableError):
+    """The table holds no wrapped code pepper: the stage was not provisioned. A 503 with Retry-After
+    (the operator's fix is one command away), never a 500."""
+
+    def __init__(self) -> None:
+        super().__init__(retry_after=300, message="One-time codes cannot be checked until this stage is "
+                                                  "provisioned (`gatehouse provision`): try again later.")
 
 
 def create_code_pepper(settings: Settings, config: DynamoConfig | None = None, kms: Any = None) -> bool:
@@ -115,7 +121,7 @@ class KmsCodePepper:
     def _unwrap(self) -> bytes:
         item = self._config.get(CODE_PEPPER)
         if item is None:
-            raise CodePepperMissingError("no code pepper in the table: run `gatehouse provision`")
+            raise CodePepperMissingError()
         with translated("KMS"):
             plaintext: bytes = self._kms.decrypt(CiphertextBlob=bytes(item["wrapped_key"]), KeyId=self._key_id,
                                                  EncryptionContext=CODE_PEPPER_CONTEXT)["Plaintext"]
