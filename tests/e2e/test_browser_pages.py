@@ -746,6 +746,7 @@ def test_the_erased_password_account_signs_in_with_a_code_sets_a_password_and_a_
     # The new password works from now on (the second factor is then asked for).
     page.goto("/ui/")
     page.locator("#logout").click()
+    expect(page.locator("#login-form")).to_be_visible()  # the sign-out's own navigation ends first
     sign_in(page, email, password="a lantern above the quiet bay")
     expect(page.get_by_role("heading", level=1)).to_have_text("Second step")
 
