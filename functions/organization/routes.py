@@ -105,28 +105,29 @@ Kind = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
-class ResourceIn(Body):
+class ConsoleResource(Body):
     id: Name = Field(examples=["srv-8f2c"])
     kind: Kind = Field(examples=["server"])
     name: Label = Field(default="", examples=["web-1"])
 
 
-class ResourcePut(Body):
+class ConsoleResourcePut(Body):
     account_id: Name
     context: Name
-    resource: ResourceIn
+    resource: ConsoleResource
 
 
-class ResourceDelete(Body):
+class ConsoleResourceDelete(Body):
     account_id: Name
     context: Name
     resource_id: Name
 
 
-_REGISTERING = {403: "forbidden: the context is another console's", 404: "not_found: no such account or context"}
+_REGISTERING = {400: "invalid_input", 403: "forbidden: the context is another console's",
+                404: "not_found: no such account or context"}
 
 
-@endpoint(bp, "/consoles/resources", "PUT", body=ResourcePut, auth=Auth.CONSOLE, tags=("organization",),
+@endpoint(bp, "/consoles/resources", "PUT", body=ConsoleResourcePut, auth=Auth.CONSOLE, tags=("organization",),
           responses={**_REGISTERING, 409: "conflict: the context holds the most resources it may"})
 def put_console_resource(ctx: Ctx) -> dict[str, Any]:
     """Register a resource the console made in one of its contexts, or update its kind and name
@@ -136,7 +137,7 @@ def put_console_resource(ctx: Ctx) -> dict[str, Any]:
     return container().console_resources.register(ctx.auth, b.account_id, b.context, resource)
 
 
-@endpoint(bp, "/consoles/resources", "DELETE", body=ResourceDelete, auth=Auth.CONSOLE, status=204,
+@endpoint(bp, "/consoles/resources", "DELETE", body=ConsoleResourceDelete, auth=Auth.CONSOLE, status=204,
           tags=("organization",), responses={**_REGISTERING, 404: "not_found: no such account, context or resource"})
 def delete_console_resource(ctx: Ctx) -> None:
     """Forget a resource of one of the console's contexts (console Basic auth): the check no longer knows it."""
