@@ -1168,7 +1168,7 @@ class DynamoResources:
             except ClientError as exc:
                 if not _conditional_failed(exc):
                     raise
-        raise ConditionFailedError()
+        raise ConflictError("This resource was created and deleted meanwhile: try again.")
 
     def add_imported(self, entries: Sequence[tuple[str, str, Sequence[Resource]]]) -> None:
         entries = [e for e in entries if e[2]]
