@@ -86,6 +86,7 @@ RECOVERY_REQUESTS = ("RECOVERYREQ#*",)  # manual recovery requests; support's qu
 API_KEYS = ("APIKEY#*",)
 ORGANIZATIONS = ("MEMBEROF#*", "GRANTEE#*")
 UNIFICATION = ("LEGACY#*", "UNIFY#*", "UNIFYEMAIL#*", "NOTIFY#*", "WAVES")
+RESOURCES = ("RESOURCES#*",)  # the resources consoles registered (and unified legacy ones), per context
 CODE_PEPPER = ("CONFIG#*",)  # the KMS-wrapped code pepper, read once per cold start
 
 
@@ -122,7 +123,8 @@ FLOWS: dict[str, FlowPermissions] = {
                                      CODE_PEPPER), mail=MAIL_SEND, sms=True, key=(HMAC_OPEN,)),
     # /api-keys (a notice email for each key made), /api-keys/verify and /authz/check (consoles).
     # The daily budget of invitations and grants is a RATE# window.
-    "organization": FlowPermissions(keys(ACCOUNTS, SESSIONS, API_KEYS, ORGANIZATIONS, THROTTLES), mail=MAIL_SEND,
+    "organization": FlowPermissions(keys(ACCOUNTS, SESSIONS, API_KEYS, ORGANIZATIONS, THROTTLES, RESOURCES),
+                                    mail=MAIL_SEND,
                                     console_secrets=True),
     # An approval's hold is announced by email and by SMS to the phone on file, with cancel links.
     "support": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, RECOVERY_REQUESTS, CODE_PEPPER),
@@ -132,7 +134,7 @@ FLOWS: dict[str, FlowPermissions] = {
     "ops": FlowPermissions(table=()),
     "unification_notifier": FlowPermissions(keys(UNIFICATION), mail=MAIL_BULK),
     # Seals migrated legacy TOTP seeds under the key.
-    "unifier": FlowPermissions(keys(ACCOUNTS, ONE_TIME, API_KEYS, UNIFICATION), key=(SEEDS_SEAL,)),
+    "unifier": FlowPermissions(keys(ACCOUNTS, ONE_TIME, API_KEYS, UNIFICATION, RESOURCES), key=(SEEDS_SEAL,)),
     # Applies ended holds (the old address's notice, the new address's reset link) and deletes the
     # documents of requests decided long enough ago.
     "recovery_hold": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, RECOVERY_REQUESTS,

@@ -10,6 +10,7 @@ from chalice import Blueprint
 from gatehouse.api.models import Body, EmailAddress
 from gatehouse.api.routing import Auth, Ctx, endpoint
 from gatehouse.bootstrap import container
+from gatehouse.domain.accounts import Resource
 from pydantic import AwareDatetime, Field, StringConstraints
 
 bp = Blueprint(__name__)
@@ -98,6 +99,50 @@ def authz_check(ctx: Ctx) -> dict[str, Any]:
     organization it is a member of, or granted to it: else `allowed: false`, `reason: unknown_resource`."""
     b = ctx.body
     return container().organization.check(ctx.auth, b.account_id, b.console, b.context, b.resource, b.action)
+
+
+Kind = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class ConsoleResource(Body):
+    id: Name = Field(examples=["srv-8f2c"])
+    kind: Kind = Field(examples=["server"])
+    name: Label = Field(default="", examples=["web-1"])
+
+
+class ConsoleResourcePut(Body):
+    account_id: Name
+    context: Name
+    resource: ConsoleResource
+
+
+class ConsoleResourceDelete(Body):
+    account_id: Name
+    context: Name
+    resource_id: Name
+
+
+_REGISTERING = {400: "invalid_input", 403: "forbidden: the context is another console's",
+                404: "not_found: no such account or context"}
+
+
+@endpoint(bp, "/consoles/resources", "PUT", body=ConsoleResourcePut, auth=Auth.CONSOLE, tags=("organization",),
+          responses={**_REGISTERING, 409: "conflict: the context holds the most resources it may"})
+def put_console_resource(ctx: Ctx) -> dict[str, Any]:
+    """Register a resource the console made in one of its contexts, or update its kind and name
+    (console Basic auth): POST /authz/check knows it from then on."""
+    b = ctx.body
+    resource = Resource(b.resource.id, b.resource.kind, b.resource.name)
+    return container().console_resources.register(ctx.auth, b.account_id, b.context, resource)
+
+
+@endpoint(bp, "/consoles/resources", "DELETE", body=ConsoleResourceDelete, auth=Auth.CONSOLE, status=204,
+          tags=("organization",), responses={**_REGISTERING, 404: "not_found: no such account, context or resource"})
+def delete_console_resource(ctx: Ctx) -> None:
+    """Forget a resource of one of the console's contexts (console Basic auth): the check no longer knows it."""
+    b = ctx.body
+    container().console_resources.remove(ctx.auth, b.account_id, b.context, b.resource_id)
 
 
 class ApiKeyCreate(Body):

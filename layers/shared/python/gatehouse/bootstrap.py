@@ -58,6 +58,7 @@ class Container:
         parts["api_key_store"], parts["organization_store"] = memory.MemoryApiKeys(), memory.MemoryOrganizations()
         parts["recovery_request_store"], parts["documents"] = memory.MemoryRecoveryRequests(), memory.FakeDocuments()
         parts["code_pepper"] = memory.FakeCodePepper()
+        parts["resource_store"] = memory.MemoryResources()
         # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
         parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
         parts["unknown_key_floor"] = memory.RecordedFloor((settings or Settings()).unknown_key_floor_ms / 1000)
@@ -252,7 +253,8 @@ class Container:
         from gatehouse.flows.unifier import Unifier
 
         return Unifier(self.unification_store, self.accounts, self.clock, self.settings,
-                       api_keys=self.api_key_store, mfa_store=self.mfa_store, totp=self.totp)
+                       api_keys=self.api_key_store, mfa_store=self.mfa_store, totp=self.totp,
+                       resources=self.resource_store)
 
     @cached_property
     def unification_notifier(self) -> Any:
@@ -308,7 +310,20 @@ class Container:
         from gatehouse.flows.organization import Organization
 
         return Organization(self.organization_store, self.accounts, self.mailer, self.clock, self.settings,
-                            throttle=self.throttle_store)
+                            throttle=self.throttle_store, resources=self.resource_store)
+
+    # --- the resources the consoles register -----------------------------------------------
+    @cached_property
+    def resource_store(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoResources
+
+        return DynamoResources(self.table)
+
+    @cached_property
+    def console_resources(self) -> Any:
+        from gatehouse.flows.resources import ConsoleResources
+
+        return ConsoleResources(self.resource_store, self.accounts, self.settings)
 
     # --- second factors and passwordless login ---------------------------------------------
     @cached_property

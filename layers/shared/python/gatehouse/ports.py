@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from gatehouse.domain.accounts import Account
+from gatehouse.domain.accounts import Account, Resource
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 
@@ -554,4 +554,32 @@ class CodePepper(Protocol):
 
     def hmac(self, message: str) -> str:
         """HMAC-SHA256 of `message` under the server secret, hex."""
+        ...
+
+
+class ResourceStore(Protocol):
+    """The resources a console registered in one context of an account, each its own item (an
+    account item could not hold them unbounded), so the check reads the one resource it is asked
+    about. Each context counts its resources, for the limit."""
+
+    def put(self, account_id: str, context: str, resource: Resource, limit: int) -> bool:
+        """Register or update (same id: kind and name replaced); True if it was new. A new one
+        past `limit` in this context raises ConditionFailedError (an update never does)."""
+        ...
+
+    def add_imported(self, entries: Sequence[tuple[str, str, Sequence[Resource]]]) -> None:
+        """(account id, context, resources) imported by the unifier, before the account exists:
+        written as they are (a rerun overwrites), each context counted once, by its first run."""
+        ...
+
+    def holds(self, account_id: str, contexts: Sequence[str], resource_id: str) -> bool:
+        """Whether any of these contexts of the account holds the resource (read consistently)."""
+        ...
+
+    def delete(self, account_id: str, context: str, resource_id: str) -> bool:
+        """False if this context holds no such resource."""
+        ...
+
+    def list(self, account_id: str, context: str) -> list[Resource]:
+        """The context's resources, by id."""
         ...

@@ -96,6 +96,8 @@ class Settings:
     # Member invitations and outsourcing grants together, per owner account and UTC day: each
     # emails a third party, so an account cannot be made to mail strangers in bulk.
     invitations_per_day: int = 20
+    # Resources a console registers in one context (PUT /consoles/resources); each is its own item.
+    resources_per_context: int = 10_000
     # Manual recovery requests (with documents) from one source IP, per hour.
     recovery_requests_per_ip: int = 10
     # An approved recovery request takes effect after this hold, announced to the old address and
@@ -180,6 +182,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         webauthn_origin=env.get(_PREFIX + "WEBAUTHN_ORIGIN", base.webauthn_origin),
         legacy_cutoff=cutoff,
         invitations_per_day=_int(env, "INVITATIONS_PER_DAY", base.invitations_per_day),
+        resources_per_context=_int(env, "RESOURCES_PER_CONTEXT", base.resources_per_context),
         log_level=env.get(_PREFIX + "LOG_LEVEL", base.log_level),
     )
     check_deployable(settings)

@@ -41,8 +41,8 @@ class ConsoleContext:
     name: str
     legacy_id: str | None = None
     legacy_access: bool = False
-    # What the console's resources in this context are (a unified Dedibox context's come with it):
-    # POST /authz/check knows a resource only if it is here.
+    # Only accounts unified before resources had their own items (ports.ResourceStore, where the
+    # consoles register them and the unifier imports legacy ones) have any here; the check reads both.
     resources: tuple[Resource, ...] = ()
 
 

@@ -9,11 +9,19 @@ and the reason says which.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from gatehouse.domain.accounts import Account
+from gatehouse.domain.accounts import Account, ConsoleContext
+
+# Whether any of these contexts of this owner holds the resource: the flow asks its store (each
+# resource is its own item), and the contexts' own `resources` (older unified accounts) count too.
+Holds = Callable[[Account, Sequence[ConsoleContext], str], bool]
+
+
+def held_on_contexts(owner: Account, contexts: Sequence[ConsoleContext], resource: str) -> bool:
+    return any(r.id == resource for c in contexts for r in c.resources)
 
 OWNER = "owner"
 OUTSOURCING = "outsourcing"
@@ -56,7 +64,8 @@ class Answer:
         return {"allowed": self.allowed, "reason": self.reason}
 
 
-def authorize(q: Question, actor: Account | None, others: Iterable[Reach], now: datetime) -> Answer:
+def authorize(q: Question, actor: Account | None, others: Iterable[Reach], now: datetime,
+              holds: Holds = held_on_contexts) -> Answer:
     """The asker's own contexts first, then `others` in order (consumed lazily: the flow may load
     them on demand, and a yes from the asker's own contexts loads nothing).
 
@@ -64,7 +73,8 @@ def authorize(q: Question, actor: Account | None, others: Iterable[Reach], now: 
     context of this console is reached at all), `no_access` (the named context is not reached, or
     the reach does not cover this resource and action, or has expired), `unknown_resource` (no
     reached context holds the resource: another account's resource, or another context's when the
-    console names one); a yes gives the reach's `access`.
+    console names one); a yes gives the reach's `access`. `holds` says whether a reach's contexts
+    hold the resource, asked once per reach that gets that far.
     """
     if q.console != q.asking_console:
         return Answer(False, "other_console")
@@ -76,7 +86,7 @@ def authorize(q: Question, actor: Account | None, others: Iterable[Reach], now: 
         if not contexts or not reach.live(now):
             continue
         reached_context = True
-        if any(r.id == q.resource for c in contexts for r in c.resources):
+        if holds(reach.owner, contexts, q.resource):
             holds_resource = True
             if reach.covers(q.resource, q.action):
                 return Answer(True, reach.access)

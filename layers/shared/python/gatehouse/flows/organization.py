@@ -26,12 +26,22 @@ from typing import Any
 
 from gatehouse import messages
 from gatehouse.adapters.codec import iso
-from gatehouse.domain.accounts import Account, normalise_email
-from gatehouse.domain.authorization import OUTSOURCING, Question, Reach, authorize
+from gatehouse.domain.accounts import Account, ConsoleContext, normalise_email
+from gatehouse.domain.authorization import OUTSOURCING, Holds, Question, Reach, authorize, held_on_contexts
 from gatehouse.domain.secrets import could_be_id, new_id
 from gatehouse.errors import ConditionFailedError, ConflictError, InvalidInputError, NotFoundError, RateLimitedError
 from gatehouse.flows.sessions import Authenticated
-from gatehouse.ports import AccountRepository, Clock, Email, Grant, Mailer, Member, OrganizationStore, ThrottleStore
+from gatehouse.ports import (
+    AccountRepository,
+    Clock,
+    Email,
+    Grant,
+    Mailer,
+    Member,
+    OrganizationStore,
+    ResourceStore,
+    ThrottleStore,
+)
 from gatehouse.settings import Settings
 
 ROLES = ("admin", "member")
@@ -69,9 +79,10 @@ def public_grant(g: Grant) -> dict[str, Any]:
 class Organization:
     def __init__(self, store: OrganizationStore, accounts: AccountRepository, mailer: Mailer, clock: Clock,
                  settings: Settings, max_members: int = 100, max_grants: int = 200, *,
-                 throttle: ThrottleStore) -> None:
+                 throttle: ThrottleStore, resources: ResourceStore) -> None:
         self._store, self._accounts, self._mailer, self._clock, self._s = store, accounts, mailer, clock, settings
         self._max_members, self._max_grants, self._throttle = max_members, max_grants, throttle
+        self._resources = resources
 
     # --- members ---
     def members(self, auth: Authenticated) -> dict[str, Any]:
@@ -150,7 +161,22 @@ class Organization:
               action: str) -> dict[str, Any]:
         actor = self._accounts.get(account_id) if could_be_id(account_id) and console == asking_console else None
         question = Question(asking_console, console, context, resource, action)
-        return authorize(question, actor, self._reached(actor), self._clock.now()).as_dict()
+        return authorize(question, actor, self._reached(actor), self._clock.now(), self._holds()).as_dict()
+
+    def _holds(self) -> Holds:
+        """The resources the consoles registered (PUT /consoles/resources) and the unifier imported,
+        one read per owner asked about; an older unified account's, on its contexts, need none."""
+        seen: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+        def holds(owner: Account, contexts: Sequence[ConsoleContext], resource: str) -> bool:
+            if held_on_contexts(owner, contexts, resource):
+                return True
+            key = (owner.id, tuple(c.id for c in contexts))
+            if key not in seen:
+                seen[key] = self._resources.holds(owner.id, key[1], resource)
+            return seen[key]
+
+        return holds
 
     def _reached(self, actor: Account | None) -> Iterator[Reach]:
         """Whose contexts the actor reaches besides its own, read only as far as the rule asks."""

@@ -6,7 +6,7 @@ one would have:
   the same pure planner, so it is the same plan;
 * the unified account's id is derived from its unified key, and creating it tolerates "already
   exists" when the existing account is this unified key's own;
-* API keys are written with their full content (a rewrite changes nothing);
+* API keys and legacy resources are written with their full content (a rewrite changes nothing);
 * `notified -> completed` is a conditional update, made last: an account is completed only once
   everything above is done.
 Only `notified` accounts are applied: nobody is unified without having been told first.
@@ -32,7 +32,15 @@ from gatehouse.domain.unification import (
 )
 from gatehouse.errors import ConditionFailedError
 from gatehouse.flows.waves import batches
-from gatehouse.ports import AccountApiKey, AccountRepository, ApiKeyStore, Clock, Factor, UnificationStore
+from gatehouse.ports import (
+    AccountApiKey,
+    AccountRepository,
+    ApiKeyStore,
+    Clock,
+    Factor,
+    ResourceStore,
+    UnificationStore,
+)
 from gatehouse.settings import Settings
 
 
@@ -68,7 +76,7 @@ def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime,
         contexts.append(ConsoleContext("scaleway", f"scaleway-{account_id[5:13]}", "Scaleway"))
     for c in p.contexts:
         contexts.append(ConsoleContext("dedibox", f"dedibox-{c.legacy_id}", c.identifier, legacy_id=c.legacy_id,
-                                       legacy_access=c.legacy_access, resources=c.record.resources))
+                                       legacy_access=c.legacy_access))
     mfa: list[MfaMethod] = []
     factor = p.mfa.factor
     fid = factor_id or migrated_factor_id(account_id)
@@ -100,9 +108,10 @@ def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime,
 
 class Unifier:
     def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings,
-                 api_keys: ApiKeyStore, mfa_store: Any = None, totp: Any = None) -> None:
+                 api_keys: ApiKeyStore, mfa_store: Any = None, totp: Any = None, *,
+                 resources: ResourceStore) -> None:
         self._store, self._accounts, self._clock, self._s = store, accounts, clock, settings
-        self._api_keys, self._mfa_store, self._totp = api_keys, mfa_store, totp
+        self._api_keys, self._mfa_store, self._totp, self._resources = api_keys, mfa_store, totp, resources
 
     def _migrate_factor(self, account_id: str, p: UnifiedAccountPlan, now: datetime) -> str | None:
         """Store the kept second factor in the MFA store BEFORE the account exists, so the account
@@ -161,6 +170,10 @@ class Unifier:
             factor_id = self._migrate_factor(account_id_for(p.unified_key), p, now)
             account, aliases = build_account(p, item, now, factor_id)
             built.append((item, p, account, aliases))
+        # The legacy resources, each its own item (an account item could not hold them unbounded),
+        # before their account exists, as the second factor is: it never shows without them.
+        self._resources.add_imported([(account.id, f"dedibox-{c.legacy_id}", c.record.resources)
+                                      for _, p, account, _ in built for c in p.contexts])
         # Each account with its claims, all or nothing; ~20 accounts a transaction.
         added = self._accounts.add_many([(account, aliases) for _, _, account, aliases in built])
         done: list[str] = []
