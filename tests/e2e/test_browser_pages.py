@@ -768,21 +768,21 @@ def test_a_lone_dedibox_account_reaches_a_console_without_confirming_its_address
 
 def test_an_address_still_to_confirm_gets_its_link_again_from_the_page_and_then_opens_a_console(
         tab: Tab, stack: Stack, signed_up: tuple[object, str]) -> None:
-    from gatehouse.local.demo import DEMO_PASSWORD, SUPPORT_EMAIL
 
-    # Set-up (not the journey): support moves an account to an address nobody has confirmed yet.
+    # Set-up (not the journey): support moves an account to an address nobody has confirmed yet,
+    # with the four documents, an approval and its hold run out.
+    from tests.e2e.test_recovery_requests import HOLD, _request, _run_holds, _upload_all, support
+
     owner, email = signed_up
     account_id = owner.get("/session").json()["account_id"]  # type: ignore[attr-defined]
     new_email = "moved-" + email
-    made = stack.client().post("/recovery-requests", json={
-        "identifier": account_id, "new_email": new_email, "postal_address": "1 rue de la Paix, Paris",
-        "phone": "+33612345678"})
-    assert made.status_code == 202, made.text
-    agent = stack.client()
-    assert agent.post("/login", json={"email": SUPPORT_EMAIL, "password": DEMO_PASSWORD}).status_code == 200
-    decided = agent.post(f"/support/recovery-requests/{made.json()['request_id']}/decision",
-                         json={"approve": True, "note": "ok"})
+    made = _request(stack, account_id, new_email)
+    _upload_all(made)
+    decided = support(stack).post(f"/support/recovery-requests/{made['request_id']}/decision",
+                                  json={"approve": True, "note": "ok"})
     assert decided.status_code == 200, decided.text
+    stack.advance_clock(HOLD + 60)
+    assert _run_holds(stack)["applied"] >= 1
 
     page = tab.page
     sign_in(page, new_email)
