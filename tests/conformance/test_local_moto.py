@@ -122,3 +122,33 @@ def test_of_racing_conditional_updates_of_one_item_exactly_one_wins_each_round(c
         for t in threads:
             t.join()
         assert len(wins) == 1, (round_, wins)
+
+
+def test_racing_adds_each_answer_their_own_new_count(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    # Widen moto's window between a write and the serialising of its answer, as a loaded machine does.
+    to_json = Item.to_json
+    monkeypatch.setattr(Item, "to_json", lambda self: (time.sleep(0.002), to_json(self))[1])
+    fields = {f"a{i}": {"S": "x" * 50} for i in range(4)}
+    for round_ in range(5):
+        pk = f"counted-{round_}"
+        client.put_item(TableName="t", Item={**_key(pk), "c": {"N": "0"}, **fields})
+        counts: list[int] = []
+        barrier = threading.Barrier(8)
+
+        def add() -> None:
+            barrier.wait()
+            out = client.update_item(TableName="t", Key=_key(pk), UpdateExpression="ADD c :one",
+                                     ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="ALL_NEW")
+            counts.append(int(out["Attributes"]["c"]["N"]))
+
+        threads = [threading.Thread(target=add) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(counts) == list(range(1, 9)), (round_, counts)

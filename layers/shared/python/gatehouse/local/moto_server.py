@@ -17,7 +17,9 @@
    with the original, and reported the original's own writes as conflicts.
 5. A conditional PutItem, UpdateItem or DeleteItem is atomic, as DynamoDB makes it: moto checks
    the condition, then writes, and two threads could both pass the check. Each single-item
-   write here takes the lock transactions take.
+   write here takes the lock transactions take, for the whole request: moto's handler reads the
+   old item before the write and serialises the new one after, so two racing ADDs could both
+   answer the later count.
 6. moto stores whatever a browser POSTs to S3 with a presigned form: it ignores the form's policy.
    Here the policy is enforced as S3 enforces it: not expired, every condition met (exact values,
    `starts-with`, the size range) and every form field named by a condition; otherwise 403 (400
@@ -109,6 +111,20 @@ def _install_atomic_writes(backend: Any) -> None:
                 return _original(self, *args, **kwargs)
 
         setattr(backend, name, locked)
+    # The handler reads the item before the write (ALL_OLD) and serialises it after (ALL_NEW), both
+    # outside the backend call: two racing ADDs could both answer the later count. DynamoDB answers
+    # each write with its own item, so the lock covers the whole request.
+    from moto.dynamodb.responses import DynamoHandler
+
+    for name in ("put_item", "update_item", "delete_item"):
+        handler = getattr(DynamoHandler, name)
+
+        @functools.wraps(handler)
+        def locked_request(self: Any, _handler: Any = handler) -> Any:
+            with _transactions:
+                return _handler(self)
+
+        setattr(DynamoHandler, name, locked_request)
 
 
 def _install_idempotent_transactions() -> None:
