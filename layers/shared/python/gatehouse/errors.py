@@ -159,3 +159,14 @@ class ConditionFailedError(GatehouseError):
 
     code = "conflict"
     message = "This was changed by another request."
+
+
+class SsoRejectedError(GatehouseError):
+    """A provider's answer was not accepted: `reason` says which check refused it (never the token)."""
+
+    code = "sso_rejected"
+    message = "The sign-in with this provider could not be accepted. Try again."
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        super().__init__(message, reason=reason)
+        self.reason = reason

@@ -495,3 +495,19 @@ class DocumentStore(Protocol):
         ...
 
     def download_url(self, key: str, expires_seconds: int) -> str: ...
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]  # names lower-cased
+    body: bytes
+
+
+class HttpClient(Protocol):
+    """Outbound HTTPS to identity providers (token endpoints, key sets, GitHub's API)."""
+
+    def request(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
+                form: Mapping[str, str] | None = None) -> HttpResponse:
+        """Any status is returned, not raised; an unreachable host raises DependencyUnavailableError."""
+        ...
