@@ -6,8 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 MOTO_PORT ?= 5555
+# The local OpenID provider (panva's oidc-provider), installed from the committed lock file.
+OIDC := local-oidc/node_modules/.package-lock.json
 
 .PHONY: run test test-fast lint package bench browser clean
+
+$(OIDC): local-oidc/package.json local-oidc/package-lock.json
+	cd local-oidc && npm ci --no-audit --no-fund --silent
+	touch $(OIDC)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +22,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## make run: the whole stack on http://localhost:$(PORT) against an embedded moto server.
-run: $(STAMP)
+run: $(STAMP) $(OIDC)
 	exec $(BIN)/python -m gatehouse.local serve --port $(PORT) --moto-port $(MOTO_PORT)
 
 ## make test: lint, then the three tiers (unit, conformance, e2e over HTTP and in Chromium).
-test: $(STAMP) browser
+test: $(STAMP) $(OIDC) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -43,4 +49,4 @@ bench: $(STAMP) package
 	$(BIN)/python -m tests.bench.run
 
 clean:
-	rm -rf build .venv .mypy_cache .ruff_cache
+	rm -rf build .venv .mypy_cache .ruff_cache local-oidc/node_modules
