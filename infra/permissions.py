@@ -49,6 +49,8 @@ class FlowPermissions:
     documents: tuple[str, ...] = ()
     # Flows that authenticate a console by HTTP Basic auth read the console secrets.
     console_secrets: bool = False
+    # The sso flow reads the providers' client secrets.
+    sso_secrets: bool = False
 
 
 FLOWS: dict[str, FlowPermissions] = {
@@ -63,7 +65,8 @@ FLOWS: dict[str, FlowPermissions] = {
     # The code goes by SMS; the "password changed" notice still goes by email.
     "reset_sms": FlowPermissions(mail=MAIL_SEND, sms=True),
     "settings": FlowPermissions(mail=MAIL_SEND),  # email change links, password change notices
-    "sso": FlowPermissions(),
+    # Linking writes identities; a notice email on each link; the providers' client secrets.
+    "sso": FlowPermissions(mail=MAIL_SEND, sso_secrets=True),
     # /api-keys (a notice email for each key made), /api-keys/verify and /authz/check (consoles).
     "organization": FlowPermissions(mail=MAIL_SEND, console_secrets=True),
     "support": FlowPermissions(mail=MAIL_SEND, documents=DOCUMENTS_RW),

@@ -57,6 +57,7 @@ class Container:
         parts["unification_store"], parts["bulk_mailer"] = memory.MemoryUnification(), FakeBulkMailer()
         parts["api_key_store"], parts["organization_store"] = memory.MemoryApiKeys(), memory.MemoryOrganizations()
         parts["recovery_request_store"], parts["documents"] = memory.MemoryRecoveryRequests(), memory.FakeDocuments()
+        parts["identity_store"] = memory.MemoryIdentities()
         # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
         parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
         parts.update(overrides)
@@ -370,6 +371,42 @@ class Container:
         from gatehouse.flows.code_login import PasskeyLogin
 
         return PasskeyLogin(self.accounts, self.webauthn, self.sessions)
+
+    # --- single sign-on (only the sso function builds these: PyJWT is imported on first use) --------
+    @cached_property
+    def identity_store(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoIdentities
+
+        return DynamoIdentities(self.table)
+
+    @cached_property
+    def http_client(self) -> Any:
+        from gatehouse.adapters.http import UrllibHttp
+
+        # Plain http only for the local stage's loopback stand-ins.
+        return UrllibHttp(allow_http=self.settings.is_local)
+
+    @cached_property
+    def sso_strategies(self) -> dict[str, Any]:
+        from gatehouse.adapters.consoles import SecretsManagerJson
+        from gatehouse.strategies.github import GithubStrategy
+        from gatehouse.strategies.oidc import OidcStrategy
+
+        secrets_id = self.settings.sso_secrets_id
+        vault = SecretsManagerJson(self.settings, secrets_id) if secrets_id else None
+        strategies: dict[str, Any] = {}
+        for p in self.settings.sso_providers:
+            secret = p.client_secret if p.client_secret or vault is None else vault.getter(p.name)
+            kind = GithubStrategy if p.name == "github" else OidcStrategy
+            strategies[p.name] = kind(p, self.http_client, secret)
+        return strategies
+
+    @cached_property
+    def sso(self) -> Any:
+        from gatehouse.flows.sso import SingleSignOn
+
+        return SingleSignOn(self.sso_strategies, self.once, self.identity_store, self.accounts, self.sessions,
+                            self.mailer, self.clock, self.settings)
 
 
 @cache

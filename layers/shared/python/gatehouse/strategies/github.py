@@ -9,6 +9,7 @@ a wrong secret with HTTP 200 and an `error` field. PKCE is optional there; we se
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -41,9 +42,16 @@ def _email(value: Any) -> str | None:
 class GithubStrategy:
     name = "github"
 
-    def __init__(self, provider: SsoProvider, http: HttpClient, client_secret: str | None = None) -> None:
+    def __init__(self, provider: SsoProvider, http: HttpClient,
+                 client_secret: str | Callable[[], str | None] | None = None) -> None:
         self.provider, self._http = provider, http
-        self._secret = client_secret if client_secret is not None else provider.client_secret
+        # A callable reads the secret store on the first code exchange, not at cold start.
+        self._secret_source = client_secret if client_secret is not None else provider.client_secret
+
+    @property
+    def _secret(self) -> str | None:
+        source = self._secret_source
+        return source() if callable(source) else source
 
     def authorization_url(self, *, redirect_uri: str, state: str, nonce: str, verifier: str,
                           login_hint: str | None = None) -> str:

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -194,10 +194,17 @@ def identity_from_claims(provider: str, claims: Mapping[str, Any]) -> ProviderId
 class OidcStrategy:
     """One OpenID provider: builds its authorization URL, exchanges a code, validates the ID token."""
 
-    def __init__(self, provider: SsoProvider, http: HttpClient, client_secret: str | None = None) -> None:
+    def __init__(self, provider: SsoProvider, http: HttpClient,
+                 client_secret: str | Callable[[], str | None] | None = None) -> None:
         self.provider, self._http = provider, http
-        self._secret = client_secret if client_secret is not None else provider.client_secret
+        # A callable reads the secret store on the first code exchange, not at cold start.
+        self._secret_source = client_secret if client_secret is not None else provider.client_secret
         self._keys = KeySet(http, provider.jwks_uri)
+
+    @property
+    def _secret(self) -> str | None:
+        source = self._secret_source
+        return source() if callable(source) else source
 
     @property
     def name(self) -> str:
