@@ -122,6 +122,7 @@ def test_a_verified_email_with_no_account_signs_up_in_both_consoles_without_a_pa
     assert {ctx.console for ctx in acc.contexts} == {"scaleway", "dedibox"}
     assert c.sessions.authenticate(done.token).account.id == acc.id
     assert c.identity_store.get("google", "g-new").account_id == acc.id
+    assert done.result["required_actions"] == []  # no password to set: it signs in with Google
 
 
 def test_an_unverified_email_never_links_nor_signs_up(c):

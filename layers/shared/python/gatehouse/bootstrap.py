@@ -403,10 +403,14 @@ class Container:
 
     @cached_property
     def sso(self) -> Any:
+        from gatehouse.clock import AdjustableClock, SystemClock
         from gatehouse.flows.sso import SingleSignOn
 
+        # The local stage's movable clock (POST /dev/clock) must not expire a token the provider
+        # stamped with real time a second ago: ID tokens are judged by the system clock there.
+        token_clock = SystemClock() if isinstance(self.clock, AdjustableClock) else self.clock
         return SingleSignOn(self.sso_strategies, self.once, self.identity_store, self.accounts, self.sessions,
-                            self.mailer, self.clock, self.settings)
+                            self.mailer, self.clock, self.settings, token_clock=token_clock)
 
 
 @cache

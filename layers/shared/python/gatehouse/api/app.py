@@ -41,7 +41,9 @@ def _http_middleware(event: Request, get_response: Callable[[Request], Response]
     logger.set_correlation_id(context.get("requestId"))
     started = time.perf_counter()
     response = get_response(event)
-    if response.status_code >= 400:
+    # A page a browser navigated to (the SSO callback's refusals) stays a page for a person.
+    is_page = str((response.headers or {}).get("Content-Type", "")).startswith("text/html")
+    if response.status_code >= 400 and not is_page:
         fixed = normalise_foreign_error(response.status_code, response.body)
         if fixed is not None:
             response = Response(body=fixed, status_code=response.status_code,

@@ -101,9 +101,11 @@ def safe_return_to(value: str | None) -> str:
 class SingleSignOn:
     def __init__(self, strategies: Mapping[str, SignInStrategy], once: OneTimeStore, identities: IdentityStore,
                  accounts: AccountRepository, sessions: SessionService, mailer: Mailer, clock: Clock,
-                 settings: Settings) -> None:
+                 settings: Settings, token_clock: Clock | None = None) -> None:
         self._strategies, self._once, self._identities = strategies, once, identities
         self._accounts, self._sessions, self._mailer, self._clock, self._s = accounts, sessions, mailer, clock, settings
+        # The provider stamps its tokens with real time: `token_clock` judges their exp and iat.
+        self._token_clock = token_clock or clock
 
     def _strategy(self, provider: str) -> SignInStrategy:
         strategy = self._strategies.get(provider)
@@ -152,7 +154,7 @@ class SingleSignOn:
             raise SsoRejectedError("missing_code", REASONS["missing_code"])
         try:
             who = strategy.identity(code=code, verifier=tx.data["verifier"], redirect_uri=self.redirect_uri(provider),
-                                    nonce=tx.data["nonce"], now=now)
+                                    nonce=tx.data["nonce"], now=self._token_clock.now())
         except SsoRejectedError as exc:
             raise SsoRejectedError(exc.reason, REASONS.get(exc.reason)) from exc
         return_to = str(tx.data.get("return_to") or "/ui/")
@@ -217,7 +219,8 @@ class SingleSignOn:
         now = self._clock.now()
         account_id = new_id("acc")
         account = Account(id=account_id, email=who.email, created_at=now, email_verified=True, name=who.name or "",
-                          contexts=new_account_contexts(account_id, "", [c.id for c in self._s.consoles]))
+                          contexts=new_account_contexts(account_id, "", [c.id for c in self._s.consoles]),
+                          extra={"signed_up_with": who.provider})
         try:
             self._accounts.add(account)
         except ConflictError:
