@@ -8,10 +8,11 @@ email the provider does not vouch for), never with JSON nor a 500.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from chalice import Blueprint, Response
 from gatehouse.api.errors import STATUS
-from gatehouse.api.routing import Ctx, endpoint, session_cookie
+from gatehouse.api.routing import Auth, Ctx, endpoint, session_cookie
 from gatehouse.bootstrap import container
 from gatehouse.errors import DependencyUnavailableError, GatehouseError
 
@@ -78,3 +79,16 @@ def sso_callback(ctx: Ctx) -> Response:
                                       max_age=c.settings.session_absolute_seconds))
     return Response(body="", status_code=302, headers={"Location": done.location, "Cache-Control": "no-store",
                                                        "Set-Cookie": cookies})  # type: ignore[dict-item]
+
+
+@endpoint(bp, "/account/identities", auth=Auth.SESSION, tags=("sso",))
+def identities(ctx: Ctx) -> dict[str, Any]:
+    """The account's linked identities: provider, email, when linked, when last used."""
+    return container().linked_identities.list(ctx.auth)
+
+
+@endpoint(bp, "/account/identities/{id}", "DELETE", auth=Auth.SESSION, status=204, tags=("sso",),
+          responses={403: "reauthentication_required", 404: "not_found", 409: "last_sign_in_method"})
+def unlink_identity(ctx: Ctx) -> None:
+    """Disconnect one (a recent sign-in; never the last way to sign in); a notice email."""
+    container().linked_identities.unlink(ctx.auth, ctx.params["id"])

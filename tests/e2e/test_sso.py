@@ -221,3 +221,33 @@ def test_the_transaction_cookie_is_httponly_lax_and_scoped_to_sso(stack: Stack) 
     assert r.status_code == 302 and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/sso" in cookie
     q = parse_qs(urlsplit(r.headers["location"]).query)
     assert q["code_challenge_method"] == ["S256"] and q["state"] and q["nonce"]
+
+
+# --- settings: GET /account/identities, DELETE /account/identities/{id} ----------------------------------
+
+def test_settings_list_a_connected_identity_and_disconnect_it_with_a_notice(stack: Stack) -> None:
+    sso(stack, "github", "octo")  # linked to octo@ (if not already)
+    client = Browserish(stack.base)
+    assert client.post("/login", json={"email": "octo@gatehouse.local", "password": DEMO_PASSWORD}).ok
+    listed = client.get("/account/identities").json()["identities"]
+    github = next(i for i in listed if i["provider"] == "github")
+    assert github["email"] == "octo@gatehouse.local" and github["linked_at"] and github["last_used_at"]
+    assert client.delete(f"/account/identities/{github['id']}").status_code == 204
+    assert all(i["provider"] != "github" for i in client.get("/account/identities").json()["identities"])
+    assert "disconnected" in stack.last_message("octo@gatehouse.local")["subject"]
+    r = client.delete(f"/account/identities/{github['id']}")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_the_only_way_to_sign_in_cannot_be_disconnected(stack: Stack) -> None:
+    client, _ = sso(stack, "google", "google-newcomer")  # signed up by Google: no password
+    browser = Browserish(stack.base)
+    browser.cookies.update(client.cookies)
+    [google] = browser.get("/account/identities").json()["identities"]
+    r = browser.delete(f"/account/identities/{google['id']}")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "last_sign_in_method"
+
+
+def test_the_identity_routes_need_a_session(stack: Stack) -> None:
+    r = stack.client().get("/account/identities")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"

@@ -277,3 +277,49 @@ def test_return_to_is_a_path_on_this_site(value):
 
 def test_return_to_keeps_a_local_path():
     assert safe_return_to("/ui/account?tab=identities") == "/ui/account?tab=identities"
+
+
+# --- settings: the linked identities ------------------------------------------------------------------
+
+def test_settings_list_the_identities_with_provider_email_and_when_linked_and_used(c):
+    _, auth = signed_in(c, "ada@example.com")
+    sign_in(c, google(), intent="link", auth=auth)
+    [listed] = c.linked_identities.list(auth)["identities"]
+    assert listed["provider"] == "google" and listed["email"] == "ada@example.com"
+    assert listed["linked_at"] and listed["last_used_at"] and listed["id"].startswith("idn_")
+
+
+def test_disconnecting_an_identity_sends_a_notice_and_it_no_longer_signs_in(c):
+    ada, auth = signed_in(c, "ada@example.com")
+    sign_in(c, google(), intent="link", auth=auth)
+    [listed] = c.linked_identities.list(auth)["identities"]
+    c.linked_identities.unlink(auth, listed["id"])
+    assert c.identity_store.list(ada.id) == []
+    assert "disconnected" in c.mailer.sent[-1].subject
+    with pytest.raises(NotFoundError):
+        c.linked_identities.unlink(auth, listed["id"])
+
+
+def test_the_last_way_to_sign_in_is_never_disconnected(c):
+    done = sign_in(c, google(sub="g-only", email="only@example.com"))  # signed up: no password
+    auth = c.sessions.authenticate(done.token)
+    [listed] = c.linked_identities.list(auth)["identities"]
+    from gatehouse.errors import LastSignInMethodError
+
+    with pytest.raises(LastSignInMethodError):
+        c.linked_identities.unlink(auth, listed["id"])
+    assert c.identity_store.get("google", "g-only") is not None
+
+
+def test_disconnecting_needs_a_recent_sign_in_and_only_touches_the_accounts_own(c):
+    from gatehouse.errors import ReauthenticationRequiredError
+
+    _, auth = signed_in(c, "ada@example.com")
+    sign_in(c, google(), intent="link", auth=auth)
+    _, bob = signed_in(c, "bob@example.com")
+    [listed] = c.linked_identities.list(auth)["identities"]
+    with pytest.raises(NotFoundError):
+        c.linked_identities.unlink(bob, listed["id"])
+    c.clock.advance(11 * 60)
+    with pytest.raises(ReauthenticationRequiredError):
+        c.linked_identities.unlink(auth, listed["id"])

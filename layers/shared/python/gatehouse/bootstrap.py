@@ -412,6 +412,12 @@ class Container:
         return SingleSignOn(self.sso_strategies, self.once, self.identity_store, self.accounts, self.sessions,
                             self.mailer, self.clock, self.settings, token_clock=token_clock)
 
+    @cached_property
+    def linked_identities(self) -> Any:
+        from gatehouse.flows.sso import LinkedIdentities
+
+        return LinkedIdentities(self.identity_store, self.mailer, self.clock, self.settings)
+
 
 @cache
 def container() -> Container:

@@ -170,3 +170,8 @@ class SsoRejectedError(GatehouseError):
     def __init__(self, reason: str, message: str | None = None) -> None:
         super().__init__(message, reason=reason)
         self.reason = reason
+
+
+class LastSignInMethodError(GatehouseError):
+    code = "last_sign_in_method"
+    message = "This is the only way left to sign in to this account: add a password or another one first."

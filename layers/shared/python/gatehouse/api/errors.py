@@ -16,7 +16,7 @@ STATUS: dict[str, int] = {
     "body_too_large": 413, "unsupported_media_type": 415, "rate_limited": 429,
     "service_unavailable": 503, "internal_error": 500,
     "reauthentication_required": 403, "webauthn_rejected": 400,
-    "sso_rejected": 400,
+    "sso_rejected": 400, "last_sign_in_method": 409,
 }
 
 

@@ -27,7 +27,14 @@ from typing import Any, Protocol
 from gatehouse import messages
 from gatehouse.domain.accounts import Account, new_account_contexts, normalise_email
 from gatehouse.domain.secrets import digest, new_id, new_token, same
-from gatehouse.errors import ConditionFailedError, ConflictError, NotFoundError, SsoRejectedError
+from gatehouse.errors import (
+    ConditionFailedError,
+    ConflictError,
+    LastSignInMethodError,
+    NotFoundError,
+    ReauthenticationRequiredError,
+    SsoRejectedError,
+)
 from gatehouse.flows.sessions import Authenticated, SessionService, login_result
 from gatehouse.ports import AccountRepository, Clock, IdentityStore, LinkedIdentity, Mailer, OneTimeItem, OneTimeStore
 from gatehouse.settings import Settings
@@ -45,6 +52,15 @@ messages.register("sso_linked", {
            "$provider ($email) a été associé à votre compte Gatehouse et permet désormais de vous connecter.\n\n"
            "Si ce n'est pas vous, connectez-vous, dissociez-le dans les paramètres de votre compte ($link) et "
            "changez votre mot de passe."),
+})
+
+messages.register("sso_unlinked", {
+    "en": ("$provider was disconnected from your account",
+           "$provider ($email) was disconnected from your Gatehouse account: it no longer signs you in.\n\n"
+           "If this was not you, sign in and change your password, then review your account ($link)."),
+    "fr": ("$provider a été dissocié de votre compte",
+           "$provider ($email) a été dissocié de votre compte Gatehouse : il ne permet plus de vous connecter.\n\n"
+           "Si ce n'est pas vous, connectez-vous et changez votre mot de passe, puis vérifiez votre compte ($link)."),
 })
 
 # What the page says for each way a callback can end: a person reads these, never a stack trace.
@@ -239,3 +255,41 @@ class SingleSignOn:
             return self._accounts.save(account.evolve(email_verified=True))
         except ConditionFailedError:
             return account
+
+
+class LinkedIdentities:
+    """Settings: the account's identities, and disconnecting one (never the last way to sign in)."""
+
+    def __init__(self, identities: IdentityStore, mailer: Mailer, clock: Clock, settings: Settings) -> None:
+        self._identities, self._mailer, self._clock, self._s = identities, mailer, clock, settings
+
+    @staticmethod
+    def _public(i: LinkedIdentity) -> dict[str, Any]:
+        from gatehouse.adapters.codec import iso
+
+        return {"id": i.id, "provider": i.provider, "email": i.email, "linked_at": iso(i.linked_at),
+                "last_used_at": iso(i.last_used_at)}
+
+    def list(self, auth: Authenticated) -> dict[str, Any]:
+        return {"identities": [self._public(i) for i in self._identities.list(auth.account.id)]}
+
+    def unlink(self, auth: Authenticated, identity_id: str) -> None:
+        now = self._clock.now()
+        signed_in = auth.session.authenticated_at
+        # Whoever holds a forgotten session must not cut the owner off a way to sign in.
+        if signed_in is None or (now - signed_in).total_seconds() > self._s.mfa_reauth_seconds:
+            raise ReauthenticationRequiredError()
+        account = auth.account
+        mine = self._identities.list(account.id)
+        target = next((i for i in mine if i.id == identity_id), None)
+        if target is None:
+            raise NotFoundError("No such identity on this account.")
+        others = (len(mine) - 1 + (account.password_hash is not None)
+                  + sum(1 for m in account.mfa_methods if m.type == "webauthn"))
+        if others == 0:
+            raise LastSignInMethodError()
+        if self._identities.unlink(account.id, identity_id) is None:
+            raise NotFoundError("No such identity on this account.")
+        self._mailer.send(messages.email("sso_unlinked", account.email, account.locale,
+                                         provider=NAMES.get(target.provider, target.provider),
+                                         email=target.email or "", link=f"{self._s.public_base_url}/ui/account"))
