@@ -251,3 +251,18 @@ def test_the_only_way_to_sign_in_cannot_be_disconnected(stack: Stack) -> None:
 def test_the_identity_routes_need_a_session(stack: Stack) -> None:
     r = stack.client().get("/account/identities")
     assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"
+
+
+def test_no_code_state_or_session_of_an_sso_sign_in_reaches_the_log(stack: Stack) -> None:
+    import time
+
+    client = stack.client()
+    url = callback_url(stack, client)
+    query = parse_qs(urlsplit(url).query)
+    secret = client.cookies.get("gh_sso")
+    browse(stack, client, url)
+    time.sleep(0.5)  # let the relay flush the servers' last lines
+    log = stack.log.read_text(errors="replace")
+    assert "/sso/google/callback" in log  # the log is really the stack's
+    for value in (query["code"][0], query["state"][0], secret, client.cookies.get("gh_session")):
+        assert value and value not in log, "a secret reached the log"
