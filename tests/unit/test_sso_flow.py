@@ -323,3 +323,13 @@ def test_disconnecting_needs_a_recent_sign_in_and_only_touches_the_accounts_own(
     c.clock.advance(11 * 60)
     with pytest.raises(ReauthenticationRequiredError):
         c.linked_identities.unlink(auth, listed["id"])
+
+
+def test_a_callback_naming_another_issuer_is_refused_before_any_code_exchange(c):
+    account(c, "ada@example.com")
+    started = c.sso.start("google")
+    answer = c.idps["google"].authorize(started.location, google(), c.clock.now())
+    calls = len(c.idps["google"].http.calls)
+    with pytest.raises(SsoRejectedError) as err:
+        c.sso.callback("google", {**answer, "iss": "https://evil.example"}, browser_secret=started.browser_secret)
+    assert err.value.reason == "bad_issuer" and len(c.idps["google"].http.calls) == calls

@@ -258,3 +258,13 @@ def test_providers_are_settings_per_stage():
     ms = public_sso_providers({"microsoft": "m"})[0]
     assert ms.issuers == ("https://login.microsoftonline.com/{tenantid}/v2.0",)
     assert isinstance(Settings().sso_provider("github"), SsoProvider)
+
+
+def test_an_authorization_response_naming_another_issuer_is_refused_rfc_9207():
+    google, ms = OidcStrategy(GOOGLE, FakeHttp()), OidcStrategy(MICROSOFT, FakeHttp())
+    assert google.accepts_issuer("https://accounts.google.com") and google.accepts_issuer("accounts.google.com")
+    assert not google.accepts_issuer("https://login.microsoftonline.com/" + TENANT_ONE + "/v2.0")
+    assert ms.accepts_issuer(f"https://login.microsoftonline.com/{TENANT_ONE}/v2.0")
+    for wrong in ("https://login.microsoftonline.com/common/v2.0", "https://accounts.google.com",
+                  f"https://login.microsoftonline.com/{TENANT_ONE}/v2.0/x", f"https://evil.example/{TENANT_ONE}/v2.0"):
+        assert not ms.accepts_issuer(wrong), wrong

@@ -165,6 +165,10 @@ class SingleSignOn:
         if error := query.get("error"):
             reason = "access_denied" if error == "access_denied" else "provider_error"
             raise SsoRejectedError(reason, REASONS[reason])
+        iss = query.get("iss")
+        accepts = getattr(strategy, "accepts_issuer", None)
+        if iss is not None and accepts is not None and not accepts(iss):
+            raise SsoRejectedError("bad_issuer", REASONS["provider_error"])
         code = query.get("code")
         if not code:
             raise SsoRejectedError("missing_code", REASONS["missing_code"])

@@ -215,6 +215,19 @@ class OidcStrategy:
         return authorization_url(self.provider, redirect_uri=redirect_uri, state=state, nonce=nonce,
                                  verifier=verifier, login_hint=login_hint)
 
+    def accepts_issuer(self, iss: str) -> bool:
+        """RFC 9207: an authorization response that names its issuer must name ours (a mix-up of
+        providers otherwise sends one provider's code to another's token endpoint)."""
+        for issuer in self.provider.issuers:
+            if TENANT_PLACEHOLDER in issuer:
+                before, _, after = issuer.partition(TENANT_PLACEHOLDER)
+                tid = iss[len(before):len(iss) - len(after)] if iss.startswith(before) and iss.endswith(after) else ""
+                if _GUID.match(tid):
+                    return True
+            elif hmac.compare_digest(iss.encode(), issuer.encode()):
+                return True
+        return False
+
     def exchange(self, *, code: str, verifier: str, redirect_uri: str) -> str:
         """The ID token from the token endpoint (straight from it, over TLS: no at_hash needed)."""
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
