@@ -9,8 +9,14 @@ MOTO_PORT ?= 5555
 # checkov has its own venv: it pins boto3, packaging and networkx below what the project uses.
 CHECKOV_VERSION ?= 3.3.30
 CHECKOV := $(VENV)/checkov/bin/checkov
+# The local OpenID provider (panva's oidc-provider), installed from the committed lock file.
+OIDC := local-oidc/node_modules/.package-lock.json
 
 .PHONY: run test test-fast lint package checkov bench browser clean
+
+$(OIDC): local-oidc/package.json local-oidc/package-lock.json
+	cd local-oidc && npm ci --no-audit --no-fund --silent
+	touch $(OIDC)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +25,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## make run: the whole stack on http://localhost:$(PORT) against an embedded moto server.
-run: $(STAMP)
+run: $(STAMP) $(OIDC)
 	exec $(BIN)/python -m gatehouse.local serve --port $(PORT) --moto-port $(MOTO_PORT)
 
 $(CHECKOV): | $(STAMP)
@@ -27,7 +33,7 @@ $(CHECKOV): | $(STAMP)
 	$(VENV)/checkov/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 
 ## make test: lint, the template's security scan, then the three tiers (unit, conformance, e2e over HTTP and in Chromium).
-test: $(STAMP) browser
+test: $(STAMP) $(OIDC) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(MAKE) --no-print-directory checkov
@@ -56,4 +62,4 @@ bench: $(STAMP) package
 	$(BIN)/python -m tests.bench.run
 
 clean:
-	rm -rf build .venv .mypy_cache .ruff_cache
+	rm -rf build .venv .mypy_cache .ruff_cache local-oidc/node_modules

@@ -73,6 +73,8 @@ class FlowPermissions:
     documents: tuple[str, ...] = ()
     # Flows that authenticate a console by HTTP Basic auth read the console secrets.
     console_secrets: bool = False
+    # The sso flow reads the providers' client secrets.
+    sso_secrets: bool = False
 
 
 # Partition key prefixes, by the adapters that write them (gatehouse/adapters/dynamodb.py).
@@ -87,7 +89,8 @@ API_KEYS = ("APIKEY#*",)
 ORGANIZATIONS = ("MEMBEROF#*", "GRANTEE#*")
 UNIFICATION = ("LEGACY#*", "UNIFY#*", "UNIFYEMAIL#*", "NOTIFY#*", "WAVES")
 RESOURCES = ("RESOURCES#*",)  # the resources consoles registered (and unified legacy ones), per context
-CODE_PEPPER = ("CONFIG#*",)  # the KMS-wrapped code pepper, read once per cold start
+CODE_PEPPER = ("CONFIG#*",)
+IDENTITIES = ("IDENTITY#*",)  # single sign-on identities, each keyed on its provider's stable id  # the KMS-wrapped code pepper, read once per cold start
 
 
 def keys(*groups: tuple[str, ...]) -> tuple[str, ...]:
@@ -121,6 +124,8 @@ FLOWS: dict[str, FlowPermissions] = {
     # Email change links, password change notices, the phone's verification code; /unification.
     "settings": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, UNIFICATION, VERIFICATIONS,
                                      CODE_PEPPER), mail=MAIL_SEND, sms=True, key=(HMAC_OPEN,)),
+    # Linking writes identities (and signs up); a notice email on each link; the providers' client secrets.
+    "sso": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, IDENTITIES), mail=MAIL_SEND, sso_secrets=True),
     # /api-keys (a notice email for each key made), /api-keys/verify and /authz/check (consoles).
     # The daily budget of invitations and grants is a RATE# window.
     "organization": FlowPermissions(keys(ACCOUNTS, SESSIONS, API_KEYS, ORGANIZATIONS, THROTTLES, RESOURCES),

@@ -203,6 +203,9 @@ def _parameters(stage: str) -> Node:
                      "Description": 'JSON list of the consoles: [{"id": "scaleway", "name": "Scaleway", '
                                     '"url": "https://..."}, ...]'},
         "AlarmEmail": {"Type": "String", "Default": "", "Description": "Who gets the alarms (optional)"},
+        "SsoClientIds": {"Type": "String", "Default": "{}",
+                         "Description": 'JSON {"google": "...", "microsoft": "...", "github": "..."}: the client ids '
+                                        "registered with each SSO provider (absent ones are not offered)"},
     }
 
 
@@ -227,6 +230,8 @@ def _function_globals(runtime: str, arch: str) -> Node:
             "GATEHOUSE_MAIL_FROM": ref("MailFrom"),
             "GATEHOUSE_CONSOLES": ref("Consoles"),
             "GATEHOUSE_CONSOLE_SECRETS_ID": ref("ConsoleSecrets"),
+            "GATEHOUSE_SSO_CLIENT_IDS": ref("SsoClientIds"),
+            "GATEHOUSE_SSO_SECRETS_ID": ref("SsoSecrets"),
             "GATEHOUSE_KMS_KEY_ID": get_att("SecretsKey", "Arn"),
             "GATEHOUSE_DOCUMENTS_BUCKET": ref("DocumentsBucket"),
             "GATEHOUSE_WEBAUTHN_RP_ID": host,
@@ -340,6 +345,16 @@ def _shared_resources(runtime: str, arch: str) -> Node:
                 # A random value for the first console; operators add the others' with put-secret-value.
                 "GenerateSecretString": {"SecretStringTemplate": "{}", "GenerateStringKey": "scaleway",
                                          "PasswordLength": 48, "ExcludePunctuation": True},
+            },
+        },
+        "SsoSecrets": {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "Name": sub("gatehouse/${Stage}/sso-secrets"),
+                "Description": 'The SSO client secrets, as JSON {"google": "...", "microsoft": "...", "github": "..."}',
+                # Operators put the providers' secrets with put-secret-value; a placeholder until then.
+                "GenerateSecretString": {"SecretStringTemplate": "{}", "GenerateStringKey": "placeholder",
+                                         "PasswordLength": 32, "ExcludePunctuation": True},
             },
         },
         "AlarmTopic": {
@@ -489,6 +504,9 @@ def _statements(flow: str, grants: FlowPermissions, dead_letters: str | None = N
     if grants.console_secrets:
         statements.append({"Sid": "ConsoleSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                            "Resource": ref("ConsoleSecrets")})
+    if grants.sso_secrets:
+        statements.append({"Sid": "SsoSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                           "Resource": ref("SsoSecrets")})
     return statements
 
 

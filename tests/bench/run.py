@@ -281,7 +281,8 @@ elapsed = (time.perf_counter() - started) * 1000
 new = set(sys.modules) - before
 print(json.dumps({{"modules": len(new), "ms": elapsed,
     "webauthn": any(m == "webauthn" or m.startswith("webauthn.") for m in new),
-    "boto3": "boto3" in new, "argon2": "argon2" in new}}))
+    "boto3": "boto3" in new, "argon2": "argon2" in new,
+    "jwt": any(m == "jwt" or m.startswith(("jwt.", "gatehouse.strategies.oidc")) for m in new)}}))
 """
 
 
@@ -314,7 +315,8 @@ def _cold_rows() -> list[Row]:
         webauthn = "**webauthn**" if m["webauthn"] else "no webauthn"
         rows.append(("cold start", flow, f"{m['modules']} modules",
                      f"{m['ms']:.0f} ms (median {m['median_ms']:.0f}); {webauthn}; "
-                     f"boto3 {'yes' if m['boto3'] else 'no'}; argon2 {'yes' if m['argon2'] else 'no'}"))
+                     f"boto3 {'yes' if m['boto3'] else 'no'}; argon2 {'yes' if m['argon2'] else 'no'}; "
+                     f"JWT/OIDC {'yes' if m['jwt'] else 'no'}"))
     return rows
 
 

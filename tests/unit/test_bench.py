@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from gatehouse.settings import Argon2Params
 
 from tests.bench import run
@@ -20,6 +21,14 @@ def test_web_function_cold_start_imports_neither_webauthn_nor_boto3() -> None:
     assert "error" not in measured, measured
     assert measured["modules"] > 0 and measured["ms"] > 0
     assert measured["webauthn"] is False and measured["boto3"] is False
+
+
+@pytest.mark.parametrize("flow", ["login", "settings", "sso"])
+def test_no_cold_start_imports_a_jwt_or_oidc_library_not_even_the_sso_functions(flow: str) -> None:
+    # PyJWT and the oidc strategy load on the first SSO callback only.
+    measured = run.measure_cold_start(flow, repeats=1)
+    assert "error" not in measured, measured
+    assert measured["jwt"] is False
 
 
 def test_artifacts_without_a_build_say_to_run_make_package(tmp_path: Path) -> None:

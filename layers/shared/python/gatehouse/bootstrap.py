@@ -59,6 +59,8 @@ class Container:
         parts["recovery_request_store"], parts["documents"] = memory.MemoryRecoveryRequests(), memory.FakeDocuments()
         parts["code_pepper"] = memory.FakeCodePepper()
         parts["resource_store"] = memory.MemoryResources()
+
+        parts["identity_store"] = memory.MemoryIdentities()
         # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
         parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
         parts["unknown_key_floor"] = memory.RecordedFloor((settings or Settings()).unknown_key_floor_ms / 1000)
@@ -416,6 +418,52 @@ class Container:
                                  ttl_seconds=s.sms_code_seconds, max_attempts=s.recovery_max_attempts)
         return PhoneChange(self.accounts, codes, self.sms, self.mailer, self.hasher, self.login_throttle,
                            self.message_throttle, self.clock, s)
+
+    # --- single sign-on (only the sso function builds these: PyJWT is imported on first use) --------
+    @cached_property
+    def identity_store(self) -> Any:
+        from gatehouse.adapters.dynamodb import DynamoIdentities
+
+        return DynamoIdentities(self.table)
+
+    @cached_property
+    def http_client(self) -> Any:
+        from gatehouse.adapters.http import UrllibHttp
+
+        # Plain http only for the local stage's loopback stand-ins.
+        return UrllibHttp(allow_http=self.settings.is_local)
+
+    @cached_property
+    def sso_strategies(self) -> dict[str, Any]:
+        from gatehouse.adapters.consoles import SecretsManagerJson
+        from gatehouse.strategies.github import GithubStrategy
+        from gatehouse.strategies.oidc import OidcStrategy
+
+        secrets_id = self.settings.sso_secrets_id
+        vault = SecretsManagerJson(self.settings, secrets_id) if secrets_id else None
+        strategies: dict[str, Any] = {}
+        for p in self.settings.sso_providers:
+            secret = p.client_secret if p.client_secret or vault is None else vault.getter(p.name)
+            kind = GithubStrategy if p.name == "github" else OidcStrategy
+            strategies[p.name] = kind(p, self.http_client, secret)
+        return strategies
+
+    @cached_property
+    def sso(self) -> Any:
+        from gatehouse.clock import AdjustableClock, SystemClock
+        from gatehouse.flows.sso import SingleSignOn
+
+        # The local stage's movable clock (POST /dev/clock) must not expire a token the provider
+        # stamped with real time a second ago: ID tokens are judged by the system clock there.
+        token_clock = SystemClock() if isinstance(self.clock, AdjustableClock) else self.clock
+        return SingleSignOn(self.sso_strategies, self.once, self.identity_store, self.accounts, self.sessions,
+                            self.mailer, self.clock, self.settings, token_clock=token_clock)
+
+    @cached_property
+    def linked_identities(self) -> Any:
+        from gatehouse.flows.sso import LinkedIdentities
+
+        return LinkedIdentities(self.identity_store, self.mailer, self.clock, self.settings)
 
 
 @cache

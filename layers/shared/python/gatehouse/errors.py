@@ -172,3 +172,19 @@ class ConditionFailedError(GatehouseError):
 class InvalidEmailError(GatehouseError):
     code = "invalid_email"
     message = "This address cannot receive email: check it and try again."
+
+
+class SsoRejectedError(GatehouseError):
+    """A provider's answer was not accepted: `reason` says which check refused it (never the token)."""
+
+    code = "sso_rejected"
+    message = "The sign-in with this provider could not be accepted. Try again."
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        super().__init__(message, reason=reason)
+        self.reason = reason
+
+
+class LastSignInMethodError(GatehouseError):
+    code = "last_sign_in_method"
+    message = "This is the only way left to sign in to this account: add a password or another one first."

@@ -583,3 +583,55 @@ class ResourceStore(Protocol):
     def list(self, account_id: str, context: str) -> list[Resource]:
         """The context's resources, by id."""
         ...
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: Mapping[str, str]  # names lower-cased
+    body: bytes
+
+
+class HttpClient(Protocol):
+    """Outbound HTTPS to identity providers (token endpoints, key sets, GitHub's API)."""
+
+    def request(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
+                form: Mapping[str, str] | None = None) -> HttpResponse:
+        """Any status is returned, not raised; an unreachable host raises DependencyUnavailableError."""
+        ...
+
+
+@dataclass(frozen=True)
+class LinkedIdentity:
+    """An identity at a provider, linked to one account. `key` is the provider's stable id (Google's
+    `sub`, Microsoft's `tid:oid`, GitHub's numeric id), never an email; `email` is what the provider
+    vouched for when it was linked, shown in settings."""
+
+    id: str
+    provider: str
+    key: str
+    account_id: str
+    email: str | None
+    linked_at: datetime
+    last_used_at: datetime | None = None
+
+
+class IdentityStore(Protocol):
+    def get(self, provider: str, key: str) -> LinkedIdentity | None: ...
+
+    def link(self, identity: LinkedIdentity) -> None:
+        """One write of the identity and the account's list entry that refuses a (provider, key)
+        already linked: ConditionFailedError, so two accounts never share an identity."""
+        ...
+
+    def list(self, account_id: str) -> list[LinkedIdentity]:
+        """The account's identities, oldest first, read consistently."""
+        ...
+
+    def touch(self, identity: LinkedIdentity, at: datetime) -> None:
+        """Record a sign-in with it (`last_used_at`)."""
+        ...
+
+    def unlink(self, account_id: str, identity_id: str) -> LinkedIdentity | None:
+        """Remove the account's identity with this id; None if the account has none such."""
+        ...

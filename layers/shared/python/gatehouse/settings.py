@@ -31,6 +31,73 @@ class Argon2Params:
 
 
 @dataclass(frozen=True)
+class SsoProvider:
+    """One identity provider, configured per stage. `name` (google, microsoft, github) picks the rules
+    of SSO.md: which claims key an identity and which email can be trusted."""
+
+    name: str
+    client_id: str
+    authorization_endpoint: str
+    token_endpoint: str
+    # OpenID Connect: the accepted `iss` values, compared exactly. Google has two forms; Microsoft's
+    # one holds "{tenantid}", replaced by the token's own GUID `tid` before comparing.
+    issuers: tuple[str, ...] = ()
+    jwks_uri: str = ""
+    # GitHub (OAuth 2.0, no ID token): the REST API's base, for /user and /user/emails.
+    api_url: str = ""
+    scope: str = "openid email profile"
+    # The local stage's static secret; elsewhere it comes from the secret store (`sso_secrets_id`).
+    client_secret: str | None = None
+
+    @property
+    def is_oidc(self) -> bool:
+        return self.name != "github"
+
+
+MICROSOFT_ISSUER_TEMPLATE = "https://login.microsoftonline.com/{tenantid}/v2.0"
+
+
+def public_sso_providers(ids: Mapping[str, str]) -> tuple[SsoProvider, ...]:
+    """The real providers, for the client ids a stage registered with them (absent ones are off)."""
+    known = {
+        "google": SsoProvider(
+            "google", "", "https://accounts.google.com/o/oauth2/v2/auth", "https://oauth2.googleapis.com/token",
+            issuers=("https://accounts.google.com", "accounts.google.com"),
+            jwks_uri="https://www.googleapis.com/oauth2/v3/certs"),
+        "microsoft": SsoProvider(
+            "microsoft", "", "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+            "https://login.microsoftonline.com/common/oauth2/v2.0/token", issuers=(MICROSOFT_ISSUER_TEMPLATE,),
+            jwks_uri="https://login.microsoftonline.com/common/discovery/v2.0/keys"),
+        "github": SsoProvider(
+            "github", "", "https://github.com/login/oauth/authorize", "https://github.com/login/oauth/access_token",
+            api_url="https://api.github.com", scope="read:user user:email"),
+    }
+    return tuple(replace(known[name], client_id=client_id) for name, client_id in ids.items() if client_id)
+
+
+LOCAL_OIDC_URL = "http://127.0.0.1:5556"
+LOCAL_GITHUB_URL = "http://127.0.0.1:5557"
+
+
+def local_sso_providers(oidc_url: str = LOCAL_OIDC_URL, github_url: str = LOCAL_GITHUB_URL
+                        ) -> tuple[SsoProvider, ...]:
+    """The local stand-ins `gatehouse.local` starts: oidc-provider as Google and as a two-tenant
+    Microsoft, and the GitHub fake; their clients and secrets are those of local/oidc/users.json."""
+    ms = f"{oidc_url}/microsoft"
+    return (
+        SsoProvider("google", "gatehouse-local", f"{oidc_url}/google/auth", f"{oidc_url}/google/token",
+                    issuers=(f"{oidc_url}/google",), jwks_uri=f"{oidc_url}/google/jwks",
+                    client_secret="local-google-secret"),
+        SsoProvider("microsoft", "gatehouse-local", f"{ms}/common/oauth2/v2.0/authorize",
+                    f"{ms}/common/oauth2/v2.0/token", issuers=(f"{ms}/{{tenantid}}/v2.0",),
+                    jwks_uri=f"{ms}/common/discovery/v2.0/keys", client_secret="local-microsoft-secret"),
+        SsoProvider("github", "gatehouse-local", f"{github_url}/login/oauth/authorize",
+                    f"{github_url}/login/oauth/access_token", api_url=github_url, scope="read:user user:email",
+                    client_secret="local-github-secret"),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     stage: str = "local"
     region: str = "eu-west-3"
@@ -107,6 +174,10 @@ class Settings:
     recovery_documents_retention_seconds: int = 30 * 24 * 60 * 60
     legacy_cutoff: datetime = datetime(2025, 10, 28, tzinfo=UTC)
     log_level: str = "INFO"
+    sso_providers: tuple[SsoProvider, ...] = field(default_factory=local_sso_providers)
+    # Outside `local`: a Secrets Manager secret holding {"google": "...", "microsoft": "...", "github": "..."}.
+    sso_secrets_id: str | None = None
+    sso_transaction_seconds: int = 10 * 60
 
     @property
     def is_local(self) -> bool:
@@ -118,6 +189,9 @@ class Settings:
 
     def console(self, console_id: str) -> ConsoleConfig | None:
         return next((c for c in self.consoles if c.id == console_id), None)
+
+    def sso_provider(self, name: str) -> SsoProvider | None:
+        return next((p for p in self.sso_providers if p.name == name), None)
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -184,6 +258,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         invitations_per_day=_int(env, "INVITATIONS_PER_DAY", base.invitations_per_day),
         resources_per_context=_int(env, "RESOURCES_PER_CONTEXT", base.resources_per_context),
         log_level=env.get(_PREFIX + "LOG_LEVEL", base.log_level),
+        sso_providers=_sso_providers(env, stage),
+        sso_secrets_id=env.get(_PREFIX + "SSO_SECRETS_ID") or None,
     )
     check_deployable(settings)
     return settings
@@ -239,3 +315,14 @@ def check_deployable(settings: Settings) -> None:
         listed = "; ".join(f"{name} ({variable}) is {value or 'unset'}" for name, variable, value in found)
         raise SettingsError(f"the {settings.stage!r} stage cannot start with local defaults: {listed}. "
                             "Set these variables (the SAM template passes them from its parameters and resources).")
+
+
+def _sso_providers(env: Mapping[str, str], stage: str) -> tuple[SsoProvider, ...]:
+    """Local: the stand-ins (their URLs movable for tests). Elsewhere: the real providers for the
+    client ids in GATEHOUSE_SSO_CLIENT_IDS ({"google": "...", ...}), or GATEHOUSE_SSO_PROVIDERS in full."""
+    if raw := env.get(_PREFIX + "SSO_PROVIDERS"):
+        return tuple(SsoProvider(**{**p, "issuers": tuple(p.get("issuers", ()))}) for p in json.loads(raw))
+    if stage == "local":
+        return local_sso_providers(env.get(_PREFIX + "LOCAL_OIDC_URL", LOCAL_OIDC_URL),
+                                   env.get(_PREFIX + "LOCAL_GITHUB_URL", LOCAL_GITHUB_URL))
+    return public_sso_providers(json.loads(env.get(_PREFIX + "SSO_CLIENT_IDS") or "{}"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from gatehouse.adapters.aws import client, translated
 from gatehouse.settings import Settings
@@ -34,3 +34,21 @@ class SecretsManagerConsoleSecrets:
                     SecretId=self._settings.console_secrets_id)["SecretString"]
             self._loaded = StaticConsoleSecrets(json.loads(raw))
         return self._loaded.verify(console_id, secret)
+
+
+class SecretsManagerJson:
+    """A JSON object of secrets in Secrets Manager (the SSO client secrets), read on first use."""
+
+    def __init__(self, settings: Settings, secret_id: str) -> None:
+        self._settings, self._id = settings, secret_id
+        self._values: dict[str, str] | None = None
+
+    def get(self, name: str) -> str | None:
+        if self._values is None:
+            with translated("Secrets Manager"):
+                raw = client("secretsmanager", self._settings).get_secret_value(SecretId=self._id)["SecretString"]
+            self._values = dict(json.loads(raw))
+        return self._values.get(name)
+
+    def getter(self, name: str) -> Callable[[], str | None]:
+        return lambda: self.get(name)

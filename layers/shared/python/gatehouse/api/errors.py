@@ -19,6 +19,7 @@ STATUS: dict[str, int] = {
     "service_unavailable": 503, "internal_error": 500,
     "reauthentication_required": 403, "webauthn_rejected": 400,
     "invalid_email": 400,
+    "sso_rejected": 400, "last_sign_in_method": 409,
 }
 
 

@@ -16,7 +16,7 @@ SERVICE = "gatehouse"
 
 _SECRET_KEYS = re.compile(r"pass(word)?|secret|token|code|credential|authorization|cookie|otp|recovery", re.I)
 _INLINE = re.compile(
-    r"(?i)((?:password|secret|token|code|cookie|authorization|flow_id)[\"']?\s*[:=]\s*[\"']?)([^\s\"',;&]+)"
+    r"(?i)((?:password|secret|token|code|cookie|authorization|flow_id|state)[\"']?\s*[:=]\s*[\"']?)([^\s\"',;&]+)"
 )
 
 

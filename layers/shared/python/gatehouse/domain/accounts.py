@@ -88,7 +88,8 @@ class Account:
     @property
     def required_actions(self) -> list[RequiredAction]:
         actions = []
-        if self.set_password_required or self.password_hash is None:
+        # An account made by single sign-on has no password by design (one can be added in settings).
+        if self.set_password_required or (self.password_hash is None and not self.extra.get("signed_up_with")):
             actions.append(RequiredAction.SET_PASSWORD)
         if self.mfa_enrolment_required and not self.mfa_methods:
             actions.append(RequiredAction.ENROLL_MFA)

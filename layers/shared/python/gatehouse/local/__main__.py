@@ -65,7 +65,15 @@ def _relay(child: subprocess.Popen[bytes], quiet: bool) -> None:
             sys.stdout.flush()
 
 
-def serve(port: int, moto_port: int, quiet: bool) -> int:
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(port: int, moto_port: int, quiet: bool, oidc_port: int = 0, github_port: int = 0) -> int:
     env = {**os.environ, **stack_env(port, moto_port), "PYTHONUNBUFFERED": "1"}
     children: list[subprocess.Popen[bytes]] = []
 
@@ -87,6 +95,18 @@ def serve(port: int, moto_port: int, quiet: bool) -> int:
             [sys.executable, "-m", "gatehouse.local.moto_server", "-H", "127.0.0.1", "-p", str(moto_port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         _wait_http(f"http://127.0.0.1:{moto_port}/moto-api/", 30)
+        # The local identity providers (oidc-provider as Google and Microsoft, the GitHub fake),
+        # on free loopback ports unless given: several stacks (the e2e tests') run side by side.
+        from gatehouse.local import sso_servers
+
+        oidc_port, github_port = oidc_port or _free_port(), github_port or _free_port()
+        bases = [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+        children.append(sso_servers.start_oidc(oidc_port, bases))
+        children.append(sso_servers.start_github(github_port, bases))
+        sso_env = {"GATEHOUSE_LOCAL_OIDC_URL": f"http://127.0.0.1:{oidc_port}",
+                   "GATEHOUSE_LOCAL_GITHUB_URL": f"http://127.0.0.1:{github_port}"}
+        env.update(sso_env)
+        os.environ.update(sso_env)
         os.environ.update(stack_env(port, moto_port))
         from gatehouse import settings
         from gatehouse.bootstrap import Container
@@ -109,6 +129,8 @@ def serve(port: int, moto_port: int, quiet: bool) -> int:
         # Now that it answers: `gatehouse --stage local` finds this stack, whatever its ports.
         recorded = state.write(port, moto_port)
         atexit.register(state.remove, recorded)
+        print(f"  local identity providers: OpenID (Google, Microsoft) {sso_env['GATEHOUSE_LOCAL_OIDC_URL']}, "
+              f"GitHub {sso_env['GATEHOUSE_LOCAL_GITHUB_URL']}", flush=True)
         print(f"Gatehouse is serving on http://localhost:{port}/ui/  (API: http://localhost:{port}/openapi.json,"
               f" outbox: http://localhost:{port}/ui/outbox). Ctrl-C stops it.", flush=True)
         while all(child.poll() is None for child in children):
@@ -127,8 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--moto-port", type=int, default=5555)
     run.add_argument("--quiet", action="store_true", help="do not show the servers' request logs")
+    run.add_argument("--oidc-port", type=int, default=0, help="the local OpenID provider's port (default: a free one)")
+    run.add_argument("--github-port", type=int, default=0, help="the GitHub fake's port (default: a free one)")
     args = parser.parse_args(argv)
-    return serve(args.port, args.moto_port, args.quiet)
+    return serve(args.port, args.moto_port, args.quiet, args.oidc_port, args.github_port)
 
 
 if __name__ == "__main__":

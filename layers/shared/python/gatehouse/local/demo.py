@@ -107,3 +107,25 @@ def support_agent(c: Container) -> str:
     with suppress(ConflictError):
         c.accounts.add(account)
     return f"support agent: {SUPPORT_EMAIL} / {DEMO_PASSWORD} (decides recovery requests)"
+
+
+# Accounts the local identity providers' users (local/sso_users.json) match by email.
+SSO_DEMO_ACCOUNTS = (
+    ("acc_sso_grace", "grace@contoso.gatehouse.local", "Grace", "Microsoft (Contoso, xms_edov)"),
+    ("acc_sso_octo", "octo@gatehouse.local", "Octo", "GitHub (primary verified email)"),
+    ("acc_sso_totp", "sso-totp@gatehouse.local", "Two Factors", "Google (add a second factor to try mfa_required)"),
+)
+
+
+@seeder
+def sso_accounts(c: Container) -> str:
+    now = c.clock.now()
+    for account_id, email, name, _ in SSO_DEMO_ACCOUNTS:
+        account = Account(id=account_id, email=email, created_at=now, password_hash=c.hasher.hash(DEMO_PASSWORD),
+                          email_verified=True, name=name, password_changed_at=now,
+                          contexts=new_account_contexts(account_id, name, [x.id for x in c.settings.consoles]))
+        with suppress(ConflictError):
+            c.accounts.add(account)
+    matched = ", ".join(f"{email} ({how})" for _, email, _, how in SSO_DEMO_ACCOUNTS)
+    return (f"SSO at /sso/google, /sso/microsoft, /sso/github: the demo account ({DEMO_EMAIL}) by Google; "
+            f"{matched}; password {DEMO_PASSWORD}")
