@@ -89,8 +89,8 @@ API_KEYS = ("APIKEY#*",)
 ORGANIZATIONS = ("MEMBEROF#*", "GRANTEE#*")
 UNIFICATION = ("LEGACY#*", "UNIFY#*", "UNIFYEMAIL#*", "NOTIFY#*", "WAVES")
 RESOURCES = ("RESOURCES#*",)  # the resources consoles registered (and unified legacy ones), per context
-CODE_PEPPER = ("CONFIG#*",)
-IDENTITIES = ("IDENTITY#*",)  # single sign-on identities, each keyed on its provider's stable id  # the KMS-wrapped code pepper, read once per cold start
+CODE_PEPPER = ("CONFIG#*",)  # the KMS-wrapped code pepper, read once per cold start
+IDENTITIES = ("IDENTITY#*",)  # single sign-on identities, each keyed on its provider's stable id
 
 
 def keys(*groups: tuple[str, ...]) -> tuple[str, ...]:

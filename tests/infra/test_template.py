@@ -100,6 +100,7 @@ PARAMETERS = {
     "Stage": "prod", "PublicBaseUrl": "https://accounts.example.net", "AllowedOrigins": "",
     "MailFrom": "no-reply@accounts.example.net", "AlarmEmail": "",
     "Consoles": json.dumps([{"id": "scaleway", "name": "Scaleway", "url": "https://console.example.net"}]),
+    "SsoClientIds": json.dumps({"google": "google-client-id", "github": "github-client-id"}),
 }
 
 
