@@ -356,6 +356,7 @@ def _shared_resources(runtime: str, arch: str) -> Node:
                 "GenerateSecretString": {"SecretStringTemplate": "{}", "GenerateStringKey": "placeholder",
                                          "PasswordLength": 32, "ExcludePunctuation": True},
             },
+            "Metadata": skips(SECRET_KEY),
         },
         "AlarmTopic": {
             "Type": "AWS::SNS::Topic",
