@@ -191,3 +191,18 @@ def set_phone(stack: Stack, client: Browserish, phone: str, password: str = STRO
     r = client.post("/account/phone/verify", json={"code": match.group(1)})
     assert r.status_code == 200, r.text
     return dict(r.json())
+
+
+@pytest.fixture(scope="session")
+def sso_totp_secret(stack: Stack) -> str:
+    """The TOTP secret of the demo account behind the Google user `google-totp`, enrolled once per
+    test session: the HTTP and the browser SSO tests share that account, whichever runs first."""
+    from gatehouse.local.demo import DEMO_PASSWORD
+
+    from tests.e2e.test_mfa_totp import enrol_totp
+
+    owner = stack.client()
+    r = owner.post("/login", json={"email": "sso-totp@gatehouse.local", "password": DEMO_PASSWORD})
+    assert r.status_code == 200 and r.json()["status"] == "authenticated", r.text
+    secret, _ = enrol_totp(stack, owner)
+    return secret

@@ -834,14 +834,11 @@ def test_cancelling_on_github_says_nothing_was_changed(tab: Tab, stack: Stack) -
     expect(page.locator("main")).to_contain_text("You cancelled the sign-in at the provider")
 
 
-def test_sign_in_with_google_on_an_account_with_totp_asks_for_the_second_factor(tab: Tab, stack: Stack) -> None:
-    from tests.e2e.test_mfa_totp import enrol_totp, totp_code
+def test_sign_in_with_google_on_an_account_with_totp_asks_for_the_second_factor(
+        tab: Tab, stack: Stack, sso_totp_secret: str) -> None:
+    from tests.e2e.test_mfa_totp import totp_code
 
-    owner = stack.client()
-    r = owner.post("/login", json={"email": "sso-totp@gatehouse.local", "password": "correct horse battery staple"})
-    secret = None
-    if r.json()["status"] != "mfa_required":  # the HTTP tests may have added it already
-        secret, _ = enrol_totp(stack, owner)
+    secret = sso_totp_secret
     page = tab.page
     page.goto("/sso/google?login_hint=google-totp")
     # Back at /ui/, the page sees an mfa_required session and goes on to the second factor.

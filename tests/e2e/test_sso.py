@@ -13,7 +13,7 @@ import pyotp
 import requests
 
 from tests.e2e.conftest import Browserish, Stack
-from tests.e2e.test_mfa_totp import enrol_totp, totp_code
+from tests.e2e.test_mfa_totp import totp_code
 
 DEMO_PASSWORD = "correct horse battery staple"
 
@@ -113,10 +113,8 @@ def test_github_links_by_the_primary_verified_email_only(stack: Stack) -> None:
     assert trip.error is None and session_of(client, stack)["email"] == "octo@gatehouse.local"
 
 
-def test_sso_is_one_factor_an_account_with_totp_is_asked_for_it(stack: Stack) -> None:
-    owner = stack.client()
-    assert owner.post("/login", json={"email": "sso-totp@gatehouse.local", "password": DEMO_PASSWORD}).ok
-    secret, _ = enrol_totp(stack, owner)
+def test_sso_is_one_factor_an_account_with_totp_is_asked_for_it(stack: Stack, sso_totp_secret: str) -> None:
+    secret = sso_totp_secret
     client, trip = sso(stack, "google", "google-totp")
     assert trip.error is None
     assert session_of(client, stack)["status"] == "mfa_required"

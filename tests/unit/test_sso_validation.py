@@ -251,7 +251,10 @@ def test_providers_are_settings_per_stage():
     local = load({})
     assert {p.name for p in local.sso_providers} == {"google", "microsoft", "github"}
     assert all(p.token_endpoint.startswith("http://127.0.0.1:") for p in local.sso_providers)
-    prod = load({"GATEHOUSE_STAGE": "prod", "GATEHOUSE_SSO_CLIENT_IDS": json.dumps({"google": "g-id", "github": ""})})
+    from tests.unit.test_settings import DEPLOYED
+
+    prod = load({**DEPLOYED, "GATEHOUSE_STAGE": "prod",
+                 "GATEHOUSE_SSO_CLIENT_IDS": json.dumps({"google": "g-id", "github": ""})})
     assert [(p.name, p.client_id) for p in prod.sso_providers] == [("google", "g-id")]
     assert prod.sso_provider("google").issuers == ("https://accounts.google.com", "accounts.google.com")
     assert prod.sso_provider("google").client_secret is None  # from the secret store outside local
