@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from gatehouse.settings import Argon2Params
 
 from tests.bench import run
@@ -20,6 +21,13 @@ def test_web_function_cold_start_imports_neither_webauthn_nor_boto3() -> None:
     assert "error" not in measured, measured
     assert measured["modules"] > 0 and measured["ms"] > 0
     assert measured["webauthn"] is False and measured["boto3"] is False
+
+
+def test_web_function_cold_start_imports_no_pydantic() -> None:
+    # The pages take no request body: the endpoint decorator must not pull pydantic in for them.
+    measured = run.measure_cold_start("web", repeats=1)
+    assert "error" not in measured, measured
+    assert measured["pydantic"] is False
 
 
 def test_artifacts_without_a_build_say_to_run_make_package(tmp_path: Path) -> None:
@@ -62,3 +70,19 @@ def test_unification_rows_give_each_command_its_rate_and_memory_and_the_calls_pe
     assert rows[0][2] == "500 accounts/s" and "peak RSS 70 MiB" in rows[0][3]
     assert rows[5][1:3] == ("AWS calls per 1,000 accounts notified", "120")
     assert rows[6][2] == "600" and rows[6][3].endswith("a unified account signs in after: yes")
+
+
+@pytest.mark.slow
+def test_cold_start_bench_times_import_and_a_first_request_from_the_packaged_functions() -> None:
+    from tests.bench import coldstart
+
+    measured = coldstart.measure(["login", "web"], repeats=1)
+    assert measured["login"]["status"] == 200 and measured["login"]["layers"] == ["shared", "crypto"]
+    assert measured["web"]["status"] == 200 and measured["web"]["layers"] == ["shared"]
+    assert measured["web"]["pydantic"] is False
+    # pyOpenSSL beside botocore no longer drags cryptography into a password login.
+    assert measured["login"]["cryptography"] is False
+    for m in measured.values():
+        assert 0 < m["import_min"] <= m["import_median"] and 0 < m["request_min"] <= m["request_median"]
+    rows = coldstart.rows(measured)
+    assert [r[1] for r in rows] == ["login", "web"] and all(r[2].endswith(")") for r in rows)
