@@ -336,6 +336,8 @@ def artifact_rows(build: Path = ROOT / "build") -> list[Row]:
         return [("artifact", "build/", "-", "no build/manifest.json: run `make package`")]
     data = json.loads(manifest.read_text())
     parts = [("layer", build / data["layer"]["path"], data["layer"]["bytes"])]
+    parts += [(f"layer {name}", build / layer["path"], layer["bytes"]) for name, layer in data.get("layers", {}).items()
+              if name != "shared"]
     parts += [(f"function {f['name']}", build / f["code_uri"], f["bytes"]) for f in data["functions"]]
     rows = []
     for name, path, unzipped in parts:
