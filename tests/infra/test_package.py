@@ -241,6 +241,10 @@ def _json_body(response: dict[str, Any]) -> Any:
     return json.loads(response["body"])
 
 
+# The modules through which a flow reaches the crypto layer (PyJWT: single sign-on's ID tokens).
+_CRYPTO_USERS = {"gatehouse.strategies.webauthn", "gatehouse.adapters.kms", "jwt"}
+
+
 def _container_parts(flow: str) -> list[str]:
     """The container parts a flow's code asks for (`container().<part>`)."""
     code = "\n".join(p.read_text() for p in (REPO / "functions" / flow).glob("*.py"))
@@ -309,9 +313,9 @@ def test_function_artifact_serves_requests_with_only_its_own_layers(
     if crypto:
         assert result["checks"]["webauthn"] and result["checks"]["aesgcm"]
         # ...and the flow does reach it: no function carries the crypto layer for nothing.
-        assert {"gatehouse.strategies.webauthn", "gatehouse.adapters.kms"} & set(result["modules"]), flow
+        assert _CRYPTO_USERS & set(result["modules"]), flow
     else:
-        assert {"gatehouse.strategies.webauthn", "gatehouse.adapters.kms"} & set(result["modules"]) == set(), flow
+        assert _CRYPTO_USERS & set(result["modules"]) == set(), flow
     # No cold start imports pyOpenSSL or cryptography (botocore would, with pyOpenSSL beside it).
     assert not [m for m in result["cold_start"] if m.split(".")[0] in ("OpenSSL", "cryptography", "webauthn")]
 
@@ -357,7 +361,8 @@ def test_only_the_flows_that_use_webauthn_or_the_kms_vault_load_the_crypto_layer
                                                   for name in layers)
         if "CryptoLayer" in layers:
             with_crypto.add(flow)
-    assert with_crypto == set(flow_names(REPO)) & CRYPTO_FLOWS == {"login", "mfa_manage", "mfa_verify", "unifier"}
+    assert with_crypto == set(flow_names(REPO)) & CRYPTO_FLOWS
+    assert with_crypto - {"sso"} == {"login", "mfa_manage", "mfa_verify", "unifier"}
 
 
 def test_template_defaults_and_table(stack: Stack) -> None:
