@@ -66,7 +66,10 @@ if method:
              "requestContext": {"resourcePath": path, "httpMethod": method, "path": "/dev" + path, "stage": "dev",
                                 "requestId": "cold", "accountId": "123456789012", "apiId": "api",
                                 "identity": {"sourceIp": "203.0.113.9", "userAgent": "bench"}}}
-    status = handler(event, None)["statusCode"]
+    response = handler(event, None)
+    status = response["statusCode"]
+    if status >= 500:
+        print(response.get("body"), file=sys.stderr)
 else:
     handler({"version": "0", "id": "cold", "detail-type": "Scheduled Event", "source": "aws.events",
              "account": "123456789012", "time": "2025-11-01T00:00:00Z", "region": "eu-west-3", "resources": [],
@@ -139,18 +142,18 @@ def _moto() -> Any:
 
 
 def _seed(env: dict[str, str]) -> str:
-    """The table, one verified account, and a signed-in session's cookie for the session routes."""
+    """The stage's resources, one verified account, and a signed-in session's cookie for the session routes."""
     saved = dict(os.environ)
     os.environ.update(env)
     try:
-        from gatehouse.adapters.dynamodb import create_table
         from gatehouse.api.routing import SESSION_COOKIE
         from gatehouse.bootstrap import Container
         from gatehouse.domain.accounts import Account, new_account_contexts
+        from gatehouse.local.resources import provision
         from gatehouse.settings import load
 
         settings = load()
-        create_table(settings)
+        provision(settings)  # the table, the verified sender, the KMS key, the bucket
         c = Container(settings)
         now = c.clock.now()
         account = Account(id="acc_cold", email=EMAIL, created_at=now, password_hash=c.hasher.hash(PASSWORD),
@@ -192,7 +195,10 @@ def measure(flows: list[str] | None = None, repeats: int = 5) -> dict[str, dict[
                                else None)
                 own = [str(layers[n]) for n in entry.get("layers", ["shared"])]
                 path = [str(tmp / "build" / entry["code_uri"]), *own, str(boto)]
-                args = {"path": path, "handler": entry["handler"], "request": request, "cookie": cookie}
+                # Sign-in and sign-up go without the cookie: a login would rotate the session the others use.
+                anonymous = flow in ("login", "signup")
+                args = {"path": path, "handler": entry["handler"], "request": request,
+                        "cookie": "" if anonymous else cookie}
                 runs = []
                 for _ in range(repeats):
                     done = subprocess.run([sys.executable, "-I", "-S", str(script), json.dumps(args)], env=env,
