@@ -3,8 +3,9 @@
 Writes into the output directory:
   template.yaml              the SAM template (see infra/template.py)
   layer/python/              the shared layer: gatehouse + its dependencies for the runtime and arch
+  layer-crypto/python/       the crypto layer: WebAuthn and cryptography, for the flows that use them
   functions/<flow>/          one artifact per flow: functions/__init__.py and functions/<flow>/ only
-  manifest.json              flows, handlers, routes and sizes, for tests and benchmarks
+  manifest.json              flows, handlers, routes, layers and sizes, for tests and benchmarks
 
 The layer's dependencies are cached (see infra/layer.py), so a second build takes seconds.
 """
@@ -20,7 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from infra.discover import Discovery, Flow, discover
-from infra.layer import ARCH_PLATFORMS, build_layer, compile_tree, compiles_for, runtime_version
+from infra.layer import (
+    ARCH_PLATFORMS,
+    LAYER_DIRS,
+    LAYERS,
+    build_layers,
+    compile_tree,
+    compiles_for,
+    flow_layers,
+    runtime_version,
+)
 from infra.permissions import for_flow
 from infra.template import build_template
 
@@ -67,7 +77,8 @@ def build(out: Path, *, runtime: str = DEFAULT_RUNTIME, arch: str = DEFAULT_ARCH
         raise ValueError(f"unknown architecture {arch!r}: one of {sorted(ARCH_PLATFORMS)}")
     found, flows = discovered_flows(repo)
     out.mkdir(parents=True, exist_ok=True)
-    layer = build_layer(repo, out / "layer", runtime=runtime, arch=arch, cache_dir=cache_dir, refresh=refresh)
+    layers = build_layers(repo, {name: out / LAYER_DIRS[name] for name in LAYERS}, runtime=runtime, arch=arch,
+                          cache_dir=cache_dir, refresh=refresh)
     functions_root = out / "functions"
     if functions_root.exists():
         shutil.rmtree(functions_root)  # flows that were removed must not linger
@@ -76,15 +87,16 @@ def build(out: Path, *, runtime: str = DEFAULT_RUNTIME, arch: str = DEFAULT_ARCH
 
     template = build_template(flows, runtime=runtime, arch=arch, stage=stage, ses_templates=found.ses_templates)
     write_template(template, out / "template.yaml")
-    layer_bytes = tree_size(layer)
+    layer_bytes = {name: tree_size(path) for name, path in layers.items()}
     manifest: dict[str, Any] = {
         "runtime": runtime, "arch": arch, "stage": stage, "pyc": compiles_for(runtime),
-        "layer": {"path": "layer", "bytes": layer_bytes},
-        "functions": [{**asdict(flow), "code_uri": f"functions/{flow.name}",
+        "layer": {"path": LAYER_DIRS["shared"], "bytes": layer_bytes["shared"]},
+        "layers": {name: {"path": LAYER_DIRS[name], "bytes": layer_bytes[name]} for name in LAYERS},
+        "functions": [{**asdict(flow), "code_uri": f"functions/{flow.name}", "layers": list(flow_layers(flow.name)),
                        "bytes": tree_size(functions_root / flow.name)} for flow in flows],
     }
     functions: list[dict[str, Any]] = manifest["functions"]
-    too_big = [f["name"] for f in functions if f["bytes"] + layer_bytes > UNZIPPED_LIMIT]
+    too_big = [f["name"] for f in functions if f["bytes"] + sum(layer_bytes[n] for n in f["layers"]) > UNZIPPED_LIMIT]
     if too_big:
         raise SystemExit(f"over Lambda's 250 MB unzipped limit with the layer: {', '.join(too_big)}")
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -148,12 +160,13 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"make package failed: {exc}") from None
     functions: list[dict[str, Any]] = manifest["functions"]
     routes = sum(len(f["routes"]) for f in functions)
-    print(f"{args.out}/template.yaml: {len(functions)} functions, {routes} routes, "
-          f"layer {manifest['layer']['bytes'] / 2**20:.1f} MiB ({args.runtime}, {args.arch}, "
+    sizes = ", ".join(f"{name} {layer['bytes'] / 2**20:.1f} MiB" for name, layer in manifest["layers"].items())
+    print(f"{args.out}/template.yaml: {len(functions)} functions, {routes} routes, layers {sizes} "
+          f"({args.runtime}, {args.arch}, "
           f"{'with' if manifest['pyc'] else 'without'} .pyc) in {time.monotonic() - started:.1f} s")
     for flow in functions:
         kind = f"{len(flow['routes'])} routes" if flow["routes"] else ", ".join(flow["schedules"])
-        print(f"  {flow['name']:<22} {flow['handler']:<56} {kind}")
+        print(f"  {flow['name']:<22} {flow['handler']:<56} {kind}; layers {' + '.join(flow['layers'])}")
 
 
 if __name__ == "__main__":

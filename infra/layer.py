@@ -1,4 +1,10 @@
-"""The shared layer: the `gatehouse` package and its runtime dependencies, built for Lambda.
+"""The layers: the `gatehouse` package and its runtime dependencies, built for Lambda.
+
+Two layers. `shared`, which every function loads, holds gatehouse and what every flow imports.
+`crypto` holds WebAuthn and the cryptography stack (webauthn, pyOpenSSL, pyasn1, cbor2, cryptography;
+PyJWT when single sign-on lands): only the flows in `CRYPTO_FLOWS` load it. Besides its size,
+pyOpenSSL on `sys.path` makes botocore import `urllib3.contrib.pyopenssl` and `cryptography.x509` at
+every client creation, so keeping it out of the shared layer also shortens every other cold start.
 
 Dependencies come from `[project].dependencies` in pyproject.toml, installed by pip for the
 target platform (`--platform manylinux2014_<arch> --only-binary=:all:`), so an x86_64 laptop builds
@@ -27,6 +33,22 @@ CACHE_FORMAT = 4
 # The Lambda Python runtime ships these (boto3 and what it needs); a layer copy would only add
 # size and shadow the runtime's version.
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
+# Installed as dependencies of ours, also provided by the runtime beside boto3: jmespath (botocore's,
+# and Powertools' Logger imports it) is removed from the layer, so the runtime's copy serves both.
+RUNTIME_ALSO_PROVIDES = frozenset({"jmespath", "urllib3", "python-dateutil", "six"})
+
+# Projects that go to the `crypto` layer instead of `shared`. argon2-cffi and bcrypt need none of
+# them (argon2's binding needs only `_cffi_backend`, which stays in `shared`).
+CRYPTO_PROJECTS = frozenset({"cryptography", "webauthn", "pyopenssl", "pyasn1", "pyasn1-modules", "cbor2", "pyjwt"})
+
+# The flows whose code reaches the crypto layer: WebAuthn ceremonies (passkey login in `login`,
+# enrolment in `mfa_manage`, verification in `mfa_verify`), and the TOTP seeds' envelope
+# (AES-GCM under a KMS data key, `adapters/kms.py`: `mfa_manage`, `mfa_verify`, and the `unifier`,
+# which migrates legacy seeds); `sso` will verify ID tokens' signatures with PyJWT's crypto.
+CRYPTO_FLOWS = frozenset({"login", "mfa_manage", "mfa_verify", "unifier", "sso"})
+
+LAYERS = ("shared", "crypto")
+LAYER_DIRS = {"shared": "layer", "crypto": "layer-crypto"}
 
 # Installed without their dependencies, then trimmed to the modules a Lambda imports: the rest is
 # their CLI (Chalice's deployer pulls in pip, setuptools, click, inquirer, PyYAML...).
@@ -42,6 +64,19 @@ ARCH_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86
 
 # Files pip leaves that nothing reads at run time. METADATA stays: importlib.metadata.version() needs it.
 _NOISE_FILES = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
+
+# Installed as dependencies, never imported by a Lambda (checked by tests/infra/test_package.py):
+# Powertools' event handler and utilities other than the two Logger imports (Gatehouse uses Logger
+# and Metrics only); cffi and pycparser, which only build C bindings (argon2's compiled binding
+# needs the `_cffi_backend` extension, which stays); pydantic's v1 compatibility package and mypy plugin.
+NEVER_IMPORTED = ("aws_lambda_powertools/event_handler", "cffi", "pycparser", "pycparser-*.dist-info",
+                  "pydantic/v1", "pydantic/mypy.py", "pydantic/__pycache__/mypy.*.pyc")
+_POWERTOOLS_UTILITIES_KEPT = {"__init__.py", "__pycache__", "jmespath_utils", "typing"}
+
+
+def flow_layers(flow: str) -> tuple[str, ...]:
+    """The layers a flow's function loads, in the order of `sys.path`."""
+    return ("shared", "crypto") if flow in CRYPTO_FLOWS else ("shared",)
 
 
 def canonical(requirement: str) -> str:
@@ -83,20 +118,74 @@ def default_cache_dir() -> Path:
 
 def build_layer(repo: Path, dest: Path, *, runtime: str, arch: str, cache_dir: Path | None = None,
                 refresh: bool = False) -> Path:
-    """Build `dest/python/` (the layer's content) and return `dest`."""
+    """Build the shared layer's content in `dest/python/` and return `dest`."""
+    return build_layers(repo, {"shared": dest}, runtime=runtime, arch=arch, cache_dir=cache_dir,
+                        refresh=refresh)["shared"]
+
+
+def build_layers(repo: Path, dests: dict[str, Path], *, runtime: str, arch: str, cache_dir: Path | None = None,
+                 refresh: bool = False) -> dict[str, Path]:
+    """Build each named layer (`shared`, `crypto`) in `dests[name]/python/`; return `dests`."""
     deps = dependencies(repo / "pyproject.toml")
     cached = _cached_dependencies(deps, runtime=runtime, arch=arch, cache_dir=cache_dir or default_cache_dir(),
                                   refresh=refresh)
-    if dest.exists():
-        shutil.rmtree(dest)
-    target = dest / "python"
-    _copy_tree(cached, target)
+    staging = {name: dest / "python" for name, dest in dests.items()}
+    for dest in dests.values():
+        if dest.exists():
+            shutil.rmtree(dest)
+    everything = next(iter(dests.values())).parent / f".{os.getpid()}.all"
+    shutil.rmtree(everything, ignore_errors=True)
+    _copy_tree(cached, everything)
+    _trim(everything)
+    crypto_root = staging.get("crypto") or everything.parent / f".{os.getpid()}.crypto-unused"
+    _move_projects(everything, crypto_root, CRYPTO_PROJECTS)
+    if "crypto" not in dests:
+        shutil.rmtree(crypto_root, ignore_errors=True)
+    if "shared" not in dests:
+        shutil.rmtree(everything)
+        return dests
+    target = staging["shared"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    everything.rename(target)
     package = repo / "layers" / "shared" / "python" / "gatehouse"
     shutil.copytree(package, target / "gatehouse",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests", *GATEHOUSE_EXCLUDED))
     if compiles_for(runtime):
         compile_tree(target / "gatehouse")
-    return dest
+    return dests
+
+
+def _trim(root: Path) -> None:
+    """Remove what no Lambda imports (see NEVER_IMPORTED), what the runtime provides, and the type stubs."""
+    for project in RUNTIME_ALSO_PROVIDES:
+        _remove_distribution(root, project)
+    for pattern in NEVER_IMPORTED:
+        for path in root.glob(pattern):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    utilities = root / "aws_lambda_powertools" / "utilities"
+    if utilities.is_dir():
+        for path in utilities.iterdir():
+            if path.name not in _POWERTOOLS_UTILITIES_KEPT:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for stub in root.rglob("*.pyi"):
+        stub.unlink()
+
+
+def _move_projects(source: Path, dest: Path, projects: Iterable[str]) -> None:
+    """Move the installed distributions named (their top-level modules and dist-info) to `dest`."""
+    wanted = set(projects)
+    dest.mkdir(parents=True, exist_ok=True)
+    for info in sorted(source.glob("*.dist-info")):
+        if _project_of(info) not in wanted:
+            continue
+        tops = (info / "top_level.txt").read_text().split() if (info / "top_level.txt").is_file() else []
+        for top in tops or [_project_of(info).replace("-", "_")]:
+            for path in [source / top, *source.glob(f"{top}.*"), *source.glob(f"__pycache__/{top}.*")]:
+                if path.exists():
+                    where = dest / path.relative_to(source)
+                    where.parent.mkdir(parents=True, exist_ok=True)
+                    path.rename(where)
+        info.rename(dest / info.name)
 
 
 def compile_tree(root: Path) -> None:
@@ -171,13 +260,18 @@ def _strip(target: Path) -> None:
 
 def _remove_distribution(target: Path, project: str) -> None:
     for info in target.glob("*.dist-info"):
-        if canonical(info.name.rsplit("-", 1)[0]) != project:
+        if _project_of(info) != project:
             continue
         tops = (info / "top_level.txt").read_text().split() if (info / "top_level.txt").is_file() else []
         for top in tops or [project.replace("-", "_")]:
             shutil.rmtree(target / top, ignore_errors=True)
             (target / f"{top}.py").unlink(missing_ok=True)
         shutil.rmtree(info)
+
+
+def _project_of(info: Path) -> str:
+    """`pyasn1_modules-0.4.2.dist-info` -> `pyasn1-modules`."""
+    return canonical(info.name.removesuffix(".dist-info").rsplit("-", 1)[0])
 
 
 def _copy_tree(source: Path, dest: Path) -> None:

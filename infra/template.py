@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from infra.discover import STAGE_PLACEHOLDER, Flow
+from infra.layer import LAYER_DIRS, flow_layers
 from infra.permissions import FlowPermissions, for_flow
 
 API_TIMEOUT = 15  # API Gateway gives up at 29 s; argon2 and a few DynamoDB calls need far less
@@ -124,6 +125,7 @@ def build_template(flows: list[Flow], *, runtime: str, arch: str, stage: str,
                        "Value": sub("https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/")},
             "TableName": {"Value": ref("Table")},
             "LayerArn": {"Value": ref("SharedLayer")},
+            "CryptoLayerArn": {"Value": ref("CryptoLayer")},
         },
     }
 
@@ -221,7 +223,6 @@ def _function_globals(runtime: str, arch: str) -> Node:
         "Timeout": API_TIMEOUT,
         "MemorySize": MEMORY,
         "Tracing": "Active",
-        "Layers": [ref("SharedLayer")],
         "Environment": {"Variables": {
             "GATEHOUSE_STAGE": ref("Stage"),
             "GATEHOUSE_TABLE_NAME": ref("Table"),
@@ -249,7 +250,18 @@ def _shared_resources(runtime: str, arch: str) -> Node:
             "Properties": {
                 "LayerName": sub("gatehouse-${Stage}-shared"),
                 "Description": "The gatehouse package and its dependencies",
-                "ContentUri": "layer",
+                "ContentUri": LAYER_DIRS["shared"],
+                "CompatibleRuntimes": [runtime],
+                "CompatibleArchitectures": [arch],
+                "RetentionPolicy": "Delete",
+            },
+        },
+        "CryptoLayer": {
+            "Type": "AWS::Serverless::LayerVersion",
+            "Properties": {
+                "LayerName": sub("gatehouse-${Stage}-crypto"),
+                "Description": "WebAuthn and the cryptography stack, for the flows that use them only",
+                "ContentUri": LAYER_DIRS["crypto"],
                 "CompatibleRuntimes": [runtime],
                 "CompatibleArchitectures": [arch],
                 "RetentionPolicy": "Delete",
@@ -370,6 +382,9 @@ def _shared_resources(runtime: str, arch: str) -> Node:
     }
 
 
+_LAYER_RESOURCES = {"shared": "SharedLayer", "crypto": "CryptoLayer"}
+
+
 def _function_resources(flow: Flow, grants: FlowPermissions) -> Node:
     base = logical_id(flow.name)
     function, role, logs = f"{base}Function", f"{base}Role", f"{base}Logs"
@@ -389,6 +404,8 @@ def _function_resources(flow: Flow, grants: FlowPermissions) -> Node:
         "CodeUri": f"functions/{flow.name}",
         "Handler": flow.handler,
         "Role": get_att(role, "Arn"),
+        # Each function lists its own layers (none in Globals): the crypto layer goes to its flows only.
+        "Layers": [ref(_LAYER_RESOURCES[name]) for name in flow_layers(flow.name)],
     }
     scheduled = bool(flow.schedules and not flow.routes)
     extra: Node = {}

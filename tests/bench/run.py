@@ -3,7 +3,9 @@
 1. AWS calls per flow: each main flow once, in-process, through the real Chalice app (app.py)
    against an in-process moto server, counting every botocore call with `on_api_call`.
 2. Cold start per Lambda: modules imported by `functions.<flow>.lambda_function` in a fresh
-   interpreter, how long that takes, and whether `webauthn` (or boto3) came along.
+   interpreter, how long that takes, and whether `webauthn` (or boto3) came along; then, from the
+   packaged artifacts with only each function's own layers, import plus a first request, min and
+   median over fresh processes (tests/bench/coldstart.py).
 3. Artifact sizes from `build/` (`make package`), unzipped and zipped.
 4. Login throughput against the cost of one argon2id hash with the configured parameters.
 5. Unification through the operator's commands against a fresh local stack (tests/bench/unification.py):
@@ -281,7 +283,7 @@ elapsed = (time.perf_counter() - started) * 1000
 new = set(sys.modules) - before
 print(json.dumps({{"modules": len(new), "ms": elapsed,
     "webauthn": any(m == "webauthn" or m.startswith("webauthn.") for m in new),
-    "boto3": "boto3" in new, "argon2": "argon2" in new,
+    "boto3": "boto3" in new, "argon2": "argon2" in new, "pydantic": "pydantic" in new,
     "jwt": any(m == "jwt" or m.startswith(("jwt.", "gatehouse.strategies.oidc")) for m in new)}}))
 """
 
@@ -340,6 +342,8 @@ def artifact_rows(build: Path = ROOT / "build") -> list[Row]:
         return [("artifact", "build/", "-", "no build/manifest.json: run `make package`")]
     data = json.loads(manifest.read_text())
     parts = [("layer", build / data["layer"]["path"], data["layer"]["bytes"])]
+    parts += [(f"layer {name}", build / layer["path"], layer["bytes"]) for name, layer in data.get("layers", {}).items()
+              if name != "shared"]
     parts += [(f"function {f['name']}", build / f["code_uri"], f["bytes"]) for f in data["functions"]]
     rows = []
     for name, path, unzipped in parts:
@@ -431,7 +435,7 @@ def _section(name: str, make: Callable[[], list[Row]]) -> list[Row]:
 def main() -> int:
     import logging
 
-    from tests.bench import timing, unification
+    from tests.bench import coldstart, timing, unification
 
     logging.disable(logging.WARNING)  # the app's request log lines would bury the table
     started = time.perf_counter()
@@ -446,6 +450,7 @@ def main() -> int:
 
     rows += _section("AWS calls (recovery)", recovery)
     rows += _section("cold start", _cold_rows)
+    rows += _section("cold start + first request", lambda: coldstart.rows(coldstart.measure()))
     rows += _section("artifacts", artifact_rows)
     rows += _section("throughput", throughput_rows)
     rows += _section("unification", lambda: unification.rows(unification.measure_unification(UNIFICATION_ACCOUNTS)))

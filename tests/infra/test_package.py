@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import sysconfig
@@ -28,7 +29,17 @@ import yaml
 from infra import permissions
 from infra.build import build
 from infra.discover import flow_names
-from infra.layer import RUNTIME_PROVIDED, build_layer, compiles_for
+from infra.layer import (
+    CRYPTO_FLOWS,
+    LAYER_DIRS,
+    LAYERS,
+    RUNTIME_ALSO_PROVIDES,
+    RUNTIME_PROVIDED,
+    build_layers,
+    compiles_for,
+    flow_layers,
+)
+from tests.bench.run import zipped_size
 
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME = "python3.12"
@@ -66,12 +77,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
 
 
 @pytest.fixture(scope="module")
-def host_layer(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A layer this machine can import (compiled wheels for its CPU and Python), built the same way."""
+def host_layers(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The layers as this machine can import them (compiled wheels for its CPU and Python), built the same way."""
     if (HOST_ARCH, HOST_RUNTIME) == (ARCH, RUNTIME):
-        return stack.out / "layer" / "python"
-    dest = tmp_path_factory.mktemp("host-layer") / "layer"
-    return build_layer(REPO, dest, runtime=HOST_RUNTIME, arch=HOST_ARCH) / "python"
+        return {name: stack.out / LAYER_DIRS[name] / "python" for name in LAYERS}
+    root = tmp_path_factory.mktemp("host-layers")
+    built = build_layers(REPO, {name: root / LAYER_DIRS[name] for name in LAYERS}, runtime=HOST_RUNTIME,
+                         arch=HOST_ARCH)
+    return {name: path / "python" for name, path in built.items()}
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +172,9 @@ from gatehouse.settings import load
 
 create_table(load())
 module_name, attribute = args["handler"].rsplit(".", 1)
+before = set(sys.modules)
 handler = getattr(importlib.import_module(module_name), attribute)
+cold_start = sorted(set(sys.modules) - before)
 answers = []
 for path, method in args["routes"]:
     concrete = re.sub(r"\{[^}]+\}", "probe", path)
@@ -185,10 +200,37 @@ if not args["routes"]:
     scheduled = handler({"version": "0", "id": "probe", "detail-type": "Scheduled Event", "source": "aws.events",
                          "account": "123456789012", "time": "2025-11-01T00:00:00Z", "region": "eu-west-3",
                          "resources": [], "detail": {}}, None)
+# What the function's views build (their container parts): whatever module that needs is importable
+# from this function's own layers, and the test can see whether it reached WebAuthn or the KMS vault.
+from gatehouse.bootstrap import container
+for part in args["parts"]:
+    getattr(container(), part)
+# The password hashes run in every function's layers: argon2's binding needs `_cffi_backend` only.
+from argon2 import PasswordHasher
+import bcrypt
+hashed = PasswordHasher(memory_cost=1024, time_cost=1).hash("probe")
+checks = {"argon2": PasswordHasher().verify(hashed, "probe"),
+          "bcrypt": bcrypt.checkpw(b"probe", bcrypt.hashpw(b"probe", bcrypt.gensalt(4)))}
+if args["crypto"]:
+    # The crypto layer's users: a WebAuthn ceremony's options and an AES-GCM seal, as the flows make them.
+    import webauthn
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from webauthn.helpers.structs import PublicKeyCredentialCreationOptions
+    options = webauthn.generate_registration_options(rp_id="example.test", rp_name="probe", user_name="probe")
+    checks["webauthn"] = isinstance(options, PublicKeyCredentialCreationOptions)
+    key = AESGCM.generate_key(bit_length=256)
+    checks["aesgcm"] = AESGCM(key).decrypt(b"n" * 12, AESGCM(key).encrypt(b"n" * 12, b"seed", b""), b"") == b"seed"
+importable = {}
+for name in ("cffi", "pycparser", "cryptography", "webauthn", "OpenSSL", "cbor2", "pyasn1"):
+    try:
+        importlib.import_module(name)
+        importable[name] = True
+    except ImportError:
+        importable[name] = False
 modules = {name: getattr(module, "__file__", None) for name, module in list(sys.modules.items())}
 with open(args["out"], "w") as fh:
-    json.dump({"callable": callable(handler), "answers": answers, "scheduled": scheduled, "modules": modules}, fh,
-              default=str)
+    json.dump({"callable": callable(handler), "answers": answers, "scheduled": scheduled, "modules": modules,
+               "cold_start": cold_start, "checks": checks, "importable": importable}, fh, default=str)
 '''
 
 
@@ -199,16 +241,30 @@ def _json_body(response: dict[str, Any]) -> Any:
     return json.loads(response["body"])
 
 
+# The modules through which a flow reaches the crypto layer (PyJWT: single sign-on's ID tokens).
+_CRYPTO_USERS = {"gatehouse.strategies.webauthn", "gatehouse.adapters.kms", "jwt"}
+
+
+def _container_parts(flow: str) -> list[str]:
+    """The container parts a flow's code asks for (`container().<part>`)."""
+    code = "\n".join(p.read_text() for p in (REPO / "functions" / flow).glob("*.py"))
+    return sorted(set(re.findall(r"container\(\)\.([a-z_]+)", code)))
+
+
 @pytest.mark.parametrize("flow", flow_names(REPO))
-def test_function_artifact_serves_requests_with_only_the_layer(
-    flow: str, stack: Stack, host_layer: Path, runtime_dir: Path, moto_url: str, tmp_path: Path,
+def test_function_artifact_serves_requests_with_only_its_own_layers(
+    flow: str, stack: Stack, host_layers: dict[str, Path], runtime_dir: Path, moto_url: str, tmp_path: Path,
 ) -> None:
     entry = next(f for f in stack.manifest["functions"] if f["name"] == flow)
+    assert entry["layers"] == list(flow_layers(flow))
     function_dir = stack.out / "functions" / flow
+    layer_dirs = [host_layers[name] for name in entry["layers"]]
+    host_layer = host_layers["shared"]
     script, out = tmp_path / "invoke.py", tmp_path / "answers.json"
     script.write_text(_CHILD)
-    args = {"path": [str(function_dir), str(host_layer), str(runtime_dir)], "handler": entry["handler"],
-            "routes": [(r["path"], r["method"]) for r in entry["routes"]], "out": str(out)}
+    args = {"path": [str(function_dir), *map(str, layer_dirs), str(runtime_dir)], "handler": entry["handler"],
+            "routes": [(r["path"], r["method"]) for r in entry["routes"]], "out": str(out),
+            "parts": _container_parts(flow), "crypto": "crypto" in entry["layers"]}
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LANG": "C.UTF-8",
         "AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-west-3",
@@ -236,7 +292,7 @@ def test_function_artifact_serves_requests_with_only_the_layer(
 
     # Everything came from the artifact, the layer or the runtime: nothing from the build's venv.
     stdlib = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
-    allowed = (str(function_dir), str(host_layer), str(runtime_dir), *stdlib, str(script))
+    allowed = (str(function_dir), *map(str, layer_dirs), str(runtime_dir), *stdlib, str(script))
     strays = {n: f for n, f in result["modules"].items() if f and not f.startswith(allowed)}
     assert strays == {}
     assert result["modules"]["gatehouse"].startswith(str(host_layer))
@@ -260,6 +316,21 @@ def test_function_artifact_serves_requests_with_only_the_layer(
     if entry["routes"]:
         assert json_answers or (flow == "sso" and page_answers), f"no route of {flow} answered with a JSON body"
 
+    # The build tools are not in the layer, and the password hashes work without them.
+    assert result["importable"]["cffi"] is False and result["importable"]["pycparser"] is False
+    assert result["checks"]["argon2"] and result["checks"]["bcrypt"]
+    crypto = "crypto" in entry["layers"]
+    for name in ("cryptography", "webauthn", "OpenSSL", "cbor2", "pyasn1"):
+        assert result["importable"][name] is crypto, name
+    if crypto:
+        assert result["checks"]["webauthn"] and result["checks"]["aesgcm"]
+        # ...and the flow does reach it: no function carries the crypto layer for nothing.
+        assert _CRYPTO_USERS & set(result["modules"]), flow
+    else:
+        assert _CRYPTO_USERS & set(result["modules"]) == set(), flow
+    # No cold start imports pyOpenSSL or cryptography (botocore would, with pyOpenSSL beside it).
+    assert not [m for m in result["cold_start"] if m.split(".")[0] in ("OpenSSL", "cryptography", "webauthn")]
+
 
 # 4. The layer and the template's defaults.
 
@@ -268,6 +339,7 @@ def test_layer_is_built_for_the_runtime(stack: Stack) -> None:
     assert (layer / "gatehouse" / "api" / "routing.py").is_file()
     names = {p.name.split("-")[0].lower() for p in layer.iterdir()}
     assert names & RUNTIME_PROVIDED == set(), "the runtime provides boto3; the layer must not ship it"
+    assert names & {n.replace("-", "_") for n in RUNTIME_ALSO_PROVIDES} == set(), "the runtime provides jmespath"
     assert not any(layer.rglob("tests")) and not (layer / "bin").exists()
     extensions = [p.name for p in layer.rglob("*.so")]
     assert extensions, "no compiled extension at all: the dependencies are missing"
@@ -279,13 +351,39 @@ def test_layer_is_built_for_the_runtime(stack: Stack) -> None:
         assert any((layer / package).rglob("*.cpython-312.pyc")), package
 
 
+def test_the_shared_layer_is_under_6_mib_zipped_and_holds_nothing_never_imported(stack: Stack) -> None:
+    shared, crypto = (stack.out / LAYER_DIRS[name] / "python" for name in ("shared", "crypto"))
+    assert zipped_size(shared.parent) < 6 * 2**20
+    names = {p.name.split(".")[0].lower() for p in shared.iterdir() if not p.name.endswith(".dist-info")}
+    assert names & {"cffi", "pycparser", "jmespath", "cryptography", "webauthn", "openssl", "cbor2", "pyasn1"} == set()
+    assert (shared / "argon2").is_dir() and any(shared.glob("_cffi_backend*"))
+    assert not (shared / "aws_lambda_powertools" / "event_handler").exists()
+    assert not any(shared.rglob("*.pyi")) and not any(crypto.rglob("*.pyi"))
+    assert {p.name.split("-")[0].lower() for p in crypto.iterdir() if p.is_dir()} >= {
+        "cryptography", "webauthn", "openssl", "cbor2", "pyasn1", "pyasn1_modules"}
+
+
+def test_only_the_flows_that_use_webauthn_or_the_kms_vault_load_the_crypto_layer(stack: Stack) -> None:
+    resources = stack.template["Resources"]
+    assert "Layers" not in stack.template["Globals"]["Function"]
+    with_crypto = set()
+    for flow in flow_names(REPO):
+        layers = [layer["Ref"] for layer in stack.function_of(flow)["Properties"]["Layers"]]
+        assert layers[0] == "SharedLayer" and all(resources[name]["Type"] == "AWS::Serverless::LayerVersion"
+                                                  for name in layers)
+        if "CryptoLayer" in layers:
+            with_crypto.add(flow)
+    assert with_crypto == set(flow_names(REPO)) & CRYPTO_FLOWS
+    assert with_crypto - {"sso"} == {"login", "mfa_manage", "mfa_verify", "unifier"}
+
+
 def test_template_defaults_and_table(stack: Stack) -> None:
     template = stack.template
     assert template["Transform"] == "AWS::Serverless-2016-10-31"
     globals_ = template["Globals"]["Function"]
     assert (globals_["Runtime"], globals_["Architectures"]) == ("python3.12", ["arm64"])
     layers = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::LayerVersion"]
-    assert len(layers) == 1 and layers[0]["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert len(layers) == 2 and all(r["Properties"]["CompatibleArchitectures"] == ["arm64"] for r in layers)
     tables = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
     assert len(tables) == 1
     table = tables[0]

@@ -31,6 +31,13 @@ def test_no_cold_start_imports_a_jwt_or_oidc_library_not_even_the_sso_functions(
     assert measured["jwt"] is False
 
 
+def test_web_function_cold_start_imports_no_pydantic() -> None:
+    # The pages take no request body: the endpoint decorator must not pull pydantic in for them.
+    measured = run.measure_cold_start("web", repeats=1)
+    assert "error" not in measured, measured
+    assert measured["pydantic"] is False
+
+
 def test_artifacts_without_a_build_say_to_run_make_package(tmp_path: Path) -> None:
     rows = run.artifact_rows(tmp_path)
     assert rows == [("artifact", "build/", "-", "no build/manifest.json: run `make package`")]
@@ -90,3 +97,19 @@ def test_timing_runs_known_and_unknown_keys_through_the_app_and_both_wait_for_th
     [(name, known, unknown)] = timing.measure_timing(pairs=2, cases=code_login)
     assert name == "POST /login/code" and len(known) == len(unknown) == 2
     assert min(known + unknown) >= 400  # the stage's unknown-key floor, slept for real
+
+
+@pytest.mark.slow
+def test_cold_start_bench_times_import_and_a_first_request_from_the_packaged_functions() -> None:
+    from tests.bench import coldstart
+
+    measured = coldstart.measure(["login", "web"], repeats=1)
+    assert measured["login"]["status"] == 200 and measured["login"]["layers"] == ["shared", "crypto"]
+    assert measured["web"]["status"] == 200 and measured["web"]["layers"] == ["shared"]
+    assert measured["web"]["pydantic"] is False
+    # pyOpenSSL beside botocore no longer drags cryptography into a password login.
+    assert measured["login"]["cryptography"] is False
+    for m in measured.values():
+        assert 0 < m["import_min"] <= m["import_median"] and 0 < m["request_min"] <= m["request_median"]
+    rows = coldstart.rows(measured)
+    assert [r[1] for r in rows] == ["login", "web"] and all(r[2].endswith(")") for r in rows)

@@ -1,7 +1,12 @@
-"""boto3 clients, made once per cold start, pointed at moto on the local stage.
+"""botocore clients, made once per cold start from one botocore session, pointed at moto on the local stage.
 
 Timeouts are short and retries adaptive: a Lambda behind API Gateway has 29 s in all, and a
 hanging dependency should become a 503 with Retry-After, not a timeout.
+
+Cold start: the clients come from botocore directly (boto3's session would import boto3, its
+resource factory and s3transfer for nothing), and the session's data loader skips botocore's scan
+of every service's model directory (about 400 directory listings and 2,000 stats, before each
+first model load) that only checks that the service asked for exists.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.loaders import Loader
 
 from gatehouse.errors import DependencyUnavailableError
 from gatehouse.settings import Settings
@@ -39,9 +45,26 @@ def _before_call(**kwargs: Any) -> None:
         hook(**kwargs)
 
 
+class _NamedServicesLoader(Loader):
+    """botocore's loader, told the services we ask for instead of listing the directory of each it has."""
+
+    def __init__(self, services: set[str]) -> None:
+        super().__init__()
+        self._services = services
+
+    def list_available_services(self, type_name: str) -> list[str]:
+        return sorted(self._services)
+
+
+_SERVICES: set[str] = set()
+
+
 @cache
-def _session(region: str) -> boto3.session.Session:
-    return boto3.session.Session(region_name=region)
+def _session() -> botocore.session.Session:
+    """One botocore session per process: its endpoints, retry rules and models are loaded once for all clients."""
+    session = botocore.session.Session()
+    session.register_component("data_loader", _NamedServicesLoader(_SERVICES))
+    return session
 
 
 def client(service: str, settings: Settings) -> Any:
@@ -54,7 +77,8 @@ def _client(service: str, region: str, endpoint_url: str | None) -> Any:
     if endpoint_url:
         # moto accepts any credentials; fixed ones keep a developer's real profile out of it.
         extra = {"endpoint_url": endpoint_url, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    made = _session(region).client(service, config=_CONFIG, **extra)
+    _SERVICES.add(service)
+    made = _session().create_client(service, region_name=region, config=_CONFIG, **extra)
     made.meta.events.register("before-call.*.*", _before_call)
     return made
 

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from gatehouse.adapters import codec
 from gatehouse.adapters.aws import client, error_code, translated
+from gatehouse.adapters.ddb_types import TypeDeserializer, TypeSerializer
 from gatehouse.domain.accounts import Account, Resource, normalise_email
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord

@@ -14,10 +14,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ValidationError
 
 from gatehouse.api.errors import to_response_parts
 from gatehouse.api.observability import logger
@@ -32,6 +31,11 @@ from gatehouse.errors import (
     OriginNotAllowedError,
     UnsupportedMediaTypeError,
 )
+
+if TYPE_CHECKING:
+    # pydantic is imported by the flows' request models, never here: a function whose routes take no
+    # body (the pages) does not pay for it at cold start.
+    from pydantic import BaseModel, ValidationError
 
 SESSION_COOKIE = "gh_session"
 _STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -224,6 +228,8 @@ def _parse_body(request: Any, model: type[BaseModel] | None, limit: int) -> Any:
         raise MalformedBodyError(_TOO_DEEP)
     if not isinstance(data, dict):
         raise MalformedBodyError("The request body must be a JSON object.")
+    from pydantic import ValidationError  # already imported: `model` is a pydantic model
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
