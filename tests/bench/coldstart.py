@@ -111,7 +111,15 @@ def child_env(endpoint: str, table: str, home: str) -> dict[str, str]:
         "GATEHOUSE_STAGE": "dev", "GATEHOUSE_TABLE_NAME": table, "GATEHOUSE_AWS_ENDPOINT_URL": endpoint,
         "GATEHOUSE_PUBLIC_BASE_URL": "https://account.example.test",
         "GATEHOUSE_ALLOWED_ORIGINS": "https://account.example.test",
-        "GATEHOUSE_CONSOLE_SECRETS": '{"scaleway": "bench-secret"}',
+        # A deployed stage refuses the local defaults (gatehouse.settings): what the template passes.
+        "GATEHOUSE_MAIL_FROM": "no-reply@account.example.test",
+        "GATEHOUSE_CONSOLES": json.dumps([{"id": "scaleway", "name": "Scaleway", "url": "https://console.example.test"},
+                                          {"id": "dedibox", "name": "Dedibox", "url": "https://dedibox.example.test"}]),
+        "GATEHOUSE_CONSOLE_SECRETS_ID": "gatehouse/dev/console-secrets",
+        "GATEHOUSE_KMS_KEY_ID": "alias/gatehouse-bench",
+        "GATEHOUSE_DOCUMENTS_BUCKET": "bench-documents",
+        "GATEHOUSE_WEBAUTHN_RP_ID": "account.example.test",
+        "GATEHOUSE_WEBAUTHN_ORIGIN": "https://account.example.test",
         "GATEHOUSE_LOG_LEVEL": "ERROR", "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "gatehouse", "POWERTOOLS_METRICS_NAMESPACE": "Gatehouse",
     }

@@ -15,8 +15,8 @@ from gatehouse.settings import Settings
 
 def _provisioned(table) -> Settings:
     from gatehouse.adapters import aws
+    from gatehouse.adapters.code_pepper import create_code_pepper
     from gatehouse.adapters.dynamodb import DynamoConfig
-    from gatehouse.adapters.kms import create_code_pepper
 
     settings = Settings(aws_endpoint_url=None, table_name="conformance")
     kms = aws.client("kms", settings)
@@ -32,8 +32,8 @@ def cold_start(impl, request) -> Callable[[], CodePepper]:
     if impl == "fake":
         secret = memory.FakeCodePepper().secret
         return lambda: memory.FakeCodePepper(secret)
+    from gatehouse.adapters.code_pepper import KmsCodePepper
     from gatehouse.adapters.dynamodb import DynamoConfig
-    from gatehouse.adapters.kms import KmsCodePepper
 
     table = request.getfixturevalue("moto_table")
     settings = _provisioned(table)

@@ -242,7 +242,7 @@ def _json_body(response: dict[str, Any]) -> Any:
 
 
 # The modules through which a flow reaches the crypto layer (PyJWT: single sign-on's ID tokens).
-_CRYPTO_USERS = {"gatehouse.strategies.webauthn", "gatehouse.adapters.kms", "jwt"}
+_CRYPTO_USERS = {"gatehouse.strategies.webauthn", "gatehouse.adapters.kms", "gatehouse.strategies.oidc", "jwt"}
 
 
 def _container_parts(flow: str) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from gatehouse.adapters import aws, dynamodb, memory
-from gatehouse.adapters.kms import (
+from gatehouse.adapters.code_pepper import (
     CODE_PEPPER,
     CODE_PEPPER_CONTEXT,
     CodePepperMissingError,

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from gatehouse.adapters.kms import create_code_pepper
+from gatehouse.adapters.code_pepper import create_code_pepper
 from gatehouse.settings import Settings
 from moto import mock_aws
 

@@ -403,8 +403,8 @@ class Container:
     # --- one-time codes' server secret, and the phone change ---------------------------------
     @cached_property
     def code_pepper(self) -> Any:
+        from gatehouse.adapters.code_pepper import KmsCodePepper
         from gatehouse.adapters.dynamodb import DynamoConfig
-        from gatehouse.adapters.kms import KmsCodePepper
 
         return KmsCodePepper(self.settings, DynamoConfig(self.table))
 

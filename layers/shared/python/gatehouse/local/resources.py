@@ -28,7 +28,7 @@ def provision(settings: Settings) -> None:
             raise
         key = kms.create_key(Description="Gatehouse TOTP seeds")["KeyMetadata"]["KeyId"]
         kms.create_alias(AliasName=settings.kms_key_id, TargetKeyId=key)
-    from gatehouse.adapters.kms import create_code_pepper
+    from gatehouse.adapters.code_pepper import create_code_pepper
 
     create_code_pepper(settings)
     s3 = client("s3", settings)
