@@ -390,13 +390,14 @@ async function consoles() {
     button.disabled = false;
     if (s.ok) return go(s.data.redirect_url);
     if (s.error.code === "action_required") return requiredActions(s.error.details.required_actions || []);
-    alert.replaceChildren(s.error.message);
+    alert.replaceChildren(...openRefused(s.error));
   };
   const cards = r.data.consoles.map((c) => {
     const current = r.data.current === c.id;
-    const openButton = (x, label, cls) => {
-      const button = h("button", { type: "button", class: cls, "data-console": c.id, "data-context": x ? x.id : "" },
-        label);
+    // A row's button shows "Open" only; its name says which account it opens.
+    const openButton = (x, label, cls, shown) => {
+      const button = h("button", { type: "button", class: cls, "data-console": c.id, "data-context": x ? x.id : "",
+        "aria-label": shown ? label : null }, shown || label);
       button.addEventListener("click", () => open(c.id, x ? x.id : null, button));
       return button;
     };
@@ -414,7 +415,7 @@ async function consoles() {
       h("ul", { class: "list" }, c.contexts.map((x) => h("li", { class: "row" },
         h("div", {}, h("div", {}, x.name), h("div", { class: "meta" },
           current && r.data.context === x.id ? "You are using this one" : contextWhose(x))),
-        openButton(x, `Open ${c.name}: ${x.name}` + (x.owner ? ` of ${x.owner}` : ""), "")))));
+        openButton(x, `Open ${c.name}: ${x.name}` + (x.owner ? ` of ${x.owner}` : ""), "", "Open")))));
   });
   page("Choose a console", h("p", { class: "lead" }, "Signed in as ", h("strong", { id: "who" }, session.email),
     ". Open a console, or switch to the other one at any time."), alert, await unificationCard(),
@@ -556,6 +557,15 @@ function apiKeys() {
 
 // ---- members and outsourcing (the account page) and whose a context is (the consoles page) ----
 
+// Why a console did not open, in words: a context that is no longer shared (a member removed, a grant
+// revoked or expired since the page was shown) says so and offers the list as it is now.
+function openRefused(error) {
+  const gone = ((error.details || {}).fields || {}).context;
+  if (!gone) return [error.message];
+  return [gone + " It may no longer be shared with you. ",
+    h("button", { type: "button", class: "secondary", onclick: () => location.reload() }, "Show my consoles again")];
+}
+
 // A consoles-page row's line: the account's own contexts from those others share, and what access.
 function contextWhose(x) {
   if (!x.owner) return "Your account" + (x.legacy_id ? `, Dedibox account ${x.legacy_id}` : "");
@@ -625,7 +635,7 @@ function outsourcingCard() {
   const list = h("ul", { class: "list", id: "outsourcing" });
   const shown = h("div", { "aria-live": "polite" });
   const help = h("div", {});
-  const picker = h("div", { id: "grant-resources" });
+  const picker = h("div", { id: "grant-resources", class: "choices" });
   const body = h("div", {});
   const load = async () => {
     const r = await api("GET", "/outsourcing");
@@ -645,6 +655,11 @@ function outsourcingCard() {
   const show = async () => {
     // The account's own resources, from its contexts in each console.
     const c = await api("GET", "/consoles");
+    if (!c.ok && c.error.code === "action_required") {
+      // Sharing is refused until then: say so rather than offer a form that cannot succeed.
+      return body.replaceChildren(h("p", {}, "Finish the steps your account needs before you share it."),
+        handOverHelp(c.error));
+    }
     const groups = [];
     for (const con of (c.ok ? c.data.consoles : [])) {
       for (const x of con.contexts.filter((x) => !x.owner && (x.resources || []).length)) {
@@ -654,19 +669,19 @@ function outsourcingCard() {
     }
     const typed = groups.length
       ? { name: "resources", label: "Other resource ids", optional: true, required: false,
-        hint: "Separated by commas, if a resource is not listed above." }
+        hint: "Separated by commas, for a resource not listed above." }
       : { name: "resources", label: "Resource ids", optional: true, required: false,
         hint: "Your account lists no resources yet: type their ids, separated by commas." };
     picker.replaceChildren(...groups);
+    const actions = checkboxes("Actions they may do", "perm",
+      [["read", "read"], ["write", "write"], ["reboot", "reboot"], ["delete", "delete"]]);
     const grant = form({ id: "grant-form", submit: "Give access", fields: [
       { name: "grantee_email", label: "Their email", type: "email", autocomplete: "off" },
       typed,
       { name: "permissions", label: "Other actions", optional: true, required: false,
         hint: "Separated by commas, besides those ticked." },
       { name: "expires_at", label: "Access ends (optional)", type: "datetime-local", optional: true, required: false },
-    ], extra: h("div", {}, picker, checkboxes("Actions they may do", "perm",
-      [["read", "read"], ["write", "write"], ["reboot", "reboot"], ["delete", "delete"]])),
-    onsubmit: async (values, el) => {
+    ], onsubmit: async (values, el) => {
       help.replaceChildren();
       shown.replaceChildren();
       const ticked = (name) => [...el.querySelectorAll(`input[name=${name}]:checked`)].map((i) => i.value);
@@ -689,6 +704,9 @@ function outsourcingCard() {
         `resource${resources.length === 1 ? "" : "s"}: we emailed them.`));
       load();
     } });
+    // The choices go above the fields they complete.
+    grant.elements.resources.closest(".field").before(picker);
+    grant.elements.permissions.closest(".field").before(actions);
     body.replaceChildren(grant);
   };
   load();
