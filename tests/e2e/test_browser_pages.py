@@ -876,6 +876,7 @@ def test_an_owner_adds_a_member_who_opens_the_owners_console_until_removed(
     # The member's page, opened before, is refused at once; reloaded, it offers their own account only.
     stale.click()
     expect(member.locator("main > .alert.error")).to_contain_text("no such context")
+    member.screenshot(path=str(shots / "consoles-member-removed.png"))
     member.get_by_role("button", name="Show my consoles again").click()
     expect(member.get_by_role("button", name="Open Dedibox", exact=True)).to_be_visible()
     expect(member.get_by_text("Shared by")).to_have_count(0)
@@ -993,7 +994,7 @@ def test_adding_a_member_asks_a_recent_sign_in_of_an_account_with_a_second_facto
 
 
 def test_sharing_is_refused_while_a_required_action_is_pending_and_the_page_leads_to_it(
-        tab: Tab, stack: Stack, legacy: object) -> None:
+        tab: Tab, stack: Stack, legacy: object, shots: Path) -> None:
     from tests.bench.unification import PASSWORD as LEGACY_PASSWORD
 
     page = tab.page
@@ -1003,6 +1004,7 @@ def test_sharing_is_refused_while_a_required_action_is_pending_and_the_page_lead
     page.locator("#nav").get_by_role("link", name="Account").click()
     outsourcing = page.get_by_role("region", name="Outsourcing")
     expect(outsourcing).to_contain_text("Finish the steps your account needs before you share it.")
+    outsourcing.screenshot(path=str(shots / "account-outsourcing-pending.png"))
     expect(page.locator("#grant-form")).to_have_count(0)
     add = page.locator("#member-form")
     add.get_by_label("Member's email").fill("someone@example.com")

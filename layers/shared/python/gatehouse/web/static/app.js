@@ -414,7 +414,7 @@ async function consoles() {
         : "Your accounts were unified: choose the one to open."),
       h("ul", { class: "list" }, c.contexts.map((x) => h("li", { class: "row" },
         h("div", {}, h("div", {}, x.name), h("div", { class: "meta" },
-          current && r.data.context === x.id ? "You are using this one" : contextWhose(x))),
+          contextWhose(x) + (current && r.data.context === x.id ? " · you are using this one" : ""))),
         openButton(x, `Open ${c.name}: ${x.name}` + (x.owner ? ` of ${x.owner}` : ""), "", "Open")))));
   });
   page("Choose a console", h("p", { class: "lead" }, "Signed in as ", h("strong", { id: "who" }, session.email),
@@ -568,7 +568,7 @@ function openRefused(error) {
 
 // A consoles-page row's line: the account's own contexts from those others share, and what access.
 function contextWhose(x) {
-  if (!x.owner) return "Your account" + (x.legacy_id ? `, Dedibox account ${x.legacy_id}` : "");
+  if (!x.owner) return "Your account" + (x.legacy_id ? ` (${x.legacy_id})` : "");
   if (x.access !== "outsourcing") return `Shared by ${x.owner} (whole account)`;
   const n = (x.resources || []).length;
   return `Shared by ${x.owner}: ${n} resource${n === 1 ? "" : "s"}, ${(x.permissions || []).join(", ")}`;
