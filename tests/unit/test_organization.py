@@ -291,3 +291,41 @@ def test_an_address_ses_refuses_is_a_400_and_leaves_neither_member_nor_grant() -
     # The address is not taken by the failed attempt: a good one goes through at once.
     c.organization.add_member(auth, "bob@example.com", "admin")
     assert [m["email"] for m in c.organization.members(auth)["members"]] == ["bob@example.com"]
+
+
+def test_the_consoles_list_tells_own_contexts_from_shared_ones_and_what_a_grant_reaches(c: Container) -> None:
+    owner = _owner(c)  # scaleway: srv-1, db-9; dedibox: sd-1
+    ann, bob = _account(c, "ann@example.com"), _account(c, "bob@example.com")
+    auth = _signed_in(c, owner)
+    c.organization.grant(auth, ann.email, ["srv-1"], ["read"], None)
+    c.organization.grant(auth, ann.email, ["db-9", "srv-1"], ["reboot"], None)
+    c.organization.grant(auth, ann.email, ["sd-1"], ["read"], c.clock.now() + timedelta(minutes=5))
+    c.organization.add_member(auth, bob.email, "admin")
+    c.organization.grant(auth, bob.email, ["srv-1"], ["read"], None)
+
+    def contexts(who: Account) -> dict[str, list[dict[str, object]]]:
+        return {x["id"]: x["contexts"] for x in c.consoles.list(_signed_in(c, who))["consoles"]}
+
+    own = contexts(owner)
+    assert [(x.get("owner"), [r["id"] for r in x["resources"]]) for x in own["scaleway"]] == [
+        (None, ["srv-1", "db-9"])]
+    shared = contexts(ann)
+    assert [(x.get("owner"), x.get("access"), [r["id"] for r in x["resources"]], x.get("permissions"))
+            for x in shared["scaleway"]] == [
+        (None, None, [], None), (owner.email, "outsourcing", ["srv-1", "db-9"], ["read", "reboot"])]
+    assert [x.get("permissions") for x in shared["dedibox"]] == [None, ["read"]]
+    # A membership reaches the whole account, whatever the same owner granted besides.
+    assert [(x.get("access"), "permissions" in x) for x in contexts(bob)["scaleway"]] == [
+        (None, False), ("organization_admin", False)]
+    c.clock.advance(6 * 60)  # type: ignore[attr-defined]
+    assert [x.get("owner") for x in contexts(ann)["dedibox"]] == [None]
+
+
+def test_a_grant_of_ids_no_context_lists_shows_on_the_owners_contexts_that_list_none(c: Container) -> None:
+    owner = _account(c, "owner@example.com", dedibox=("sd-1",))
+    ann = _account(c, "ann@example.com")
+    c.organization.grant(_signed_in(c, owner), ann.email, ["typed-1"], ["read"], None)
+    listed = {x["id"]: x["contexts"] for x in c.consoles.list(_signed_in(c, ann))["consoles"]}
+    assert [(x.get("owner"), [r["id"] for r in x["resources"]]) for x in listed["scaleway"]] == [
+        (None, []), (owner.email, ["typed-1"])]
+    assert [x.get("owner") for x in listed["dedibox"]] == [None]  # sd-1's context does not hold it

@@ -7,18 +7,42 @@ asks POST /authz/check before each action.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from gatehouse.domain.accounts import ConsoleContext
+from gatehouse.domain.accounts import ConsoleContext, Resource
 from gatehouse.domain.secrets import digest, new_token
 from gatehouse.errors import ActionRequiredError, InvalidCodeError, InvalidInputError
 from gatehouse.flows.sessions import Authenticated, SessionService
-from gatehouse.ports import AccountRepository, Clock, OneTimeItem, OneTimeStore, OrganizationStore
+from gatehouse.ports import AccountRepository, Clock, Grant, OneTimeItem, OneTimeStore, OrganizationStore
 from gatehouse.settings import Settings
 
 KIND = "handoff"
+
+
+def _resource(r: Resource) -> dict[str, str]:
+    return {"id": r.id, "kind": r.kind, "name": r.name}
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """Another account's context this one reaches: whose, how, and what of it (a grant's actions)."""
+
+    context: ConsoleContext
+    owner: str
+    access: str
+    resources: list[Resource]
+    permissions: list[str] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        x = self.context
+        shown: dict[str, Any] = {"id": x.id, "name": x.name, "legacy_id": x.legacy_id, "owner": self.owner,
+                                 "access": self.access, "resources": [_resource(r) for r in self.resources]}
+        if self.permissions is not None:
+            shown["permissions"] = self.permissions
+        return shown
 
 
 class Consoles:
@@ -29,31 +53,61 @@ class Consoles:
 
     def _shared(self, auth: Authenticated) -> list[tuple[ConsoleContext, str, str]]:
         """(context, its owner's email, how it is reached) of the contexts other accounts share."""
+        return [(x.context, x.owner, x.access) for x in self._shared_contexts(auth)]
+
+    def _shared_contexts(self, auth: Authenticated) -> list[_Shared]:
+        """The contexts other accounts share with this one, each once: a membership reaches the whole
+        account (it wins over any grant of the same owner); an owner's live grants add up. A grant
+        shows on the contexts that hold its resources, and, for the ids no context of the owner lists
+        (typed by hand), on the contexts whose resources Gatehouse was never told."""
         if self._organizations is None:
             return []
         email, now = auth.account.email_key, self._clock.now()
-        reached = [(m.owner_id, f"organization_{m.role}") for m in self._organizations.memberships(email)]
-        reached += [(g.owner_id, "outsourcing") for g in self._organizations.grants_to(email)
-                    if g.expires_at is None or g.expires_at > now]
-        shared: dict[str, tuple[ConsoleContext, str, str]] = {}
-        for owner_id, access in reached:
+        whole: dict[str, str] = {}
+        for m in self._organizations.memberships(email):
+            whole.setdefault(m.owner_id, f"organization_{m.role}")
+        granted: dict[str, list[Grant]] = {}
+        for g in self._organizations.grants_to(email):
+            if g.owner_id not in whole and (g.expires_at is None or g.expires_at > now):
+                granted.setdefault(g.owner_id, []).append(g)
+        shared: dict[str, _Shared] = {}
+        for owner_id in [*whole, *granted]:
             owner = self._accounts.get(owner_id)
             if owner is None:
                 continue
+            if owner_id in whole:
+                for context in owner.contexts:
+                    shared.setdefault(context.id, _Shared(context, owner.email, whole[owner_id],
+                                                          list(context.resources)))
+                continue
+            grants = granted[owner_id]
+            listed = {r.id for context in owner.contexts for r in context.resources}
             for context in owner.contexts:
-                shared.setdefault(context.id, (context, owner.email, access))
+                # Per grant: the resources of this context it names (or, for a context that lists none,
+                # the ids it names that no context lists); its actions count where it holds something.
+                held: dict[str, Resource] = {}
+                permissions: set[str] = set()
+                for g in grants:
+                    mine = ([r for r in context.resources if r.id in g.resources] if context.resources
+                            else [Resource(i, "", i) for i in g.resources if i not in listed])
+                    if mine:
+                        held.update((r.id, r) for r in mine)
+                        permissions.update(g.permissions)
+                if held:
+                    shared.setdefault(context.id, _Shared(context, owner.email, "outsourcing", list(held.values()),
+                                                          sorted(permissions)))
         return list(shared.values())
 
     def list(self, auth: Authenticated) -> dict[str, Any]:
         account = auth.account
-        shared = self._shared(auth)
+        shared = self._shared_contexts(auth)
         return {
             "consoles": [
                 {"id": c.id, "name": c.name, "url": c.url,
-                 "contexts": [{"id": x.id, "name": x.name, "legacy_id": x.legacy_id}
+                 "contexts": [{"id": x.id, "name": x.name, "legacy_id": x.legacy_id,
+                               "resources": [_resource(r) for r in x.resources]}
                               for x in account.contexts_of(c.id)]
-                 + [{"id": x.id, "name": x.name, "legacy_id": x.legacy_id, "owner": owner, "access": access}
-                    for x, owner, access in shared if x.console == c.id]}
+                 + [s.as_dict() for s in shared if s.context.console == c.id]}
                 for c in self._s.consoles
             ],
             "current": auth.session.console,

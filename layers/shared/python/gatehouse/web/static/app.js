@@ -390,13 +390,14 @@ async function consoles() {
     button.disabled = false;
     if (s.ok) return go(s.data.redirect_url);
     if (s.error.code === "action_required") return requiredActions(s.error.details.required_actions || []);
-    alert.replaceChildren(s.error.message);
+    alert.replaceChildren(...openRefused(s.error));
   };
   const cards = r.data.consoles.map((c) => {
     const current = r.data.current === c.id;
-    const openButton = (x, label, cls) => {
-      const button = h("button", { type: "button", class: cls, "data-console": c.id, "data-context": x ? x.id : "" },
-        label);
+    // A row's button shows "Open" only; its name says which account it opens.
+    const openButton = (x, label, cls, shown) => {
+      const button = h("button", { type: "button", class: cls, "data-console": c.id, "data-context": x ? x.id : "",
+        "aria-label": shown ? label : null }, shown || label);
       button.addEventListener("click", () => open(c.id, x ? x.id : null, button));
       return button;
     };
@@ -413,10 +414,8 @@ async function consoles() {
         : "Your accounts were unified: choose the one to open."),
       h("ul", { class: "list" }, c.contexts.map((x) => h("li", { class: "row" },
         h("div", {}, h("div", {}, x.name), h("div", { class: "meta" },
-          current && r.data.context === x.id ? "You are using this one"
-            : x.owner ? `Shared by ${x.owner} (${x.access === "outsourcing" ? "chosen resources" : "whole account"})`
-              : (x.legacy_id ? "Account " + x.legacy_id : ""))),
-        openButton(x, `Open ${c.name}: ${x.name}`, "")))));
+          contextWhose(x) + (current && r.data.context === x.id ? " · you are using this one" : ""))),
+        openButton(x, `Open ${c.name}: ${x.name}` + (x.owner ? ` of ${x.owner}` : ""), "", "Open")))));
   });
   page("Choose a console", h("p", { class: "lead" }, "Signed in as ", h("strong", { id: "who" }, session.email),
     ". Open a console, or switch to the other one at any time."), alert, await unificationCard(),
@@ -514,7 +513,7 @@ async function account() {
     card("Where you are signed in", sessions),
     card("Second factors", h("p", {}, "Protect your account with an authenticator app or a passkey."),
       h("a", { class: "button secondary", href: "/ui/mfa" }, "Manage second factors")),
-    apiKeys());
+    apiKeys(), membersCard(), outsourcingCard());
   loadSessions();
 }
 
@@ -554,6 +553,166 @@ function apiKeys() {
   load();
   return card("API keys", h("p", {}, "Keys let your scripts use the Scaleway and Dedibox APIs as you."),
     shown, list, make);
+}
+
+// ---- members and outsourcing (the account page) and whose a context is (the consoles page) ----
+
+// Why a console did not open, in words: a context that is no longer shared (a member removed, a grant
+// revoked or expired since the page was shown) says so and offers the list as it is now.
+function openRefused(error) {
+  const gone = ((error.details || {}).fields || {}).context;
+  if (!gone) return [error.message];
+  return [gone + " It may no longer be shared with you. ",
+    h("button", { type: "button", class: "secondary", onclick: () => location.reload() }, "Show my consoles again")];
+}
+
+// A consoles-page row's line: the account's own contexts from those others share, and what access.
+function contextWhose(x) {
+  if (!x.owner) return "Your account" + (x.legacy_id ? ` (${x.legacy_id})` : "");
+  if (x.access !== "outsourcing") return `Shared by ${x.owner} (whole account)`;
+  const n = (x.resources || []).length;
+  return `Shared by ${x.owner}: ${n} resource${n === 1 ? "" : "s"}, ${(x.permissions || []).join(", ")}`;
+}
+
+// What a refusal to hand over access asks of the person, beside the form's message: sign in again
+// (a second factor is enrolled and the sign-in is not recent), or finish the pending steps first.
+function handOverHelp(error) {
+  if (error.code === "action_required") {
+    return h("p", {}, h("a", { class: "button secondary", href: "/ui/consoles" }, "Finish the steps first"));
+  }
+  return reauthenticate(error, "/ui/account");
+}
+
+function splitIds(text) {
+  return [...new Set((text || "").split(/[\s,]+/).map((x) => x.trim()).filter(Boolean))];
+}
+
+function membersCard() {
+  const list = h("ul", { class: "list", id: "members" });
+  const shown = h("div", { "aria-live": "polite" });
+  const help = h("div", {});
+  const load = async () => {
+    const r = await api("GET", "/organization/members");
+    if (!r.ok) return list.replaceChildren(h("li", {}, r.error.message));
+    list.replaceChildren(...(r.data.members.length ? r.data.members.map((m) => h("li", { class: "row" },
+      h("div", {}, h("div", {}, m.email), h("div", { class: "meta" },
+        `${m.role === "admin" ? "Admin" : "Member"}, added ${new Date(m.created_at).toLocaleDateString()}`)),
+      h("button", { type: "button", class: "danger", "aria-label": `Remove ${m.email}`, onclick: async () => {
+        const d = await api("DELETE", "/organization/members/" + encodeURIComponent(m.id));
+        if (!d.ok) return shown.replaceChildren(notice(d.error.message, "error"));
+        shown.replaceChildren(notice(`${m.email} was removed: their access ended.`));
+        load();
+      } }, "Remove"))) : [h("li", { class: "muted" }, "No member yet.")]));
+  };
+  const add = form({ id: "member-form", submit: "Add the member", fields: [
+    { name: "email", label: "Member's email", type: "email", autocomplete: "off",
+      hint: "They reach your whole account in both consoles once signed in with this address." },
+    { name: "role", label: "Role", options: [["member", "Member"], ["admin", "Admin"]], value: "member" },
+  ], onsubmit: async (values, el) => {
+    help.replaceChildren();
+    shown.replaceChildren();
+    const m = await api("POST", "/organization/members", values);
+    if (!m.ok) {
+      const more = handOverHelp(m.error);
+      if (more) help.replaceChildren(more);
+      return m.error;
+    }
+    el.reset();
+    shown.replaceChildren(notice(`${values.email} was added: we emailed them.`));
+    load();
+  } });
+  load();
+  return card("Members", h("p", {}, "Members reach your whole account, in the Scaleway and Dedibox consoles."),
+    shown, list, add, help);
+}
+
+function checkboxes(legend, name, items) {
+  return h("fieldset", { class: "radios", "data-group": name }, h("legend", {}, legend),
+    items.map(([value, text]) => h("label", {}, h("input", { type: "checkbox", name, value }), text)));
+}
+
+function outsourcingCard() {
+  const list = h("ul", { class: "list", id: "outsourcing" });
+  const shown = h("div", { "aria-live": "polite" });
+  const help = h("div", {});
+  const picker = h("div", { id: "grant-resources", class: "choices" });
+  const body = h("div", {});
+  const load = async () => {
+    const r = await api("GET", "/outsourcing");
+    if (!r.ok) return list.replaceChildren(h("li", {}, r.error.message));
+    list.replaceChildren(...(r.data.outsourcing.length ? r.data.outsourcing.map((g) => h("li", { class: "row" },
+      h("div", {}, h("div", {}, g.grantee_email), h("div", { class: "meta" },
+        `${g.resources.join(", ")}: ${g.permissions.join(", ")}, ` +
+        (g.expires_at ? `until ${new Date(g.expires_at).toLocaleString()}` : "no end date"))),
+      h("button", { type: "button", class: "danger", "aria-label": `Revoke ${g.grantee_email}'s access`,
+        onclick: async () => {
+          const d = await api("DELETE", "/outsourcing/" + encodeURIComponent(g.id));
+          if (!d.ok) return shown.replaceChildren(notice(d.error.message, "error"));
+          shown.replaceChildren(notice(`The access of ${g.grantee_email} was revoked.`));
+          load();
+        } }, "Revoke"))) : [h("li", { class: "muted" }, "Nobody has access to chosen resources.")]));
+  };
+  const show = async () => {
+    // The account's own resources, from its contexts in each console.
+    const c = await api("GET", "/consoles");
+    if (!c.ok && c.error.code === "action_required") {
+      // Sharing is refused until then: say so rather than offer a form that cannot succeed.
+      return body.replaceChildren(h("p", {}, "Finish the steps your account needs before you share it."),
+        handOverHelp(c.error));
+    }
+    const groups = [];
+    for (const con of (c.ok ? c.data.consoles : [])) {
+      for (const x of con.contexts.filter((x) => !x.owner && (x.resources || []).length)) {
+        groups.push(checkboxes(`${con.name}: ${x.name}`, "pick",
+          x.resources.map((res) => [res.id, `${res.name}${res.name !== res.id ? ` (${res.id})` : ""}`])));
+      }
+    }
+    const typed = groups.length
+      ? { name: "resources", label: "Other resource ids", optional: true, required: false,
+        hint: "Separated by commas, for a resource not listed above." }
+      : { name: "resources", label: "Resource ids", optional: true, required: false,
+        hint: "Your account lists no resources yet: type their ids, separated by commas." };
+    picker.replaceChildren(...groups);
+    const actions = checkboxes("Actions they may do", "perm",
+      [["read", "read"], ["write", "write"], ["reboot", "reboot"], ["delete", "delete"]]);
+    const grant = form({ id: "grant-form", submit: "Give access", fields: [
+      { name: "grantee_email", label: "Their email", type: "email", autocomplete: "off" },
+      typed,
+      { name: "permissions", label: "Other actions", optional: true, required: false,
+        hint: "Separated by commas, besides those ticked." },
+      { name: "expires_at", label: "Access ends (optional)", type: "datetime-local", optional: true, required: false },
+    ], onsubmit: async (values, el) => {
+      help.replaceChildren();
+      shown.replaceChildren();
+      const ticked = (name) => [...el.querySelectorAll(`input[name=${name}]:checked`)].map((i) => i.value);
+      const resources = [...new Set([...ticked("pick"), ...splitIds(values.resources)])];
+      const permissions = [...new Set([...ticked("perm"), ...splitIds(values.permissions)])];
+      const missing = {};
+      if (!resources.length) missing.resources = "Choose at least one resource.";
+      if (!permissions.length) missing.permissions = "Choose at least one action.";
+      if (Object.keys(missing).length) return { message: "Some fields are missing.", details: { fields: missing } };
+      const payload = { grantee_email: values.grantee_email, resources, permissions };
+      if (values.expires_at) payload.expires_at = new Date(values.expires_at).toISOString();
+      const g = await api("POST", "/outsourcing", payload);
+      if (!g.ok) {
+        const more = handOverHelp(g.error);
+        if (more) help.replaceChildren(more);
+        return g.error;
+      }
+      el.reset();
+      shown.replaceChildren(notice(`${values.grantee_email} was given access to ${resources.length} ` +
+        `resource${resources.length === 1 ? "" : "s"}: we emailed them.`));
+      load();
+    } });
+    // The choices go above the fields they complete.
+    grant.elements.resources.closest(".field").before(picker);
+    grant.elements.permissions.closest(".field").before(actions);
+    body.replaceChildren(grant);
+  };
+  load();
+  show();
+  return card("Outsourcing", h("p", {}, "Give someone chosen actions on chosen resources only, until a date if you like."),
+    shown, list, body, help);
 }
 
 // The phone is a recovery channel: it changes only once the code texted to the new number comes back.
