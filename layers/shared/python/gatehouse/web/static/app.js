@@ -1063,7 +1063,12 @@ async function recoveryRequest() {
       }
     }
     for (const [name, label] of RECOVERY_DOCUMENTS) {
-      const problem = recoveryDocumentProblem(control(name).files[0], label);
+      let problem = recoveryDocumentProblem(control(name).files[0], label);
+      // Each upload form was signed for the type of the file first chosen: another type would be refused.
+      const signed = sent && sent.uploads.find((u) => u.document === name).content_type;
+      if (!problem && signed && control(name).files[0].type !== signed) {
+        problem = `The ${label.toLowerCase()} must be a ${RECOVERY_TYPES[signed]}, like the file first chosen`;
+      }
       if (problem) problems.push([control(name), problem]);
     }
     showSummary(el, problems);
@@ -1208,8 +1213,9 @@ function supportRequest(r) {
   const reject = h("button", { type: "button", class: "danger", "data-action": "reject" }, "Reject");
   approve.addEventListener("click", () => decide(true, approve));
   reject.addEventListener("click", () => decide(false, reject));
+  // With no account, or the new address already another account's, a request can only be rejected.
   const decision = h("form", { class: "decision", novalidate: true, onsubmit: (e) => e.preventDefault() }, note,
-    h("div", { class: "actions" }, approve, reject));
+    h("div", { class: "actions" }, a && !r.new_email_taken ? approve : null, reject));
   const bill = a && a.last_bill ? `${a.last_bill.amount} on ${a.last_bill.date}` : null;
   return h("section", { class: "card request", id, "aria-labelledby": id + "-title", "data-request": r.id },
     h("h2", { id: id + "-title" }, `${r.lookup.kind === "domain" ? "Domain" : "Login"} ${r.lookup.value}`),
