@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 from gatehouse import web
-from gatehouse.adapters.documents import upload_origin
 from gatehouse.api.routing import Ctx, endpoint
-from gatehouse.bootstrap import container
 from gatehouse.errors import NotFoundError
 
 bp = Blueprint(__name__)
@@ -24,11 +22,19 @@ def _page(page: str) -> Response:
     if page not in web.PAGES:
         raise NotFoundError()
     # Only the recovery form uploads to the documents bucket: only its policy names the bucket.
-    policy = web.content_security_policy(upload_origin(container().settings) if page == "recovery" else None)
+    policy = web.content_security_policy(_upload_origin() if page == "recovery" else None)
     return Response(body=web.shell(), status_code=200, headers={
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": policy,
     })
+
+
+def _upload_origin() -> str:
+    # Imported here, not at the top: boto3 would weigh on every page's cold start, for one page's header.
+    from gatehouse.adapters.documents import upload_origin
+    from gatehouse.bootstrap import container
+
+    return upload_origin(container().settings)
 
 
 @endpoint(bp, "/", tags=("web",))

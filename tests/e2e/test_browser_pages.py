@@ -904,6 +904,7 @@ def test_a_lost_email_goes_from_the_request_form_through_supports_approval_and_t
         "Enter your phone number", "Choose a file for the first identity document",
         "Choose a file for the second identity document", "Choose a file for the last bill",
         "Choose a file for the card statement"])
+    expect(summary).not_to_contain_text("null")
     page.screenshot(path=str(shots / "recovery-errors.png"), full_page=True)
     summary.get_by_role("link", name="Enter your postal address").click()
     expect(page.get_by_label("Postal address")).to_be_focused()
