@@ -21,10 +21,20 @@ _ASSET_CACHE = "public, max-age=300"
 def _page(page: str) -> Response:
     if page not in web.PAGES:
         raise NotFoundError()
+    # Only the recovery form uploads to the documents bucket: only its policy names the bucket.
+    policy = web.content_security_policy(_upload_origin() if page == "recovery" else None)
     return Response(body=web.shell(), status_code=200, headers={
         "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": web.CONTENT_SECURITY_POLICY,
+        "Content-Security-Policy": policy,
     })
+
+
+def _upload_origin() -> str:
+    # Imported here, not at the top: boto3 would weigh on every page's cold start, for one page's header.
+    from gatehouse.adapters.documents import upload_origin
+    from gatehouse.bootstrap import container
+
+    return upload_origin(container().settings)
 
 
 @endpoint(bp, "/", tags=("web",))
@@ -49,6 +59,12 @@ def web_page(ctx: Ctx) -> Response:
 def web_reset_complete(ctx: Ctx) -> Response:
     """Where the password reset email's link lands."""
     return _page("reset/complete")
+
+
+@endpoint(bp, "/ui/recovery/cancel", tags=("web",))
+def web_recovery_cancel(ctx: Ctx) -> Response:
+    """Where the link of a recovery hold's announcement lands: the owner cancels the request."""
+    return _page("recovery/cancel")
 
 
 @endpoint(bp, "/ui/assets/{name}", tags=("web",))

@@ -1067,3 +1067,308 @@ def test_sharing_is_refused_while_a_required_action_is_pending_and_the_page_lead
     page.get_by_role("region", name="Members").get_by_role("link", name="Finish the steps first").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
     expect(page.get_by_role("link", name="Set up a second factor")).to_be_visible()
+
+
+# --- recovery when the email no longer works: the request form with its four documents, support's
+# queue and decision, the hold, the new address's link; the owner's cancel link; the queue's door.
+
+RECOVERY_HOLD = 72 * 3600
+RECOVERY_FILES = {  # a small file of each type the forms take
+    "identity_1": ("id-card.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
+    "identity_2": ("passport.pdf", b"%PDF-1.4\n% passport\n"),
+    "last_bill": ("bill.pdf", b"%PDF-1.4\n% last bill\n"),
+    "card_statement": ("statement.pdf", b"%PDF-1.4\n% card statement\n"),
+}
+RECOVERY_LABELS = {"identity_1": "First identity document", "identity_2": "Second identity document",
+                   "last_bill": "Last bill", "card_statement": "Card statement"}
+
+
+@dataclass(frozen=True)
+class LostEmail:
+    """A unified account (Scaleway linked to Dedibox) whose owner remembers its domain name."""
+
+    email: str
+    domain: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+def lost_email(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> list[LostEmail]:
+    """Two accounts of their own, made as the operator makes them (legacy import, then unification),
+    so that moving one to another address disturbs no other test's account."""
+    import subprocess
+    import sys
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from tests.bench.unification import PASSWORD, email_of, generate_lines
+    from tests.e2e.conftest import ROOT
+
+    prefixes = [f"lost{time.time_ns() % 10**9}{x}" for x in "ab"]
+    path = tmp_path_factory.mktemp("lost-email") / "legacy.jsonl"
+    path.write_text("".join(line for p in prefixes for line in generate_lines(1, p)), encoding="utf-8")
+    gatehouse = str(Path(sys.executable).with_name("gatehouse"))
+    at = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    for args in (("legacy", "import", str(path)), ("unify", "schedule", "--wave", f"w-{prefixes[0]}", "--at", at),
+                 ("notify", "run"), ("unify", "run")):
+        done = subprocess.run([gatehouse, "--stage", "local", *args], cwd=ROOT, env=stack.env(), capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return [LostEmail(email_of(p, 0), f"{p}-0.example", PASSWORD) for p in prefixes]
+
+
+def recovery_files(folder: Path) -> dict[str, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in RECOVERY_FILES.values():
+        (folder / name).write_bytes(content)
+    return {document: str(folder / name) for document, (name, _) in RECOVERY_FILES.items()}
+
+
+def fill_recovery_request(page: object, domain: str, new_email: str, files: dict[str, str]) -> None:
+    form = page.locator("#recovery-form")  # type: ignore[attr-defined]
+    form.get_by_label("I will give").select_option(label="one of my domain names")
+    form.get_by_label("Dedibox login or domain name").fill(domain)
+    form.get_by_label("New email address").fill(new_email)
+    form.get_by_label("Postal address").fill("12 rue de la Paix\n75002 Paris")
+    form.get_by_label("Phone").fill("+33 6 12 34 56 78")
+    for document, path in files.items():
+        form.get_by_label(RECOVERY_LABELS[document], exact=True).set_input_files(path)
+
+
+def approve_on_the_support_page(page: object, domain: str, note: str) -> object:
+    """Support's agent signs in, finds the request in the queue and approves it; returns its card."""
+    from gatehouse.local.demo import DEMO_PASSWORD, SUPPORT_EMAIL
+
+    sign_in(page, SUPPORT_EMAIL, start="/ui/?next=/ui/support", password=DEMO_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recovery requests")  # type: ignore[attr-defined]
+    request = page.get_by_role("region", name=f"Domain {domain}")  # type: ignore[attr-defined]
+    request.get_by_label("Note").fill(note)
+    request.get_by_role("button", name="Approve").click()
+    expect(request.get_by_role("status")).to_contain_text("Approved. The account moves to")
+    return request
+
+
+def test_a_lost_email_goes_from_the_request_form_through_supports_approval_and_the_hold_to_the_new_address(
+        browser: object, stack: Stack, lost_email: list[LostEmail], tmp_path: Path, shots: Path) -> None:
+    owner = lost_email[0]
+    new_email = "new-" + owner.email.split("@")[0] + "@example.net"
+    person, agent = Tab(browser, stack), Tab(browser, stack)
+    page = person.page
+    page.goto("/ui/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_role("link", name="Ask support to move your account to a new address").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recover your account without its email")
+
+    # Sent empty: a summary at the top lists each problem, linking to its field, and says how to fix it.
+    page.get_by_role("button", name="Send the request").click()
+    summary = page.locator("[data-role=error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_have_text("There is a problem")
+    expect(summary.get_by_role("link")).to_have_text([
+        "Enter the Dedibox login of the account", "Enter the new email address", "Enter your postal address",
+        "Enter your phone number", "Choose a file for the first identity document",
+        "Choose a file for the second identity document", "Choose a file for the last bill",
+        "Choose a file for the card statement"])
+    expect(summary).not_to_contain_text("null")
+    page.screenshot(path=str(shots / "recovery-errors.png"), full_page=True)
+    summary.get_by_role("link", name="Enter your postal address").click()
+    expect(page.get_by_label("Postal address")).to_be_focused()
+    expect(page.get_by_label("Postal address")).to_have_attribute("aria-invalid", "true")
+
+    files = recovery_files(tmp_path / "documents")
+    fill_recovery_request(page, owner.domain, new_email, files)
+    page.get_by_label("New email address").fill("not an address")
+    page.get_by_role("button", name="Send the request").click()
+    expect(summary.get_by_role("link")).to_have_text(
+        ["Enter the new email address in the correct format, like name@example.com"])
+    page.get_by_label("New email address").fill(new_email)
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request sent")
+    next_steps = page.get_by_role("region", name="What happens next")
+    expect(next_steps).to_contain_text("Support checks your documents by hand")
+    expect(next_steps).to_contain_text("the change waits 72 hours")
+    expect(next_steps).to_contain_text(f"we email {new_email} a link to choose a new password")
+    page.screenshot(path=str(shots / "recovery-sent.png"), full_page=True)
+
+    # Support sees the request beside the account on file, with the four documents to open.
+    desk = agent.page
+    from gatehouse.local.demo import DEMO_PASSWORD, SUPPORT_EMAIL
+
+    sign_in(desk, SUPPORT_EMAIL, start="/ui/?next=/ui/support", password=DEMO_PASSWORD)
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Recovery requests")
+    request = desk.get_by_role("region", name=f"Domain {owner.domain}")
+    table = request.locator("table.compare")
+    expect(table.get_by_role("row", name=re.compile("^Email"))).to_contain_text(owner.email)
+    expect(table.get_by_role("row", name=re.compile("^Email"))).to_contain_text(new_email)
+    expect(table.get_by_role("row", name=re.compile("^Phone"))).to_contain_text("+33612345678")
+    expect(table.get_by_role("row", name=re.compile("^Account age"))).to_contain_text("days")
+    documents = request.locator("ul.documents > li")
+    expect(documents).to_have_count(4)
+    expect(documents.nth(0)).to_contain_text(f"PNG, {len(RECOVERY_FILES['identity_1'][1])} bytes")
+    expect(documents.nth(3)).to_contain_text("PDF")
+    with desk.expect_download() as opened:
+        request.get_by_role("link", name="Open the first identity document").click()
+    saved = opened.value.path()
+    assert Path(saved).read_bytes() == RECOVERY_FILES["identity_1"][1]
+    assert opened.value.suggested_filename.endswith("-identity_1.png")
+    desk.screenshot(path=str(shots / "support-queue.png"), full_page=True)
+    request.get_by_label("Note").fill("Documents match the account on file.")
+    request.get_by_role("button", name="Approve").click()
+    approved = request.get_by_role("status")
+    expect(approved).to_contain_text(f"Approved. The account moves to {new_email} on ")
+    expect(approved).to_contain_text("UTC, unless its owner cancels before")
+    desk.screenshot(path=str(shots / "support-approved.png"), full_page=True)
+
+    # The hold: the old address is told at once, with a link to cancel; nothing reaches the new one yet.
+    assert "/ui/recovery/cancel?request=" in stack.last_message(owner.email)["text"]
+    assert stack.outbox(new_email) == []
+    stack.advance_clock(RECOVERY_HOLD + 60)
+    # Not a person's action: the schedule (EventBridge on AWS) runs the due holds; locally this route.
+    assert requests.post(f"{stack.base}/dev/run/recovery-holds", timeout=30).json()["applied"] >= 1
+
+    # The new address's mail: a link to choose a password, then sign in at the new address.
+    page.goto(f"/ui/outbox?to={new_email}")
+    page.locator("#messages a[href*='/ui/reset/complete?token=']").last.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    page.locator("#reset-complete-form").get_by_label("New password").fill("a lighthouse keeps its own hours")
+    page.get_by_role("button", name="Change my password").click()
+    expect(page.get_by_role("status")).to_contain_text("Your password was changed")
+    page.get_by_role("link", name="Sign in").last.click()
+    sign_in(page, new_email, password="a lighthouse keeps its own hours")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+    expect(page.locator("#who")).to_have_text(new_email)
+    for opened_tab in (person, agent):
+        opened_tab.close()
+        assert not opened_tab.problems, opened_tab.problems
+
+
+def test_the_owner_ends_a_recovery_request_from_the_cancel_link_of_the_old_address(
+        browser: object, stack: Stack, lost_email: list[LostEmail], tmp_path: Path, shots: Path) -> None:
+    owner = lost_email[1]
+    stranger, agent, mailbox = Tab(browser, stack), Tab(browser, stack), Tab(browser, stack)
+    stranger.page.goto("/ui/recovery")
+    fill_recovery_request(stranger.page, owner.domain, "thief@example.net", recovery_files(tmp_path / "docs"))
+    stranger.page.get_by_role("button", name="Send the request").click()
+    expect(stranger.page.get_by_role("heading", level=1)).to_have_text("Request sent")
+    approve_on_the_support_page(agent.page, owner.domain, "Looks right.")
+
+    page = mailbox.page
+    page.goto(f"/ui/outbox?to={owner.email}")
+    link = page.locator("#messages a[href*='/ui/recovery/cancel?request=']").last
+    href = link.get_attribute("href")
+    link.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel a recovery request")
+    page.screenshot(path=str(shots / "recovery-cancel.png"), full_page=True)
+    page.get_by_role("button", name="Cancel the request").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request cancelled")
+    expect(page.get_by_role("status")).to_have_text("The request ended. Nothing changed: your account keeps its "
+                                                    "email address, password and sessions.")
+    page.screenshot(path=str(shots / "recovery-cancelled.png"), full_page=True)
+
+    # The link works once: opened again, it says so.
+    page.goto(href)
+    page.get_by_role("button", name="Cancel the request").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link no longer works")
+
+    # The hold's end changes nothing: the owner still signs in at the old address.
+    stack.advance_clock(RECOVERY_HOLD + 60)
+    requests.post(f"{stack.base}/dev/run/recovery-holds", timeout=30).raise_for_status()  # the schedule, as above
+    assert stack.outbox("thief@example.net") == []
+    sign_in(page, owner.email, password=owner.password)
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Sign in to Gatehouse")
+    expect(page).not_to_have_url(f"{stack.base}/ui/")
+    for opened_tab in (stranger, agent, mailbox):
+        opened_tab.close()
+        assert not opened_tab.problems, opened_tab.problems
+
+
+def test_the_support_page_tells_a_non_agent_it_is_for_support_agents(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str], shots: Path) -> None:
+    _, email = signed_up
+    page = tab.page
+    page.goto("/ui/support")
+    expect(page).to_have_url(f"{stack.base}/ui/?next=/ui/support")
+    sign_in(page, email, start="/ui/?next=/ui/support")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page is for support agents")
+    expect(page.locator("main")).to_contain_text("Your account is not a support agent's")
+    expect(page.locator("main")).not_to_contain_text("forbidden")
+    expect(page.locator("table.compare")).to_have_count(0)
+    page.screenshot(path=str(shots / "support-not-an-agent.png"), full_page=True)
+    page.get_by_role("link", name="Go to your consoles").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+
+
+def test_an_upload_that_fails_is_named_at_the_top_and_sent_again_without_a_second_request(
+        tab: Tab, stack: Stack, tmp_path: Path, shots: Path) -> None:
+    page = tab.page
+    page.goto("/ui/recovery")
+    fill_recovery_request(page, "nobody-owns-this.example", "someone@example.net", recovery_files(tmp_path / "d"))
+    # The connection drops on the first document's upload (only that one: the others reach the bucket).
+    dropped: list[str] = []
+
+    def drop_once(route: object) -> None:
+        body = route.request.post_data_buffer or b""  # type: ignore[attr-defined]
+        if not dropped and b"identity_1-" in body:
+            dropped.append(route.request.url)  # type: ignore[attr-defined]
+            route.abort()  # type: ignore[attr-defined]
+        else:
+            route.continue_()  # type: ignore[attr-defined]
+
+    page.route(re.compile(r"^http://127\.0\.0\.1:\d+/"), drop_once)
+    made: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and r.url.endswith("/recovery-requests") and made.append(r.url))
+    page.get_by_role("button", name="Send the request").click()
+    summary = page.locator("[data-role=error-summary]")
+    expect(summary.get_by_role("link")).to_have_text(["The first identity document could not be uploaded: check "
+                                                      "your connection, then send it again"])
+    documents = page.locator("[data-document]")
+    expect(documents.nth(0).locator("[data-role=upload-status]")).to_have_text("Not uploaded")
+    for n in (1, 2, 3):
+        expect(documents.nth(n).locator("[data-role=upload-status]")).to_have_text("Uploaded")
+        expect(documents.nth(n).locator("progress")).to_have_js_property("value", 100)
+    expect(page.get_by_label("New email address")).to_be_disabled()
+    page.screenshot(path=str(shots / "recovery-upload-failed.png"), full_page=True)
+    assert dropped
+
+    page.get_by_role("button", name="Send the documents again").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request sent")
+    assert len(made) == 1  # the documents went again to the same request's forms
+
+
+def test_support_cannot_approve_a_request_short_of_a_document_and_rejects_it_with_a_note(
+        tab: Tab, stack: Stack, signed_up: tuple[object, str], shots: Path) -> None:
+    from gatehouse.local.demo import DEMO_PASSWORD, SUPPORT_EMAIL
+
+    # Set-up, not a person's journey: the form sends all four documents, so only a direct API
+    # caller can leave one out (here the card statement).
+    owner, email = signed_up
+    account_id = owner.get("/session").json()["account_id"]  # type: ignore[attr-defined]
+    new_email = "short-" + email
+    made = requests.post(f"{stack.base}/recovery-requests", json={
+        "identifier": account_id, "new_email": new_email, "postal_address": "1 rue de la Paix, Paris",
+        "phone": "+33612345678"}, timeout=10)
+    assert made.status_code == 202, made.text
+    for form in made.json()["uploads"]:
+        if form["document"] != "card_statement":
+            sent = requests.post(form["url"], data=form["fields"], files={"file": ("doc.pdf", b"%PDF-1.4 x")},
+                                 timeout=10)
+            assert sent.status_code in (200, 204), sent.text
+
+    page = tab.page
+    sign_in(page, SUPPORT_EMAIL, start="/ui/?next=/ui/support", password=DEMO_PASSWORD)
+    request = page.get_by_role("region", name=f"Login {account_id}")
+    expect(request.locator("ul.documents > li").nth(3)).to_contain_text("Not uploaded")
+    expect(request.get_by_role("link", name="Open the card statement")).to_have_count(0)
+    request.get_by_role("button", name="Approve").click()
+    refused = request.get_by_role("alert")
+    expect(refused).to_contain_text("This request cannot be approved: a document is missing.")
+    expect(refused.locator("li")).to_have_text(["Card statement"])
+    page.screenshot(path=str(shots / "support-documents-missing.png"), full_page=True)
+
+    request.get_by_label("Note").fill("The card statement is missing: send a new request with it.")
+    request.get_by_role("button", name="Reject").click()
+    expect(request.get_by_role("status")).to_have_text(f"Rejected. We emailed {new_email} that the account does "
+                                                       "not change.")
+    assert "The card statement is missing" in stack.last_message(new_email)["text"]
+    page.reload()
+    expect(page.get_by_role("region", name=f"Login {account_id}")).to_have_count(0)

@@ -184,3 +184,22 @@ def test_only_support_sees_requests_and_bad_requests_get_the_contracts_errors(
     assert {"/recovery-requests/{id}/cancel", "/support/recovery-requests/{id}/documents/{document}",
             "/dev/run/recovery-holds"} <= set(paths)
     assert "documents_missing" in stack.client().get("/openapi.json").text
+
+
+def test_only_the_recovery_page_may_post_to_the_documents_bucket_and_the_bucket_takes_our_origin_only(
+        stack: Stack) -> None:
+    made = _request(stack, "nobody-has-this-login", "x@example.com")
+    upload = made["uploads"][0]["url"]
+    bucket_origin = "/".join(upload.split("/")[:3])
+    policy = requests.get(f"{stack.base}/ui/recovery", timeout=10).headers["Content-Security-Policy"]
+    assert f"connect-src 'self' {bucket_origin};" in policy
+    for page in ("/ui/", "/ui/support", "/ui/recovery/cancel", "/ui/reset"):
+        other = requests.get(f"{stack.base}{page}", timeout=10)
+        assert other.status_code == 200 and "connect-src 'self';" in other.headers["Content-Security-Policy"], page
+    # The browser asks the bucket first (an upload with progress events is preflighted): ours, yes; another, no.
+    ask = {"Access-Control-Request-Method": "POST"}
+    ours = requests.options(upload, headers={**ask, "Origin": stack.base}, timeout=10)
+    assert ours.status_code == 200 and ours.headers["Access-Control-Allow-Origin"] == stack.base
+    theirs = requests.options(upload, headers={**ask, "Origin": "https://evil.example"}, timeout=10)
+    assert theirs.status_code == 403  # a browser goes no further than a refused preflight
+    assert made["hold_seconds"] == HOLD

@@ -77,7 +77,7 @@ def test_the_answer_has_the_same_shape_whether_or_not_the_key_matches_an_account
     jane = _account(c, "jane@example.com")
     known = _submit(c, Lookup("domain", "jane.example"))
     unknown = _submit(c, Lookup("domain", "nobody.example"))
-    assert set(known) == set(unknown) == {"request_id", "uploads"}
+    assert set(known) == set(unknown) == {"request_id", "uploads", "hold_seconds"}
     assert [u["document"] for u in known["uploads"]] == [u["document"] for u in unknown["uploads"]] == [
         "identity_1", "identity_2", "last_bill", "card_statement"]
     # The owner of the account hears of it; nobody else is written to.

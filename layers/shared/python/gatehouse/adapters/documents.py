@@ -9,7 +9,9 @@ reachable without a link made here. A link makes the browser save the file rathe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
@@ -57,3 +59,17 @@ class S3Documents:
             if chunk:
                 with translated("S3"):
                     self._s3.delete_objects(Bucket=self._bucket, Delete={"Objects": chunk, "Quiet": True})
+
+
+
+def upload_origin(settings: Settings) -> str:
+    """The origin the browser posts documents to, for the recovery page's Content-Security-Policy.
+    Read from a form signed here (no AWS call), so it is the bucket's address whatever its style."""
+    return _upload_origin(settings.region, settings.aws_endpoint_url, settings.documents_bucket)
+
+
+@cache
+def _upload_origin(region: str, endpoint_url: str | None, bucket: str) -> str:
+    s3 = client("s3", Settings(region=region, aws_endpoint_url=endpoint_url, documents_bucket=bucket))
+    parts = urlsplit(s3.generate_presigned_post(bucket, "recovery-requests/origin", ExpiresIn=60)["url"])
+    return f"{parts.scheme}://{parts.netloc}"

@@ -145,7 +145,9 @@ class RecoveryRequests:
             uploads = [{"document": d, "content_type": types[d],
                         **self._documents.upload_form(keys[d], MAX_DOCUMENT_BYTES, UPLOAD_SECONDS, types[d])}
                        for d in DOCUMENTS]
-            return {"request_id": request.id, "uploads": uploads}
+            # The hold is the stage's setting, the same for every request: the page says how long it is.
+            return {"request_id": request.id, "uploads": uploads,
+                    "hold_seconds": self._settings.recovery_hold_seconds}
 
     def cancel(self, request_id: str, token: str) -> None:
         """The owner's link from the hold's announcement: the request ends, nothing changes."""

@@ -38,3 +38,9 @@ def provision(settings: Settings) -> None:
     except ClientError as exc:
         if error_code(exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
             raise
+    # As the template's bucket (which owns it on AWS): browsers post the recovery documents straight to
+    # it, from our origins only.
+    if settings.stage == "local":
+        s3.put_bucket_cors(Bucket=settings.documents_bucket, CORSConfiguration={"CORSRules": [{
+            "AllowedMethods": ["POST", "PUT"], "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000,
+            "AllowedOrigins": list(settings.allowed_origins)}]})

@@ -15,6 +15,8 @@ PAGES = frozenset({"", "verify", "consoles", "account", "reset", "reset/complete
                    "outbox"})
 # Sign-in with an emailed code, and where the link confirming an account's address lands.
 PAGES = PAGES | {"code", "confirm-email"}
+# Recovery when the email no longer works: the request form, the owner's cancel link, support's queue.
+PAGES = PAGES | {"recovery", "recovery/cancel", "support"}
 
 ASSET_TYPES = {
     "app.js": "text/javascript; charset=utf-8",
@@ -29,6 +31,16 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
+
+
+
+
+def content_security_policy(upload_origin: str | None = None) -> str:
+    """The policy, letting the page also post to `upload_origin` (the recovery form sends its documents
+    straight to the bucket with presigned forms; no other page may reach it)."""
+    if not upload_origin:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {upload_origin}")
 
 
 @cache

@@ -792,7 +792,8 @@ async function reset() {
   page("Reset your password", h("p", { class: "lead" }, "Tell us which account, and how to reach you."),
     h("div", { class: "grid" }, card("By email", resetRequestForm("email")),
       card("By SMS", resetRequestForm("sms"))),
-    h("p", { class: "muted" }, "No longer have access to your email or phone? Contact support."));
+    h("p", {}, "No longer have access to your email or phone? ",
+      h("a", { href: "/ui/recovery", id: "to-recovery" }, "Ask support to move your account to a new address"), "."));
 }
 
 async function resetComplete() {
@@ -1063,6 +1064,368 @@ async function confirmEmail() {
     h("p", {}, h("a", { class: "button", href: "/ui/consoles", id: "to-consoles" }, "Continue to your consoles")));
 }
 
+// ---- recovery when the email no longer works: the request, the owner's cancel link, support ----
+// The request form reports its errors the GOV.UK way: a summary at the top linking to each field
+// in error, and each field's message next to it saying how to fix it.
+const RECOVERY_DOCUMENTS = [
+  ["identity_1", "First identity document",
+    "A passport or national ID card. For a company: the ID card or passport of its legal representative."],
+  ["identity_2", "Second identity document",
+    "Another passport or ID card. For a company: its certificate of incorporation."],
+  ["last_bill", "Last bill", "The account's last Scaleway or Dedibox bill."],
+  ["card_statement", "Card statement", "The bank or card statement showing the payment of that bill."],
+];
+const RECOVERY_TYPES = { "application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG" };
+const RECOVERY_MAX_BYTES = 10 * 1024 * 1024;
+
+function errorSummary() {
+  return h("div", { class: "error-summary", "data-role": "error-summary", tabindex: "-1", hidden: true,
+    "aria-labelledby": "error-summary-title", role: "alert" });
+}
+
+// problems: [[control, message]] in the order of the page; message alone (no control) for the form.
+function showSummary(el, problems, lead) {
+  const summary = el.querySelector("[data-role=error-summary]");
+  for (const box of el.querySelectorAll(".field-error")) box.replaceChildren();
+  for (const control of el.querySelectorAll("[aria-invalid]")) control.removeAttribute("aria-invalid");
+  if (!problems.length) {
+    summary.hidden = true;
+    summary.replaceChildren();
+    return;
+  }
+  summary.replaceChildren(...[h("h2", { id: "error-summary-title" }, "There is a problem"),
+    lead ? h("p", {}, lead) : null,
+    h("ul", {}, problems.map(([control, message]) => h("li", {}, control
+      ? h("a", { href: "#" + control.id, onclick: (event) => { event.preventDefault(); control.focus(); } }, message)
+      : message)))].filter(Boolean));
+  for (const [control, message] of problems) {
+    if (!control) continue;
+    const box = el.querySelector(`.field-error[data-for="${CSS.escape(control.name)}"]`);
+    if (box) box.replaceChildren(h("span", { class: "visually-hidden" }, "Error: "), message);
+    control.setAttribute("aria-invalid", "true");
+  }
+  summary.hidden = false;
+  summary.focus();
+}
+
+function fileField(name, label, hint) {
+  const id = "f" + (++uid) + "-" + name;
+  return h("div", { class: "field", "data-document": name },
+    h("label", { for: id }, label),
+    h("p", { class: "hint", id: id + "-hint" }, hint + " PDF, JPG or PNG, up to 10 MB."),
+    h("input", { id, name, type: "file", accept: Object.keys(RECOVERY_TYPES).join(","),
+      "aria-describedby": `${id}-hint ${id}-error` }),
+    h("div", { class: "field-error", id: id + "-error", "data-for": name }),
+    h("div", { class: "upload", hidden: true },
+      h("progress", { max: "100", value: "0", id: id + "-progress", "aria-label": label + ": upload" }),
+      h("span", { class: "meta", "data-role": "upload-status", "aria-live": "polite" })));
+}
+
+// One presigned POST: the form's fields, then the file last (S3 ignores anything after the file).
+// XMLHttpRequest rather than fetch, for the upload's progress events.
+function uploadDocument(upload, file, onprogress) {
+  return new Promise((resolve) => {
+    const data = new FormData();
+    for (const [key, value] of Object.entries(upload.fields)) data.append(key, value);
+    data.append("file", file);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", upload.url);
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) onprogress(Math.round((event.loaded / event.total) * 100));
+    });
+    xhr.addEventListener("load", () => resolve(xhr.status >= 200 && xhr.status < 300));
+    xhr.addEventListener("error", () => resolve(false));
+    xhr.addEventListener("abort", () => resolve(false));
+    xhr.send(data);
+  });
+}
+
+function recoveryDocumentProblem(file, label) {
+  if (!file) return `Choose a file for the ${label.toLowerCase()}`;
+  if (!RECOVERY_TYPES[file.type]) return `The ${label.toLowerCase()} must be a PDF, JPG or PNG`;
+  if (file.size === 0) return `The ${label.toLowerCase()} file is empty: choose another file`;
+  if (file.size > RECOVERY_MAX_BYTES) return `The ${label.toLowerCase()} must be smaller than 10 MB`;
+  return null;
+}
+
+function utcTime(iso) {
+  return new Date(iso).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "long", timeStyle: "short" }) + " UTC";
+}
+
+async function recoveryRequest() {
+  setNav(await currentSession());
+  const summary = errorSummary();
+  const kind = field({ name: "kind", label: "I will give", options: [["identifier", "my Dedibox login"],
+    ["domain", "one of my domain names"]] });
+  const fields = [
+    field({ name: "value", label: "Dedibox login or domain name", autocomplete: "username",
+      hint: "What you remember of the account: its Dedibox login, or a domain name it holds." }),
+    field({ name: "new_email", label: "New email address", type: "email", autocomplete: "email",
+      hint: "The address to move the account to. We write to it once support has decided." }),
+    field({ name: "postal_address", label: "Postal address", textarea: true, autocomplete: "street-address",
+      hint: "The address on your bills." }),
+    field({ name: "phone", label: "Phone", type: "tel", autocomplete: "tel",
+      hint: "In international format, for example +33612345678." }),
+  ];
+  const button = h("button", { type: "submit" }, "Send the request");
+  const el = h("form", { id: "recovery-form", novalidate: true }, summary, kind, ...fields,
+    h("fieldset", { class: "documents" }, h("legend", {}, "Documents"),
+      h("p", { class: "hint" }, "Support compares them with the account on file. They are deleted after the " +
+        "decision."),
+      RECOVERY_DOCUMENTS.map(([name, label, hint]) => fileField(name, label, hint))),
+    h("div", { class: "actions" }, button));
+  let sent = null; // the API's answer once the request exists: a retry only uploads again
+  const control = (name) => el.elements[name];
+  const upload = async () => {
+    const failed = [];
+    await Promise.all(sent.uploads.map(async (u) => {
+      const box = el.querySelector(`[data-document="${u.document}"]`);
+      const bar = box.querySelector("progress");
+      const status = box.querySelector("[data-role=upload-status]");
+      if (box.dataset.uploaded === "yes") return;
+      box.querySelector(".upload").hidden = false;
+      bar.value = 0;
+      status.textContent = "Uploading…";
+      const ok = await uploadDocument(u, control(u.document).files[0], (percent) => {
+        bar.value = percent;
+        status.textContent = `Uploading… ${percent}%`;
+      });
+      if (ok) {
+        bar.value = 100;
+        box.dataset.uploaded = "yes";
+        status.textContent = "Uploaded";
+      } else {
+        status.textContent = "Not uploaded";
+        failed.push(u.document);
+      }
+    }));
+    return failed;
+  };
+  el.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problems = [];
+    const v = (name) => control(name).value.trim();
+    if (!sent) {
+      if (!v("value")) {
+        problems.push([control("value"), v("kind") === "domain" ? "Enter a domain name of the account"
+          : "Enter the Dedibox login of the account"]);
+      }
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v("new_email"))) {
+        problems.push([control("new_email"), v("new_email") ? "Enter the new email address in the correct format, " +
+          "like name@example.com" : "Enter the new email address"]);
+      }
+      if (!v("postal_address")) problems.push([control("postal_address"), "Enter your postal address"]);
+      const phone = v("phone").replace(/[\s.-]/g, "");
+      if (!/^\+[1-9][0-9]{6,14}$/.test(phone)) {
+        problems.push([control("phone"), phone ? "Enter the phone in international format, like +33612345678"
+          : "Enter your phone number"]);
+      }
+    }
+    for (const [name, label] of RECOVERY_DOCUMENTS) {
+      let problem = recoveryDocumentProblem(control(name).files[0], label);
+      // Each upload form was signed for the type of the file first chosen: another type would be refused.
+      const signed = sent && sent.uploads.find((u) => u.document === name).content_type;
+      if (!problem && signed && control(name).files[0].type !== signed) {
+        problem = `The ${label.toLowerCase()} must be a ${RECOVERY_TYPES[signed]}, like the file first chosen`;
+      }
+      if (problem) problems.push([control(name), problem]);
+    }
+    showSummary(el, problems);
+    if (problems.length) return;
+    button.disabled = true;
+    try {
+      if (!sent) {
+        const body = { [v("kind")]: v("value"), new_email: v("new_email"), postal_address: v("postal_address"),
+          phone: v("phone").replace(/[\s.-]/g, ""),
+          content_types: Object.fromEntries(RECOVERY_DOCUMENTS.map(([name]) => [name, control(name).files[0].type])) };
+        const r = await api("POST", "/recovery-requests", body);
+        if (!r.ok) {
+          const bad = (r.error.details || {}).fields || {};
+          // The API names identifier or domain; the page has one field for either. One line per field.
+          const mapped = new Map();
+          for (const [name, message] of Object.entries(bad)) {
+            const target = ["identifier", "domain"].includes(name) ? "value"
+              : name.startsWith("content_types") ? null : name;
+            const key = target && control(target) ? target : name;
+            if (!mapped.has(key)) mapped.set(key, [target && control(target) ? control(target) : null, message]);
+          }
+          const problems = [...mapped.values()];
+          return showSummary(el, problems.length ? problems : [[null, r.error.message]],
+            problems.length ? r.error.message : null);
+        }
+        sent = r.data;
+        // The request exists: its details can no longer change, only the documents can be sent again.
+        for (const name of ["kind", "value", "new_email", "postal_address", "phone"]) control(name).disabled = true;
+      }
+      const failed = await upload();
+      if (failed.length) {
+        button.textContent = "Send the documents again";
+        const labels = Object.fromEntries(RECOVERY_DOCUMENTS.map(([name, label]) => [name, label]));
+        return showSummary(el, failed.map((name) => [control(name),
+          `The ${labels[name].toLowerCase()} could not be uploaded: check your connection, then send it again`]));
+      }
+      recoverySent(sent, v("new_email"));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  page("Recover your account without its email",
+    h("p", { class: "lead" }, "If you can no longer read the account's email, support can move the account to a " +
+      "new address once it has checked who you are."),
+    h("div", { class: "card" }, el),
+    h("p", {}, h("a", { href: "/ui/reset" }, "Still have the email or phone? Reset your password instead")));
+}
+
+function recoverySent(sent, newEmail) {
+  const hours = Math.round((sent.hold_seconds || 72 * 3600) / 3600);
+  page("Request sent", notice("We have your request and its four documents."),
+    card("What happens next",
+      h("ol", { class: "steps" },
+        h("li", {}, "Support checks your documents by hand against the account on file. If the account's email " +
+          "still works, its owner is told a request was made."),
+        h("li", {}, `If support approves, the change waits ${hours} hours. The account's current email address and ` +
+          "phone are told at once, and either can cancel the request until then."),
+        h("li", {}, `After those ${hours} hours, the account moves to ${newEmail}, every session is signed out, and ` +
+          `we email ${newEmail} a link to choose a new password.`),
+        h("li", {}, `If support cannot confirm the request, we email ${newEmail} to say so; the account does ` +
+          "not change.")),
+      h("p", { class: "muted" }, "Reference of your request: ", h("span", { id: "request-id" }, sent.request_id))),
+    h("p", {}, h("a", { href: "/ui/" }, "Back to sign in")));
+}
+
+async function recoveryCancel() {
+  setNav(await currentSession());
+  const id = query("request");
+  const token = query("token");
+  if (!id || !token) {
+    return page("This link is incomplete", notice("The link has lost part of its address. Open it again from " +
+      "your email or SMS.", "error"));
+  }
+  const alert = h("div", { class: "alert error", role: "alert" });
+  const button = h("button", { type: "button", id: "cancel-request", onclick: async () => {
+    button.disabled = true;
+    alert.replaceChildren();
+    const r = await api("POST", `/recovery-requests/${encodeURIComponent(id)}/cancel`, { token });
+    button.disabled = false;
+    if (r.ok) {
+      return page("Request cancelled", notice("The request ended. Nothing changed: your account keeps its email " +
+        "address, password and sessions."),
+      h("p", {}, "If you did not make that request, someone may know your login: choosing a new password " +
+        "keeps them out."),
+      h("p", {}, h("a", { class: "button", href: "/ui/" }, "Sign in")));
+    }
+    if (r.error.code === "invalid_token") {
+      return page("This link no longer works", notice(r.error.message, "error"),
+        h("p", {}, "A cancel link works once, until the change takes effect. If the request was already " +
+          "cancelled, nothing changed. If your account moved to another address without you, ask for it back: ",
+        h("a", { href: "/ui/recovery" }, "make a recovery request"), "."));
+    }
+    alert.replaceChildren(r.error.message);
+  } }, "Cancel the request");
+  page("Cancel a recovery request",
+    h("p", { class: "lead" }, "Someone asked support to move your account to another email address, and support " +
+      "approved it. Until the change takes effect, you can stop it."),
+    h("div", { class: "card narrow" }, alert,
+      h("p", {}, "If you did not ask for this, cancel it: the request ends and your account stays as it is."),
+      h("div", { class: "actions" }, button)));
+}
+
+// ---- support's queue --------------------------------------------------------------------------
+function bytes(size) {
+  return size < 1024 ? `${size} bytes` : size < 1024 * 1024 ? `${Math.round(size / 1024)} KB`
+    : `${(size / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function supportRequest(r) {
+  const a = r.account;
+  const id = "request-" + r.id;
+  const dash = h("span", { class: "muted" }, "—");
+  const cell = (value) => (value === null || value === undefined || value === "" ? dash.cloneNode(true) : value);
+  const row = (label, asked, onFile) => h("tr", {}, h("th", { scope: "row" }, label), h("td", {}, cell(asked)),
+    h("td", {}, cell(onFile)));
+  const labels = Object.fromEntries(RECOVERY_DOCUMENTS.map(([name, label]) => [name, label]));
+  const status = h("div", { "aria-live": "polite", "data-role": "decision-status" });
+  const note = field({ name: "note", label: "Note", textarea: true, required: false,
+    hint: "Why you decide so. A refusal's note is emailed to the new address." });
+  const decide = async (approve, button) => {
+    button.disabled = true;
+    status.replaceChildren();
+    const d = await api("POST", `/support/recovery-requests/${encodeURIComponent(r.id)}/decision`,
+      { approve, note: decision.elements.note.value.trim() });
+    button.disabled = false;
+    if (!d.ok) {
+      if (d.error.code === "documents_missing") {
+        const missing = (d.error.details || {}).missing || [];
+        return status.replaceChildren(h("div", { class: "alert error", role: "alert" },
+          h("p", {}, "This request cannot be approved: a document is missing."),
+          h("ul", {}, missing.map((m) => h("li", {}, labels[m] || m))),
+          h("p", {}, "Reject it with a note saying what to send, or wait for the documents.")));
+      }
+      return status.replaceChildren(notice(d.error.message, "error"));
+    }
+    decision.replaceWith(d.data.status === "approved"
+      ? notice(`Approved. The account moves to ${r.new_email} on ${utcTime(d.data.effective_at)}, unless its ` +
+        "owner cancels before: the current address and phone were told.")
+      : notice(`Rejected. We emailed ${r.new_email} that the account does not change.`));
+  };
+  const approve = h("button", { type: "button", "data-action": "approve" }, "Approve");
+  const reject = h("button", { type: "button", class: "danger", "data-action": "reject" }, "Reject");
+  approve.addEventListener("click", () => decide(true, approve));
+  reject.addEventListener("click", () => decide(false, reject));
+  // With no account, or the new address already another account's, a request can only be rejected.
+  const decision = h("form", { class: "decision", novalidate: true, onsubmit: (e) => e.preventDefault() }, note,
+    h("div", { class: "actions" }, a && !r.new_email_taken ? approve : null, reject));
+  const bill = a && a.last_bill ? `${a.last_bill.amount} on ${a.last_bill.date}` : null;
+  return h("section", { class: "card request", id, "aria-labelledby": id + "-title", "data-request": r.id },
+    h("h2", { id: id + "-title" }, `${r.lookup.kind === "domain" ? "Domain" : "Login"} ${r.lookup.value}`),
+    h("p", { class: "muted" }, `Request ${r.id}, made ${utcTime(r.created_at)}`),
+    a ? null : notice(`No account matches ${r.lookup.value}: this request can only be rejected.`, "error"),
+    r.new_email_taken ? notice(`${r.new_email} belongs to another account: reject this request.`, "error") : null,
+    h("table", { class: "compare" },
+      h("thead", {}, h("tr", {}, h("td", {}), h("th", { scope: "col" }, "The request says"),
+        h("th", { scope: "col" }, "The account on file"))),
+      h("tbody", {},
+        row("Email", r.new_email + " (new)", a && a.email),
+        row("Name", null, a && a.name),
+        row("Postal address", r.postal_address, a && a.postal_address),
+        row("Phone", r.phone, a && a.phone),
+        row("Organization", null, a && a.organization),
+        row("Last bill", null, bill),
+        row("Account age", null, a && `${a.age_days} days (since ${utcTime(a.created_at)})`),
+        row("Second factors", null, a && (a.second_factors.length ? a.second_factors.join(", ") : "none")))),
+    h("h3", {}, "Documents"),
+    h("ul", { class: "list documents" }, r.documents.map((d) => h("li", { class: "row" },
+      h("div", {}, h("div", {}, labels[d.document] || d.document), h("div", { class: "meta" },
+        d.uploaded ? `${RECOVERY_TYPES[d.content_type] || d.content_type}, ${bytes(d.size)}` : "Not uploaded")),
+      d.uploaded ? h("a", { class: "button secondary", href: d.url, "data-document": d.document },
+        `Open the ${labels[d.document].toLowerCase()}`) : h("span", { class: "badge missing" }, "missing")))),
+    r.downloads.length ? h("p", { class: "meta muted" }, "Opened: " + r.downloads.map((x) =>
+      `${labels[x.document] || x.document} by ${x.by}`).join("; ") + ".") : null,
+    h("h3", {}, "Decision"), status, decision);
+}
+
+async function supportQueue() {
+  const session = await currentSession();
+  if (!session) return go("/ui/?next=/ui/support");
+  if (session.status === "mfa_required") return go("/ui/mfa");
+  setNav(session);
+  const r = await api("GET", "/support/recovery-requests");
+  if (!r.ok) {
+    if (r.status === 403) {
+      return page("This page is for support agents", h("p", {}, "Your account is not a support agent's, so it " +
+        "cannot see recovery requests."),
+      h("p", {}, h("a", { class: "button", href: "/ui/consoles" }, "Go to your consoles")));
+    }
+    return page("Recovery requests", notice(r.error.message, "error"));
+  }
+  const requests = r.data.requests;
+  page("Recovery requests",
+    h("p", { class: "lead" }, "People who lost their account's email. Check each request against the account on " +
+      "file and its documents, then decide."),
+    requests.length ? requests.map(supportRequest) : h("p", { class: "muted", id: "queue-empty" },
+      "No request is waiting."));
+}
+
 function notFound() {
   setNav(null);
   page("Page not found", h("p", {}, h("a", { href: "/ui/" }, "Go to the home page")));
@@ -1072,6 +1435,7 @@ const ROUTES = {
   "": home, verify: verifySignup, consoles, account, reset, "reset/complete": resetComplete, mfa,
   "verify-email": verifyEmail, outbox, code: codeLogin, "confirm-email": confirmEmail,
 };
+Object.assign(ROUTES, { recovery: recoveryRequest, "recovery/cancel": recoveryCancel, support: supportQueue });
 
 const name = location.pathname.replace(/^\/ui\/?/, "").replace(/\/$/, "");
 (ROUTES[name] || notFound)().catch(() => {
