@@ -299,3 +299,13 @@ def test_the_outbox_lists_a_bulk_send_per_recipient_whatever_the_case(outbox) ->
     outbox.record(OutboxMessage("sms", "+33612345678", "", "code", "", now))
     assert outbox.list(f"{tag}-7@EXAMPLE.com") == [sent[7]]
     assert {m.to for m in outbox.list(None)} >= {m.to for m in sent}
+
+
+@pytest.mark.parametrize(("stored", "typed"), [("xT\u0308@Example.com", "x\u1e97@example.com"),
+                                               ("x\u212b@example.com", " X\u00c5@EXAMPLE.com ")])
+def test_the_email_claim_is_the_one_normalised_key_whatever_the_spelling(accounts, stored: str, typed: str) -> None:
+    # "T" + U+0308 lowers to "t" + U+0308, which composes to "ẗ": one address, one claim.
+    uid = uuid.uuid4().hex[:8]
+    account = _account(stored.replace("@", f"{uid}@"))
+    accounts.add(account)
+    assert accounts.get_by_email(typed.replace("@", f"{uid}@")).id == account.id
