@@ -30,6 +30,7 @@ $(CHECKOV): | $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory checkov
 	$(BIN)/pytest
 
