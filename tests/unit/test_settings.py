@@ -152,3 +152,9 @@ def test_the_existing_variable_names_still_work() -> None:
 def test_a_bad_value_names_its_variable() -> None:
     with pytest.raises(SettingsError, match="GATEHOUSE_LOGIN_CODE_SECONDS"):
         load({"GATEHOUSE_LOGIN_CODE_SECONDS": "ten"})
+
+
+def test_a_deployed_stage_refuses_console_secrets_in_its_environment() -> None:
+    env = {"GATEHOUSE_STAGE": "prod", **DEPLOYED, "GATEHOUSE_CONSOLE_SECRETS": json.dumps({"scaleway": "s"})}
+    with pytest.raises(SettingsError, match="GATEHOUSE_CONSOLE_SECRETS is for the local stage only"):
+        load(env)

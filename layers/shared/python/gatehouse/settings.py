@@ -221,6 +221,11 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     if stage == "local":
         values.setdefault("aws_endpoint_url", LOCAL_MOTO_URL)
         values.setdefault("console_secrets", LOCAL_CONSOLE_SECRETS)
+    elif values.get("console_secrets"):
+        # Anyone who may read the function's configuration reads its environment: deployed, the
+        # secrets come from Secrets Manager (GATEHOUSE_CONSOLE_SECRETS_ID) only.
+        raise SettingsError(f"{_PREFIX}CONSOLE_SECRETS is for the local stage only: the {stage!r} stage reads "
+                            f"its console secrets from Secrets Manager ({_PREFIX}CONSOLE_SECRETS_ID)")
     if isinstance(url := values.get("public_base_url"), str):
         values["public_base_url"] = url.rstrip("/")
     settings = Settings(**values)  # type: ignore[arg-type]
