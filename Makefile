@@ -36,6 +36,7 @@ $(CHECKOV): | $(STAMP)
 test: $(STAMP) $(OIDC) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory checkov
 	$(BIN)/pytest
 

@@ -6,8 +6,6 @@ the tests serve them all from this one app.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 from pathlib import Path
 
@@ -19,19 +17,4 @@ from gatehouse.api.app import build_app  # noqa: E402
 
 import functions  # noqa: E402
 
-
-def _blueprints() -> list:  # type: ignore[type-arg]
-    found = []
-    for info in sorted(pkgutil.iter_modules(functions.__path__), key=lambda i: i.name):
-        name = f"functions.{info.name}.routes"
-        try:
-            routes = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise  # a missing dependency must fail loudly, not drop a flow's routes
-            continue  # scheduled flows have no routes
-        found.append(routes.bp)
-    return found
-
-
-app = build_app("gatehouse-all", _blueprints())
+app = build_app("gatehouse-all", functions.blueprints())

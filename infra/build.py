@@ -40,6 +40,8 @@ DEFAULT_ARCH = "arm64"
 DEFAULT_STAGE = "dev"
 # Lambda's limit for a function and its layers, unzipped.
 UNZIPPED_LIMIT = 250 * 1024 * 1024
+# The function serving GET /openapi.json (functions/ops/routes.py reads openapi.json beside it).
+OPENAPI_FLOW = "ops"
 
 
 def discovered_flows(repo: Path) -> tuple[Discovery, list[Flow]]:
@@ -84,6 +86,10 @@ def build(out: Path, *, runtime: str = DEFAULT_RUNTIME, arch: str = DEFAULT_ARCH
         shutil.rmtree(functions_root)  # flows that were removed must not linger
     for flow in flows:
         package_function(repo, flow.name, functions_root / flow.name, compile_pyc=compiles_for(runtime))
+    if found.openapi and (functions_root / OPENAPI_FLOW).is_dir():
+        # The ops Lambda holds only its own routes: it serves the document of all of them from here.
+        (functions_root / OPENAPI_FLOW / "functions" / OPENAPI_FLOW / "openapi.json").write_text(
+            json.dumps(found.openapi, indent=1, sort_keys=True) + "\n")
 
     template = build_template(flows, runtime=runtime, arch=arch, stage=stage, ses_templates=found.ses_templates)
     write_template(template, out / "template.yaml")

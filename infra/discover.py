@@ -49,6 +49,8 @@ class Discovery:
     flows: tuple[Flow, ...]
     # SES templates the bulk mailer sends with (`AWS::SES::Template` Template properties).
     ses_templates: tuple[dict[str, str], ...] = ()
+    # The OpenAPI document of every flow's routes, shipped with the ops function (`/openapi.json`).
+    openapi: dict[str, Any] = field(default_factory=dict)
 
 
 def flow_names(repo: Path) -> list[str]:
@@ -70,7 +72,8 @@ def discover(repo: Path, python: str | None = None) -> Discovery:
     if done.returncode != 0:
         raise RuntimeError(f"route discovery failed:\n{done.stderr.strip()}")
     found = json.loads(done.stdout)
-    return Discovery(flows=tuple(_flow(raw) for raw in found["flows"]), ses_templates=tuple(found["ses_templates"]))
+    return Discovery(flows=tuple(_flow(raw) for raw in found["flows"]), ses_templates=tuple(found["ses_templates"]),
+                     openapi=found.get("openapi") or {})
 
 
 def _flow(raw: dict[str, Any]) -> Flow:
@@ -150,7 +153,17 @@ def main(argv: list[str]) -> None:
         if entry not in sys.path:
             sys.path.insert(0, entry)
     flows = [_inspect(repo, name) for name in flow_names(repo)]
-    json.dump({"flows": flows, "ses_templates": _ses_templates()}, sys.stdout, indent=1)
+    json.dump({"flows": flows, "ses_templates": _ses_templates(), "openapi": _openapi()}, sys.stdout, indent=1)
+
+
+def _openapi() -> dict[str, Any]:
+    """The document of every route: the one `blueprints()` that app.py serves registers them all."""
+    from gatehouse.api.openapi import document
+
+    import functions
+
+    functions.blueprints()
+    return document()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Markers by folder: everything under tests/e2e is `e2e`."""
+"""Markers by folder: everything under tests/e2e is `e2e`; Hypothesis without a per-example deadline."""
 
 from __future__ import annotations
 

@@ -12,48 +12,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from gatehouse.settings import Settings
 
+from tests.support.aws_calls import counter
+
 PASSWORD = "a quiet harbour at dawn"
 NEW_PASSWORD = "seven lanterns over the bay"
-
-
-class _Hook:
-    """One botocore before-call hook for the process (hooks cannot be removed), on when asked."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.active = False
-
-    def __call__(self, **kwargs: Any) -> None:
-        if self.active:
-            model = kwargs["model"]
-            self.calls[f"{model.service_model.endpoint_prefix}.{model.name}"] += 1
-
-    @contextmanager
-    def counting(self) -> Iterator[Counter[str]]:
-        self.calls, self.active = Counter(), True
-        try:
-            yield self.calls
-        finally:
-            self.active = False
-
-
-_HOOK: _Hook | None = None
-
-
-def _hook() -> _Hook:
-    global _HOOK
-    if _HOOK is None:
-        from gatehouse.adapters.aws import on_api_call
-
-        _HOOK = _Hook()
-        on_api_call(_HOOK)
-    return _HOOK
 
 
 class _Keeping:
@@ -96,7 +62,7 @@ def reset_call_breakdown(settings: Settings | None = None) -> dict[str, Counter[
     by_email, by_domain, by_legacy, by_id = (make_account() for _ in range(4))
     _ = c.recovery  # built before counting: a warm Lambda has it already
     c.code_pepper.hmac("warm")  # unwrapped once per cold start (one GetItem, one kms.Decrypt): not per request
-    hook, steps = _hook(), {}
+    hook, steps = counter(), {}
 
     def step(name: str, call: Any) -> Any:
         with hook.counting() as calls:

@@ -34,6 +34,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.support.aws_calls import counter
+
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "shared" / "python"
 REPORT = ROOT / "reports" / "bench.md"
@@ -50,42 +52,6 @@ UNIFICATION_ACCOUNTS = 2000  # the 100,000 run takes ~25 min: `python -m tests.b
 
 
 # --- 1. AWS calls per flow ------------------------------------------------------------------
-class CallCounter:
-    """A botocore before-call hook that counts `service.Operation` while switched on."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.active = False
-
-    def __call__(self, **kwargs: Any) -> None:
-        if self.active:
-            model = kwargs["model"]
-            self.calls[f"{model.service_model.endpoint_prefix}.{model.name}"] += 1
-
-    @contextmanager
-    def counting(self) -> Iterator[Counter[str]]:
-        self.calls = Counter()
-        self.active = True
-        try:
-            yield self.calls
-        finally:
-            self.active = False
-
-
-_COUNTER: CallCounter | None = None
-
-
-def counter() -> CallCounter:
-    """One hook for the process: `on_api_call` hooks cannot be removed."""
-    global _COUNTER
-    if _COUNTER is None:
-        from gatehouse.adapters.aws import on_api_call
-
-        _COUNTER = CallCounter()
-        on_api_call(_COUNTER)
-    return _COUNTER
-
-
 @contextmanager
 def moto_stack() -> Iterator[Any]:
     """moto's server in this process, the stage's resources in it, and a fresh container.

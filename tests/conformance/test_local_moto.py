@@ -8,6 +8,8 @@ from botocore.exceptions import ClientError
 from gatehouse.local import moto_server
 from moto import mock_aws
 
+from tests.support.race import race
+
 
 @pytest.fixture
 def client():
@@ -95,32 +97,23 @@ def test_a_retried_transaction_with_the_same_token_succeeds_without_writing_agai
 
 
 def test_of_racing_conditional_updates_of_one_item_exactly_one_wins_each_round(client) -> None:
-    import threading
-
     # Many attributes set at once: moto's check-then-write window is wide enough to race in.
     fields = {f"a{i}": {"S": "x" * 50} for i in range(40)}
     client.put_item(TableName="t", Item={**_key("raced"), "v": {"N": "0"}, **fields})
     setting = ", ".join(f"a{i} = :a" for i in range(40))
     for round_ in range(10):
-        wins: list[int] = []
-        barrier = threading.Barrier(8)
-
-        def bump(n: int, expected: int = round_) -> None:
-            barrier.wait()
+        def bump(n: int, expected: int = round_) -> int | None:
             try:
                 client.update_item(TableName="t", Key=_key("raced"), UpdateExpression=f"SET v = :next, {setting}",
                                    ConditionExpression="v = :expected",
                                    ExpressionAttributeValues={":next": {"N": str(expected + 1)}, ":a": {"S": str(n)},
                                                               ":expected": {"N": str(expected)}})
-                wins.append(n)
+                return n
             except ClientError as exc:
                 assert exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+                return None
 
-        threads = [threading.Thread(target=bump, args=(n,)) for n in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        wins = [n for n in race(bump) if n is not None]
         assert len(wins) == 1, (round_, wins)
 
 

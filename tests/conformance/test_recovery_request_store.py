@@ -5,7 +5,6 @@ when they are due, and every download is kept."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +12,7 @@ import pytest
 from gatehouse.ports import RecoveryRequest
 
 from tests.conformance.conftest import build
+from tests.support.race import race
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -59,18 +59,7 @@ def test_of_two_agents_deciding_at_once_one_wins(impl, request) -> None:
     store = build("RecoveryRequests", impl, request)
     r = _request(0)
     store.add(r)
-    results: list[bool] = []
-    barrier = threading.Barrier(8)
-
-    def decide(n: int) -> None:
-        barrier.wait()
-        results.append(store.decide(r.id, "approved" if n % 2 else "rejected", f"acc_{n}", "", NOW))
-
-    threads = [threading.Thread(target=decide, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(lambda n: store.decide(r.id, "approved" if n % 2 else "rejected", f"acc_{n}", "", NOW))
     assert sorted(results) == [False] * 7 + [True]
 
 
@@ -130,16 +119,5 @@ def test_of_the_scheduled_run_and_a_cancel_one_wins(impl, request) -> None:
     r = _request(0)
     store.add(r)
     store.decide(r.id, "approved", "acc_agent", "", NOW, due_at=NOW)
-    results: list[bool] = []
-    barrier = threading.Barrier(8)
-
-    def end(n: int) -> None:
-        barrier.wait()
-        results.append(store.move(r.id, "approved", "applied" if n % 2 else "cancelled", NOW))
-
-    threads = [threading.Thread(target=end, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(lambda n: store.move(r.id, "approved", "applied" if n % 2 else "cancelled", NOW))
     assert sorted(results) == [False] * 7 + [True]

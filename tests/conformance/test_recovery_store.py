@@ -3,7 +3,6 @@ one conditional write per wrong code and per completion, and failures that survi
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +10,7 @@ import pytest
 from gatehouse.ports import RecoveryFlow
 
 from tests.conformance.conftest import build
+from tests.support.race import race
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -98,36 +98,13 @@ def test_replacing_a_stale_latest_loses(flows) -> None:
 def test_eight_racing_right_answers_have_one_winner(flows) -> None:
     flow = _flow()
     flows.create(flow)
-    wins: list[object] = []
-    barrier = threading.Barrier(8)
-
-    def complete() -> None:
-        barrier.wait()
-        if flows.complete(flow.id, "d1", NOW):
-            wins.append(1)
-
-    threads = [threading.Thread(target=complete) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    wins = [r for r in race(lambda _: flows.complete(flow.id, "d1", NOW)) if r]
     assert len(wins) == 1
 
 
 def test_racing_wrong_codes_all_count_and_stop_at_the_maximum(flows) -> None:
     flow = _flow()
     flows.create(flow)
-    counts: list[int | None] = []
-    barrier = threading.Barrier(8)
-
-    def fail() -> None:
-        barrier.wait()
-        counts.append(flows.record_failure(flow.id, NOW))
-
-    threads = [threading.Thread(target=fail) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    counts = race(lambda _: flows.record_failure(flow.id, NOW))
     assert sorted(c for c in counts if c is not None) == [1, 2, 3, 4, 5]
     assert counts.count(None) == 3

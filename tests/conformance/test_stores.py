@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +13,7 @@ from gatehouse.errors import ConditionFailedError, ConflictError
 from gatehouse.ports import OneTimeItem
 
 from tests.conformance.conftest import build
+from tests.support.race import race
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -207,19 +207,7 @@ def test_a_newer_item_kills_the_older_one_of_the_same_subject(once) -> None:
 def test_eight_racing_consumers_of_one_item_have_one_winner(once) -> None:
     item = _item()
     once.put(item)
-    wins: list[object] = []
-    barrier = threading.Barrier(8)
-
-    def consume() -> None:
-        barrier.wait()
-        if once.consume(item.kind, item.key, NOW):
-            wins.append(1)
-
-    threads = [threading.Thread(target=consume) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    wins = [r for r in race(lambda _: once.consume(item.kind, item.key, NOW)) if r]
     assert len(wins) == 1
 
 
@@ -257,18 +245,7 @@ def test_failures_racing_after_expiry_all_count(throttle) -> None:
     for round_ in range(5):  # a few rounds: the restarts do not meet every time
         key = uuid.uuid4().hex
         throttle.record_failure(key, NOW, 60)
-        counts: list[int] = []
-        barrier = threading.Barrier(8)
-
-        def fail(key: str = key, counts: list[int] = counts, barrier: threading.Barrier = barrier) -> None:
-            barrier.wait()
-            counts.append(throttle.record_failure(key, later, 60).count)
-
-        threads = [threading.Thread(target=fail) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        counts = [r.count for r in race(lambda _, key=key: throttle.record_failure(key, later, 60))]
         # One restart, and every racer counted on top of it.
         assert sorted(counts) == list(range(1, 9)), (round_, counts)
         assert throttle.failures(key, later).count == 8
@@ -299,3 +276,13 @@ def test_the_outbox_lists_a_bulk_send_per_recipient_whatever_the_case(outbox) ->
     outbox.record(OutboxMessage("sms", "+33612345678", "", "code", "", now))
     assert outbox.list(f"{tag}-7@EXAMPLE.com") == [sent[7]]
     assert {m.to for m in outbox.list(None)} >= {m.to for m in sent}
+
+
+@pytest.mark.parametrize(("stored", "typed"), [("xT\u0308@Example.com", "x\u1e97@example.com"),
+                                               ("x\u212b@example.com", " X\u00c5@EXAMPLE.com ")])
+def test_the_email_claim_is_the_one_normalised_key_whatever_the_spelling(accounts, stored: str, typed: str) -> None:
+    # "T" + U+0308 lowers to "t" + U+0308, which composes to "ẗ": one address, one claim.
+    uid = uuid.uuid4().hex[:8]
+    account = _account(stored.replace("@", f"{uid}@"))
+    accounts.add(account)
+    assert accounts.get_by_email(typed.replace("@", f"{uid}@")).id == account.id

@@ -11,6 +11,7 @@ import pytest
 from gatehouse.ports import ArchivedRecord
 
 from tests.conformance.conftest import build
+from tests.support.race import race
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -146,18 +147,8 @@ def test_of_imports_racing_with_two_versions_of_a_record_one_wins_and_the_other_
     else:
         store = build("Unification", impl, request)
     legacy_ids = [f"race-{_uid()}" for _ in range(10)]
-    outcomes: list[list[str]] = []
-    barrier = threading.Barrier(2)
-
-    def archive(version: str) -> None:
-        barrier.wait()
-        outcomes.append(store.archive([ArchivedRecord("dedibox", i, f'{{"v": "{version}"}}') for i in legacy_ids]))
-
-    threads = [threading.Thread(target=archive, args=(v,)) for v in ("a", "b")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race(lambda n: store.archive([ArchivedRecord("dedibox", i, f'{{"v": "{"ab"[n]}"}}')
+                                             for i in legacy_ids]), 2)
     assert len(outcomes) == 2
     for first, second in zip(*outcomes, strict=True):
         assert sorted((first, second)) == ["conflict", "new"]

@@ -313,6 +313,11 @@ def test_function_artifact_serves_requests_with_only_its_own_layers(
             assert set(body["error"]) >= {"code", "message"}, f"{where}: {body}"
         if answer["path"] == "/health":
             assert (response["statusCode"], body) == (200, {"status": "ok"})
+        if answer["path"] == "/openapi.json":
+            # The deployed ops function holds only ops, yet describes the whole API: the build's document.
+            assert response["statusCode"] == 200
+            described = {(path, method.upper()) for path, ops in body["paths"].items() for method in ops}
+            assert sorted(_app_routes() - described) == [], "routes of app.py the deployed document lacks"
     if entry["routes"]:
         assert json_answers or (flow == "sso" and page_answers), f"no route of {flow} answered with a JSON body"
 

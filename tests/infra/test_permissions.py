@@ -127,17 +127,34 @@ def container_graph() -> dict[str, tuple[set[str], set[str]]]:
     """Each part of the Container: (the parts it is built from, the DynamoDB adapters it builds)."""
     tree = ast.parse((GATEHOUSE / "bootstrap.py").read_text())
     (container,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Container"]
+    stores = _store_adapters(tree)
     graph: dict[str, tuple[set[str], set[str]]] = {}
     for member in container.body:
         if not isinstance(member, ast.FunctionDef) or member.name.startswith("_") or member.name == "in_memory":
             continue
+        # `self.stores.<store>` reaches that one store's adapter, not the whole bundle.
+        via_stores = {n.attr for n in ast.walk(member) if isinstance(n, ast.Attribute)
+                      and isinstance(n.value, ast.Attribute) and n.value.attr == "stores"
+                      and isinstance(n.value.value, ast.Name) and n.value.value.id == "self"}
         parts = {n.attr for n in ast.walk(member) if isinstance(n, ast.Attribute)
-                 and isinstance(n.value, ast.Name) and n.value.id == "self"}
+                 and isinstance(n.value, ast.Name) and n.value.id == "self"} - ({"stores"} if via_stores else set())
         adapters = {alias.name for n in ast.walk(member) if isinstance(n, ast.ImportFrom)
                     and n.module == "gatehouse.adapters.dynamodb" for alias in n.names
                     if alias.name.startswith("Dynamo")}
+        adapters |= {stores[name] for name in via_stores}
+        if member.name == "stores":
+            adapters |= set(stores.values())  # the bundle builds every store
         graph[member.name] = (parts, adapters)
     return graph
+
+
+def _store_adapters(tree: ast.Module) -> dict[str, str]:
+    """Each field of `bootstrap.Stores` and the `Dynamo...` adapter `Stores.dynamodb` builds for it."""
+    (bundle,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Stores"]
+    (factory,) = [n for n in bundle.body if isinstance(n, ast.FunctionDef) and n.name == "dynamodb"]
+    return {k.arg: k.value.func.attr for n in ast.walk(factory) if isinstance(n, ast.Call)
+            for k in n.keywords if k.arg and isinstance(k.value, ast.Call)
+            and isinstance(k.value.func, ast.Attribute) and k.value.func.attr.startswith("Dynamo")}
 
 
 def reached_parts(roots: set[str]) -> set[str]:

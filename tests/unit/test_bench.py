@@ -48,22 +48,6 @@ def test_table_is_one_markdown_table_and_escapes_pipes() -> None:
     assert text.splitlines() == ["| measure | what | value | detail |", "|---|---|---|---|", "| a | b\\|c | 1 | d |"]
 
 
-def test_call_counter_counts_service_and_operation_only_while_counting() -> None:
-    class Model:
-        name = "GetItem"
-
-        class service_model:  # the shape of botocore's OperationModel
-            endpoint_prefix = "dynamodb"
-
-    counter = run.CallCounter()
-    counter(model=Model())
-    with counter.counting() as calls:
-        counter(model=Model())
-        counter(model=Model())
-    counter(model=Model())
-    assert calls == {"dynamodb.GetItem": 2}
-
-
 def test_unification_rows_give_each_command_its_rate_and_memory_and_the_calls_per_thousand() -> None:
     from tests.bench import unification
 

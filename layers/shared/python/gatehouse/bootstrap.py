@@ -7,6 +7,7 @@ Tests build a `Container` over fakes with `Container.in_memory()`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -14,23 +15,57 @@ from gatehouse import settings as settings_module
 from gatehouse.settings import Settings
 
 if TYPE_CHECKING:
+    from gatehouse.adapters.bulk_mail import BulkMailer
+    from gatehouse.adapters.dynamodb import Table
+    from gatehouse.domain.password_policy import PasswordPolicy
     from gatehouse.flows.account import AccountSettings
+    from gatehouse.flows.api_keys import ApiKeys
+    from gatehouse.flows.code_login import CodeLogin, PasskeyLogin
     from gatehouse.flows.consoles import Consoles
     from gatehouse.flows.login import PasswordLogin
+    from gatehouse.flows.mfa import MfaManagement
+    from gatehouse.flows.notifier import Notifier
+    from gatehouse.flows.organization import Organization
+    from gatehouse.flows.phone import PhoneChange
+    from gatehouse.flows.recovery import Recovery
+    from gatehouse.flows.recovery_requests import RecoveryRequests
+    from gatehouse.flows.resources import ConsoleResources
+    from gatehouse.flows.second_factor import SecondFactor
     from gatehouse.flows.sessions import SessionService
     from gatehouse.flows.signup import Signup
+    from gatehouse.flows.sso import LinkedIdentities, SignInStrategy, SingleSignOn
+    from gatehouse.flows.throttle import GuessThrottle, MessageThrottle
+    from gatehouse.flows.unification import Unification
+    from gatehouse.flows.unifier import Unifier
+    from gatehouse.pacing import ResponseFloor
     from gatehouse.ports import (
         AccountRepository,
+        ApiKeyStore,
         Clock,
+        CodePepper,
         ConsoleAuthenticator,
+        DocumentStore,
+        HttpClient,
+        IdentityStore,
+        KeyVault,
         Mailer,
+        MfaStore,
         OneTimeStore,
+        OrganizationStore,
         Outbox,
+        RecoveryFlowStore,
+        RecoveryRequestStore,
+        ResourceStore,
         SessionRepository,
         SmsSender,
         ThrottleStore,
+        UnificationStore,
+        VerificationStore,
     )
     from gatehouse.strategies.password import PasswordHasher
+    from gatehouse.strategies.recovery_codes import RecoveryCodeStrategy
+    from gatehouse.strategies.totp import TotpStrategy
+    from gatehouse.strategies.webauthn import WebAuthnStrategy
 
 
 class Container:
@@ -45,22 +80,13 @@ class Container:
         from gatehouse.adapters import memory
 
         parts: dict[str, Any] = {
-            "clock": memory.FakeClock(), "accounts": memory.MemoryAccounts(),
-            "session_store": memory.MemorySessions(), "once": memory.MemoryOneTime(),
-            "throttle_store": memory.MemoryThrottle(), "mailer": memory.FakeMailer(), "sms": memory.FakeSms(),
-            "outbox": memory.MemoryOutbox(), "key_vault": memory.FakeKeyVault(),
+            "stores": Stores.memory(), "clock": memory.FakeClock(), "mailer": memory.FakeMailer(),
+            "sms": memory.FakeSms(), "key_vault": memory.FakeKeyVault(),
         }
-        parts["recovery_flows"] = memory.MemoryRecoveryFlows()
-        parts["mfa_store"], parts["verifications"] = memory.MemoryMfa(), memory.MemoryVerifications()
         from gatehouse.adapters.bulk_mail import FakeBulkMailer
 
-        parts["unification_store"], parts["bulk_mailer"] = memory.MemoryUnification(), FakeBulkMailer()
-        parts["api_key_store"], parts["organization_store"] = memory.MemoryApiKeys(), memory.MemoryOrganizations()
-        parts["recovery_request_store"], parts["documents"] = memory.MemoryRecoveryRequests(), memory.FakeDocuments()
+        parts["bulk_mailer"], parts["documents"] = FakeBulkMailer(), memory.FakeDocuments()
         parts["code_pepper"] = memory.FakeCodePepper()
-        parts["resource_store"] = memory.MemoryResources()
-
-        parts["identity_store"] = memory.MemoryIdentities()
         # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
         parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
         parts["unknown_key_floor"] = memory.RecordedFloor((settings or Settings()).unknown_key_floor_ms / 1000)
@@ -75,40 +101,35 @@ class Container:
         return AdjustableClock() if self.settings.is_local else SystemClock()
 
     @cached_property
-    def table(self) -> Any:
+    def table(self) -> Table:
         from gatehouse.adapters.dynamodb import Table
 
         return Table(self.settings)
 
     @cached_property
-    def accounts(self) -> AccountRepository:
-        from gatehouse.adapters.dynamodb import DynamoAccounts
+    def stores(self) -> Stores:
+        """Every store of one backend, chosen here (and in `in_memory`): each store part reads it."""
+        return Stores.dynamodb(self.table)
 
-        return DynamoAccounts(self.table)
+    @cached_property
+    def accounts(self) -> AccountRepository:
+        return self.stores.accounts
 
     @cached_property
     def session_store(self) -> SessionRepository:
-        from gatehouse.adapters.dynamodb import DynamoSessions
-
-        return DynamoSessions(self.table)
+        return self.stores.session_store
 
     @cached_property
     def once(self) -> OneTimeStore:
-        from gatehouse.adapters.dynamodb import DynamoOneTime
-
-        return DynamoOneTime(self.table)
+        return self.stores.once
 
     @cached_property
     def throttle_store(self) -> ThrottleStore:
-        from gatehouse.adapters.dynamodb import DynamoThrottle
-
-        return DynamoThrottle(self.table)
+        return self.stores.throttle_store
 
     @cached_property
     def outbox(self) -> Outbox:
-        from gatehouse.adapters.dynamodb import DynamoOutbox
-
-        return DynamoOutbox(self.table)
+        return self.stores.outbox
 
     @cached_property
     def mailer(self) -> Mailer:
@@ -140,7 +161,7 @@ class Container:
         return PasswordHasher(self.settings.argon2)
 
     @cached_property
-    def password_policy(self) -> Any:
+    def password_policy(self) -> PasswordPolicy:
         from gatehouse.domain.password_policy import PasswordPolicy
         from gatehouse.strategies.password import common_passwords
 
@@ -155,13 +176,13 @@ class Container:
         return SessionService(self.session_store, self.accounts, self.clock, self.settings)
 
     @cached_property
-    def login_throttle(self) -> Any:
+    def login_throttle(self) -> GuessThrottle:
         from gatehouse.flows.throttle import GuessThrottle
 
         return GuessThrottle(self.throttle_store, self.clock, self.settings)
 
     @cached_property
-    def message_throttle(self) -> Any:
+    def message_throttle(self) -> MessageThrottle:
         from gatehouse.flows.throttle import MessageThrottle
 
         return MessageThrottle(self.throttle_store, self.clock)
@@ -194,13 +215,11 @@ class Container:
                         organizations=self.organization_store)
 
     @cached_property
-    def recovery_flows(self) -> Any:
-        from gatehouse.adapters.dynamodb import DynamoRecoveryFlows
-
-        return DynamoRecoveryFlows(self.table)
+    def recovery_flows(self) -> RecoveryFlowStore:
+        return self.stores.recovery_flows
 
     @cached_property
-    def recovery(self) -> Any:
+    def recovery(self) -> Recovery:
         """Password recovery: one flow, its strategies registered here (one line each)."""
         from gatehouse.flows.recovery import Recovery
         from gatehouse.flows.throttle import MessageThrottle
@@ -217,41 +236,39 @@ class Container:
                         clock=self.clock, floor=self.reset_floor)
 
     @cached_property
-    def reset_floor(self) -> Any:
-        from gatehouse.flows.pacing import ResponseFloor
+    def reset_floor(self) -> ResponseFloor:
+        from gatehouse.pacing import ResponseFloor
 
         return ResponseFloor(self.settings.reset_response_floor_ms / 1000)
 
     @cached_property
-    def unknown_key_floor(self) -> Any:
+    def unknown_key_floor(self) -> ResponseFloor:
         """Sign-in codes and sign-ups: see `Settings.unknown_key_floor_ms`."""
-        from gatehouse.flows.pacing import ResponseFloor
+        from gatehouse.pacing import ResponseFloor
 
         return ResponseFloor(self.settings.unknown_key_floor_ms / 1000)
 
     # --- unification ------------------------------------------------------------------------
     @cached_property
-    def unification_store(self) -> Any:
-        from gatehouse.adapters.dynamodb import DynamoUnification
-
-        return DynamoUnification(self.table)
+    def unification_store(self) -> UnificationStore:
+        return self.stores.unification_store
 
     @cached_property
-    def bulk_mailer(self) -> Any:
+    def bulk_mailer(self) -> BulkMailer:
         from gatehouse.adapters.bulk_mail import RecordingBulkMailer, SesBulkMailer
 
         ses = SesBulkMailer(self.settings)
         return RecordingBulkMailer(ses, self.outbox, self.clock) if self.settings.is_local else ses
 
     @cached_property
-    def unification(self) -> Any:
+    def unification(self) -> Unification:
         from gatehouse.flows.unification import Unification
 
         return Unification(self.unification_store, self.accounts, self.clock, self.settings,
                            login=self.login, sessions=self.sessions, throttle=self.login_throttle)
 
     @cached_property
-    def unifier(self) -> Any:
+    def unifier(self) -> Unifier:
         from gatehouse.flows.unifier import Unifier
 
         return Unifier(self.unification_store, self.accounts, self.clock, self.settings,
@@ -259,39 +276,35 @@ class Container:
                        resources=self.resource_store)
 
     @cached_property
-    def unification_notifier(self) -> Any:
+    def unification_notifier(self) -> Notifier:
         from gatehouse.flows.notifier import Notifier
 
         return Notifier(self.unification_store, self.bulk_mailer, self.clock, self.settings)
 
     # --- API keys ---------------------------------------------------------------------------
     @cached_property
-    def api_key_store(self) -> Any:
-        from gatehouse.adapters.dynamodb import DynamoApiKeys
-
-        return DynamoApiKeys(self.table)
+    def api_key_store(self) -> ApiKeyStore:
+        return self.stores.api_key_store
 
     @cached_property
-    def api_keys(self) -> Any:
+    def api_keys(self) -> ApiKeys:
         from gatehouse.flows.api_keys import ApiKeys
 
         return ApiKeys(self.api_key_store, self.mailer, self.clock, self.settings)
 
     # --- recovery requests (support) ----------------------------------------------------------
     @cached_property
-    def recovery_request_store(self) -> Any:
-        from gatehouse.adapters.dynamodb import DynamoRecoveryRequests
-
-        return DynamoRecoveryRequests(self.table)
+    def recovery_request_store(self) -> RecoveryRequestStore:
+        return self.stores.recovery_request_store
 
     @cached_property
-    def documents(self) -> Any:
+    def documents(self) -> DocumentStore:
         from gatehouse.adapters.documents import S3Documents
 
         return S3Documents(self.settings)
 
     @cached_property
-    def recovery_requests(self) -> Any:
+    def recovery_requests(self) -> RecoveryRequests:
         from gatehouse.flows.recovery_requests import RecoveryRequests
         from gatehouse.flows.throttle import MessageThrottle
 
@@ -302,13 +315,11 @@ class Container:
 
     # --- organization members and outsourcing ----------------------------------------------
     @cached_property
-    def organization_store(self) -> Any:
-        from gatehouse.adapters.dynamodb import DynamoOrganizations
-
-        return DynamoOrganizations(self.table)
+    def organization_store(self) -> OrganizationStore:
+        return self.stores.organization_store
 
     @cached_property
-    def organization(self) -> Any:
+    def organization(self) -> Organization:
         from gatehouse.flows.organization import Organization
 
         return Organization(self.organization_store, self.accounts, self.mailer, self.clock, self.settings,
@@ -316,56 +327,50 @@ class Container:
 
     # --- the resources the consoles register -----------------------------------------------
     @cached_property
-    def resource_store(self) -> Any:
-        from gatehouse.adapters.dynamodb import DynamoResources
-
-        return DynamoResources(self.table)
+    def resource_store(self) -> ResourceStore:
+        return self.stores.resource_store
 
     @cached_property
-    def console_resources(self) -> Any:
+    def console_resources(self) -> ConsoleResources:
         from gatehouse.flows.resources import ConsoleResources
 
         return ConsoleResources(self.resource_store, self.accounts, self.settings)
 
     # --- second factors and passwordless login ---------------------------------------------
     @cached_property
-    def key_vault(self) -> Any:
+    def key_vault(self) -> KeyVault:
         from gatehouse.adapters.kms import KmsKeyVault
 
         return KmsKeyVault(self.settings)
 
     @cached_property
-    def mfa_store(self) -> Any:
-        from gatehouse.adapters.dynamodb import DynamoMfa
-
-        return DynamoMfa(self.table)
+    def mfa_store(self) -> MfaStore:
+        return self.stores.mfa_store
 
     @cached_property
-    def verifications(self) -> Any:
-        from gatehouse.adapters.dynamodb import DynamoVerifications
-
-        return DynamoVerifications(self.table)
+    def verifications(self) -> VerificationStore:
+        return self.stores.verifications
 
     @cached_property
-    def totp(self) -> Any:
+    def totp(self) -> TotpStrategy:
         from gatehouse.strategies.totp import TotpStrategy
 
         return TotpStrategy(self.mfa_store, self.key_vault, self.once, self.clock, self.settings)
 
     @cached_property
-    def webauthn(self) -> Any:
+    def webauthn(self) -> WebAuthnStrategy:
         from gatehouse.strategies.webauthn import WebAuthnStrategy  # imports py_webauthn only when used
 
         return WebAuthnStrategy(self.mfa_store, self.once, self.clock, self.settings)
 
     @cached_property
-    def recovery_codes(self) -> Any:
+    def recovery_codes(self) -> RecoveryCodeStrategy:
         from gatehouse.strategies.recovery_codes import RecoveryCodeStrategy
 
         return RecoveryCodeStrategy(self.mfa_store)
 
     @cached_property
-    def second_factor(self) -> Any:
+    def second_factor(self) -> SecondFactor:
         from gatehouse.flows.second_factor import SecondFactor
         from gatehouse.flows.throttle import SecondFactorThrottle
 
@@ -376,7 +381,7 @@ class Container:
                             self.mailer, self.clock, self.settings)
 
     @cached_property
-    def mfa(self) -> Any:
+    def mfa(self) -> MfaManagement:
         from gatehouse.flows.mfa import MfaManagement
 
         enrolments = {s.method: s for s in (self.totp, self.webauthn)}
@@ -384,7 +389,7 @@ class Container:
                              self.clock, self.settings)
 
     @cached_property
-    def code_login(self) -> Any:
+    def code_login(self) -> CodeLogin:
         from gatehouse.flows.code_login import CodeLogin
         from gatehouse.strategies.email_code import CodeVerification
 
@@ -395,21 +400,21 @@ class Container:
                          floor=self.unknown_key_floor)
 
     @cached_property
-    def passkey_login(self) -> Any:
+    def passkey_login(self) -> PasskeyLogin:
         from gatehouse.flows.code_login import PasskeyLogin
 
         return PasskeyLogin(self.accounts, self.webauthn, self.sessions)
 
     # --- one-time codes' server secret, and the phone change ---------------------------------
     @cached_property
-    def code_pepper(self) -> Any:
+    def code_pepper(self) -> CodePepper:
         from gatehouse.adapters.code_pepper import KmsCodePepper
         from gatehouse.adapters.dynamodb import DynamoConfig
 
         return KmsCodePepper(self.settings, DynamoConfig(self.table))
 
     @cached_property
-    def phone_change(self) -> Any:
+    def phone_change(self) -> PhoneChange:
         from gatehouse.flows.phone import PhoneChange
         from gatehouse.strategies.email_code import CodeVerification
 
@@ -421,20 +426,18 @@ class Container:
 
     # --- single sign-on (only the sso function builds these: PyJWT is imported on first use) --------
     @cached_property
-    def identity_store(self) -> Any:
-        from gatehouse.adapters.dynamodb import DynamoIdentities
-
-        return DynamoIdentities(self.table)
+    def identity_store(self) -> IdentityStore:
+        return self.stores.identity_store
 
     @cached_property
-    def http_client(self) -> Any:
+    def http_client(self) -> HttpClient:
         from gatehouse.adapters.http import UrllibHttp
 
         # Plain http only for the local stage's loopback stand-ins.
         return UrllibHttp(allow_http=self.settings.is_local)
 
     @cached_property
-    def sso_strategies(self) -> dict[str, Any]:
+    def sso_strategies(self) -> dict[str, SignInStrategy]:
         from gatehouse.adapters.consoles import SecretsManagerJson
         from gatehouse.strategies.github import GithubStrategy
         from gatehouse.strategies.oidc import OidcStrategy
@@ -449,7 +452,7 @@ class Container:
         return strategies
 
     @cached_property
-    def sso(self) -> Any:
+    def sso(self) -> SingleSignOn:
         from gatehouse.clock import AdjustableClock, SystemClock
         from gatehouse.flows.sso import SingleSignOn
 
@@ -460,10 +463,57 @@ class Container:
                             self.mailer, self.clock, self.settings, token_clock=token_clock)
 
     @cached_property
-    def linked_identities(self) -> Any:
+    def linked_identities(self) -> LinkedIdentities:
         from gatehouse.flows.sso import LinkedIdentities
 
         return LinkedIdentities(self.identity_store, self.mailer, self.clock, self.settings)
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The store ports of one backend, DynamoDB or in memory: built together, so that a container
+    never mixes a fake with a table."""
+
+    accounts: AccountRepository
+    session_store: SessionRepository
+    once: OneTimeStore
+    throttle_store: ThrottleStore
+    outbox: Outbox
+    recovery_flows: RecoveryFlowStore
+    unification_store: UnificationStore
+    api_key_store: ApiKeyStore
+    recovery_request_store: RecoveryRequestStore
+    organization_store: OrganizationStore
+    mfa_store: MfaStore
+    verifications: VerificationStore
+    resource_store: ResourceStore
+    identity_store: IdentityStore
+
+    @classmethod
+    def dynamodb(cls, table: Table) -> Stores:
+        from gatehouse.adapters import dynamodb
+
+        return cls(accounts=dynamodb.DynamoAccounts(table), session_store=dynamodb.DynamoSessions(table),
+                   once=dynamodb.DynamoOneTime(table), throttle_store=dynamodb.DynamoThrottle(table),
+                   outbox=dynamodb.DynamoOutbox(table), recovery_flows=dynamodb.DynamoRecoveryFlows(table),
+                   unification_store=dynamodb.DynamoUnification(table), api_key_store=dynamodb.DynamoApiKeys(table),
+                   recovery_request_store=dynamodb.DynamoRecoveryRequests(table),
+                   organization_store=dynamodb.DynamoOrganizations(table), mfa_store=dynamodb.DynamoMfa(table),
+                   verifications=dynamodb.DynamoVerifications(table), resource_store=dynamodb.DynamoResources(table),
+                   identity_store=dynamodb.DynamoIdentities(table))
+
+    @classmethod
+    def memory(cls) -> Stores:
+        from gatehouse.adapters import memory
+
+        return cls(accounts=memory.MemoryAccounts(), session_store=memory.MemorySessions(),
+                   once=memory.MemoryOneTime(), throttle_store=memory.MemoryThrottle(),
+                   outbox=memory.MemoryOutbox(), recovery_flows=memory.MemoryRecoveryFlows(),
+                   unification_store=memory.MemoryUnification(), api_key_store=memory.MemoryApiKeys(),
+                   recovery_request_store=memory.MemoryRecoveryRequests(),
+                   organization_store=memory.MemoryOrganizations(), mfa_store=memory.MemoryMfa(),
+                   verifications=memory.MemoryVerifications(), resource_store=memory.MemoryResources(),
+                   identity_store=memory.MemoryIdentities())
 
 
 @cache

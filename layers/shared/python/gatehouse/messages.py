@@ -16,10 +16,10 @@ from gatehouse.ports import Email, Sms
 _T: dict[str, dict[str, tuple[str, str]]] = {
     "signup_verify": {
         "en": ("Confirm your email address",
-               "Welcome to Gatehouse.\n\nFollow this link within 30 minutes to confirm your address and create your "
+               "Welcome to Gatehouse.\n\nFollow this link within $minutes minutes to confirm your address and create your "
                "account in both the Scaleway and Dedibox consoles:\n$link\n\nIf you did not sign up, ignore this email."),
         "fr": ("Confirmez votre adresse e-mail",
-               "Bienvenue sur Gatehouse.\n\nSuivez ce lien dans les 30 minutes pour confirmer votre adresse et créer "
+               "Bienvenue sur Gatehouse.\n\nSuivez ce lien dans les $minutes minutes pour confirmer votre adresse et créer "
                "votre compte dans les consoles Scaleway et Dedibox :\n$link\n\nSi vous n'êtes pas à l'origine de cette "
                "inscription, ignorez cet e-mail."),
     },
@@ -41,9 +41,9 @@ _T: dict[str, dict[str, tuple[str, str]]] = {
     },
     "email_change_verify": {
         "en": ("Confirm your new email address",
-               "Follow this link within 30 minutes to make this address the one of your account:\n$link"),
+               "Follow this link within $minutes minutes to make this address the one of your account:\n$link"),
         "fr": ("Confirmez votre nouvelle adresse e-mail",
-               "Suivez ce lien dans les 30 minutes pour faire de cette adresse celle de votre compte :\n$link"),
+               "Suivez ce lien dans les $minutes minutes pour faire de cette adresse celle de votre compte :\n$link"),
     },
     "email_change_taken": {
         "en": ("Someone tried to use this address",

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime
+from typing import Any, cast, get_type_hints
 
 
 @dataclass(frozen=True)
@@ -203,64 +204,111 @@ LOCAL_MOTO_URL = "http://127.0.0.1:5555"
 LOCAL_CONSOLE_SECRETS = {"scaleway": "local-scaleway-secret", "dedibox": "local-dedibox-secret"}
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(_PREFIX + name)
-    return default if raw in (None, "") else int(raw)
+def _parse(variable: str, kind: object, raw: str) -> object:
+    """One variable's text as its field's type; a bad value names its variable at cold start."""
+    try:
+        if kind is int:
+            return int(raw)
+        if kind is bool:
+            if raw.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError("expected true or false")
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if kind is datetime:
+            value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if kind == tuple[ConsoleConfig, ...]:
+            return tuple(ConsoleConfig(**c) for c in json.loads(raw))
+        if kind == tuple[SsoProvider, ...]:
+            return tuple(SsoProvider(**{**p, "issuers": tuple(p.get("issuers", ()))}) for p in json.loads(raw))
+        if kind == tuple[str, ...]:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if kind == Mapping[str, str]:
+            return {str(k): str(v) for k, v in json.loads(raw).items()}
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SettingsError(f"{variable} is not a valid value: {exc}") from exc
+    return raw
+
+
+def _from_env(cls: type[Any], env: Mapping[str, str], prefix: str) -> dict[str, object]:
+    """Every field of a settings dataclass from its GATEHOUSE_<FIELD> variable (a nested dataclass's
+    from GATEHOUSE_<FIELD>_<ITS FIELD>); an unset or empty variable keeps the default."""
+    hints = get_type_hints(cls)
+    values: dict[str, object] = {}
+    for f in fields(cls):
+        kind = hints[f.name]
+        variable = prefix + f.name.upper()
+        if is_dataclass(kind):
+            nested = cast("type[Any]", kind)
+            values[f.name] = nested(**_from_env(nested, env, variable + "_"))
+            continue
+        raw = env.get(variable)
+        if raw in (None, ""):
+            continue
+        assert raw is not None
+        values[f.name] = _parse(variable, str if kind == str | None else kind, raw)
+    return values
+
+
+def variables() -> dict[str, str]:
+    """Every setting's variable, by its dotted field name (argon2.memory_kib)."""
+    def walk(cls: type[Any], prefix: str, dotted: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        hints = get_type_hints(cls)
+        for f in fields(cls):
+            if is_dataclass(hints[f.name]):
+                found |= walk(hints[f.name], prefix + f.name.upper() + "_", dotted + f.name + ".")
+            else:
+                found[dotted + f.name] = prefix + f.name.upper()
+        return found
+
+    return walk(Settings, _PREFIX, "")
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    """The variables that load() reads back as these settings (a test's or a template's environment)."""
+    def text(value: object) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, Mapping):
+            return json.dumps(dict(value))
+        if isinstance(value, tuple) and value and all(isinstance(v, ConsoleConfig | SsoProvider) for v in value):
+            return json.dumps([asdict(v) for v in value])
+        if isinstance(value, tuple):
+            return ",".join(str(v) for v in value)
+        return "" if value is None else str(value)
+
+    env: dict[str, str] = {}
+    for dotted, variable in variables().items():
+        value: object = settings
+        for part in dotted.split("."):
+            value = getattr(value, part)
+        env[variable] = text(value)
+    return env
 
 
 def load(env: Mapping[str, str] | None = None) -> Settings:
-    """Parse the environment once; missing values keep the defaults above."""
+    """Parse the environment once: every field has its GATEHOUSE_<FIELD> variable (see variables());
+    missing values keep the defaults above."""
     env = os.environ if env is None else env
-    base = Settings()
-    stage = env.get(_PREFIX + "STAGE", base.stage)
-    consoles = base.consoles
-    if raw := env.get(_PREFIX + "CONSOLES"):
-        consoles = tuple(ConsoleConfig(**c) for c in json.loads(raw))
-    origins = tuple(o for o in env.get(_PREFIX + "ALLOWED_ORIGINS", "").split(",") if o) or base.allowed_origins
-    cutoff = base.legacy_cutoff
-    if raw := env.get(_PREFIX + "LEGACY_CUTOFF"):
-        cutoff = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    settings = Settings(
-        stage=stage,
-        region=env.get(_PREFIX + "REGION") or env.get("AWS_REGION") or base.region,
-        table_name=env.get(_PREFIX + "TABLE_NAME", base.table_name),
-        aws_endpoint_url=env.get(_PREFIX + "AWS_ENDPOINT_URL") or (LOCAL_MOTO_URL if stage == "local" else None),
-        public_base_url=env.get(_PREFIX + "PUBLIC_BASE_URL", base.public_base_url).rstrip("/"),
-        allowed_origins=origins,
-        mail_from=env.get(_PREFIX + "MAIL_FROM", base.mail_from),
-        consoles=consoles,
-        console_secrets=LOCAL_CONSOLE_SECRETS if stage == "local" else {},
-        console_secrets_id=env.get(_PREFIX + "CONSOLE_SECRETS_ID") or None,
-        kms_key_id=env.get(_PREFIX + "KMS_KEY_ID", base.kms_key_id),
-        documents_bucket=env.get(_PREFIX + "DOCUMENTS_BUCKET", base.documents_bucket),
-        argon2=Argon2Params(
-            memory_kib=_int(env, "ARGON2_MEMORY_KIB", base.argon2.memory_kib),
-            time_cost=_int(env, "ARGON2_TIME_COST", base.argon2.time_cost),
-            parallelism=_int(env, "ARGON2_PARALLELISM", base.argon2.parallelism),
-        ),
-        password_min_length=_int(env, "PASSWORD_MIN_LENGTH", base.password_min_length),
-        unknown_key_floor_ms=_int(env, "UNKNOWN_KEY_FLOOR_MS", base.unknown_key_floor_ms),
-        session_idle_seconds=_int(env, "SESSION_IDLE_SECONDS", base.session_idle_seconds),
-        session_absolute_seconds=_int(env, "SESSION_ABSOLUTE_SECONDS", base.session_absolute_seconds),
-        recovery_hold_seconds=_int(env, "RECOVERY_HOLD_SECONDS", base.recovery_hold_seconds),
-        recovery_documents_retention_seconds=_int(env, "RECOVERY_DOCUMENTS_RETENTION_SECONDS",
-                                                  base.recovery_documents_retention_seconds),
-        login_failures_before_backoff=_int(
-            env, "LOGIN_FAILURES_BEFORE_BACKOFF", base.login_failures_before_backoff
-        ),
-        ip_failures_per_window=_int(env, "IP_FAILURES_PER_WINDOW", base.ip_failures_per_window),
-        reset_messages_per_ip=_int(env, "RESET_MESSAGES_PER_IP", base.reset_messages_per_ip),
-        reset_response_floor_ms=_int(env, "RESET_RESPONSE_FLOOR_MS", base.reset_response_floor_ms),
-        mfa_backoff_max_seconds=_int(env, "MFA_BACKOFF_MAX_SECONDS", base.mfa_backoff_max_seconds),
-        webauthn_rp_id=env.get(_PREFIX + "WEBAUTHN_RP_ID", base.webauthn_rp_id),
-        webauthn_origin=env.get(_PREFIX + "WEBAUTHN_ORIGIN", base.webauthn_origin),
-        legacy_cutoff=cutoff,
-        invitations_per_day=_int(env, "INVITATIONS_PER_DAY", base.invitations_per_day),
-        resources_per_context=_int(env, "RESOURCES_PER_CONTEXT", base.resources_per_context),
-        log_level=env.get(_PREFIX + "LOG_LEVEL", base.log_level),
-        sso_providers=_sso_providers(env, stage),
-        sso_secrets_id=env.get(_PREFIX + "SSO_SECRETS_ID") or None,
-    )
+    values = _from_env(Settings, env, _PREFIX)
+    stage = str(values.get("stage", Settings.stage))
+    # Lambda sets AWS_REGION; the local stage talks to its embedded moto unless told otherwise.
+    values.setdefault("region", env.get("AWS_REGION") or Settings.region)
+    if stage == "local":
+        values.setdefault("aws_endpoint_url", LOCAL_MOTO_URL)
+        values.setdefault("console_secrets", LOCAL_CONSOLE_SECRETS)
+    elif values.get("console_secrets"):
+        # Anyone who may read the function's configuration reads its environment: deployed, the
+        # secrets come from Secrets Manager (GATEHOUSE_CONSOLE_SECRETS_ID) only.
+        raise SettingsError(f"{_PREFIX}CONSOLE_SECRETS is for the local stage only: the {stage!r} stage reads "
+                            f"its console secrets from Secrets Manager ({_PREFIX}CONSOLE_SECRETS_ID)")
+    if isinstance(url := values.get("public_base_url"), str):
+        values["public_base_url"] = url.rstrip("/")
+    # The SSO providers: the local stand-ins, or the public ones for the client ids a stage was given.
+    values["sso_providers"] = _sso_providers(env, stage)
+    settings = Settings(**values)  # type: ignore[arg-type]
     check_deployable(settings)
     return settings
 

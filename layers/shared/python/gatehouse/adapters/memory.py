@@ -16,7 +16,7 @@ from gatehouse.domain.secrets import hmac_hex
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.errors import ConditionFailedError, ConflictError
-from gatehouse.flows.pacing import ResponseFloor
+from gatehouse.pacing import ResponseFloor
 from gatehouse.ports import (
     AccountApiKey,
     ArchivedRecord,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from typing import Any
 
@@ -21,22 +19,10 @@ _ERROR = {
 }
 
 
-def discover() -> None:
-    """Import every flow's routes so that ROUTES lists the whole API."""
-    import functions
-
-    for info in pkgutil.iter_modules(functions.__path__):
-        name = f"functions.{info.name}.routes"
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # a scheduled flow has no routes
-
-
 def document() -> dict[str, Any]:
-    discover()
+    """The routes registered so far: the caller imports the flows first (`functions.blueprints()`,
+    which the layer may not import). The build does it for every flow and ships the result with the
+    ops function, whose Lambda holds only its own routes."""
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {"Error": _ERROR}
     for spec in sorted({(r.path, r.method): r for r in ROUTES}.values(), key=lambda r: (r.path, r.method)):

@@ -19,8 +19,26 @@ LOCALES = ("en", "fr")
 
 
 def normalise_email(email: str) -> str:
-    """The key accounts are unique by: NFC, trimmed, lower-cased (both halves, as users expect)."""
-    return unicodedata.normalize("NFC", email).strip().lower()
+    """The one key an address is known by: grouping of legacy records, sign-up, login and the email claim.
+
+    NFC, trimmed, lower-cased, then NFC again. The whole address is lowered, although RFC 5321 lets
+    the local part be case-sensitive: no mail provider our customers use treats it so, and two
+    accounts differing only by case are one person.
+
+    NFC, not NFKC: NFKC also folds compatibility forms (a ligature, a full-width letter, a
+    superscript) that a mail server keeps distinct, so it would merge different mailboxes, and
+    it would re-key every stored claim holding such a character. ``lower``, not ``casefold``:
+    casefold turns "ß" into "ss" and final sigma into sigma, which mail servers keep distinct, and it
+    would re-key every stored claim with an "ß". The second NFC is there because lowering can
+    undo composition: "T" + U+0308 has no precomposed capital, but lowered it is "ẗ", which has
+    one; without it "T̈" and "ẗ" would be two accounts and the result would not be NFC.
+
+    This is the function accounts' claims always used, plus that last NFC: a claim stored before
+    it differs only when its address held such a capital-and-combining-mark (a claim key that is
+    not NFC itself: ``unicodedata.is_normalized("NFC", key)`` is false); such a claim is re-keyed
+    to ``normalise_email(key)``.
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", email).strip().lower())
 
 
 @dataclass(frozen=True)

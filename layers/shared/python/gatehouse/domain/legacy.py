@@ -15,14 +15,14 @@ import base64
 import binascii
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar, Final, TypeAlias, TypeVar
 
-# A Dedibox resource becomes one of its unified context's: one type for both.
-from gatehouse.domain.accounts import Resource
+# A Dedibox resource becomes one of its unified context's: one type for both. The email key is
+# the accounts' too, so a legacy group's key is the unified account's email claim.
+from gatehouse.domain.accounts import Resource, normalise_email
 
 _T = TypeVar("_T")
 
@@ -223,15 +223,6 @@ class ScalewayRecord:
 
 
 LegacyRecord: TypeAlias = DediboxRecord | ScalewayRecord
-
-
-def normalise_email(email: str) -> str:
-    """The form emails are grouped and compared by: trimmed, NFC, the whole address lower case.
-
-    The local part is lowered too, although RFC 5321 lets it be case-sensitive: no mail provider
-    our customers use treats it so, and two accounts differing only by case are one person.
-    """
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", email).strip().lower())
 
 
 def parse_line(line: str, line_number: int) -> LegacyRecord:

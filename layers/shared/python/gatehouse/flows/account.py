@@ -36,10 +36,10 @@ PROFILE_FIELDS = ("name", "locale", "postal_address", "organization")
 
 messages.register("email_confirm", {
     "en": ("Confirm your email address",
-           "Follow this link within 30 minutes to confirm that this address is yours:\n$link\n\n"
+           "Follow this link within $minutes minutes to confirm that this address is yours:\n$link\n\n"
            "If you did not ask for it, ignore this email: nothing changes."),
     "fr": ("Confirmez votre adresse e-mail",
-           "Suivez ce lien dans les 30 minutes pour confirmer que cette adresse est la vôtre :\n$link\n\n"
+           "Suivez ce lien dans les $minutes minutes pour confirmer que cette adresse est la vôtre :\n$link\n\n"
            "Si vous ne l'avez pas demandé, ignorez cet e-mail : rien ne change."),
 })
 
@@ -125,7 +125,8 @@ class AccountSettings:
         token = new_token()
         # Sent before it is stored: an address SES refuses (InvalidEmailError) leaves no pending change.
         self._mailer.send(messages.email("email_change_verify", new_email.strip(), account.locale,
-                                         link=f"{self._s.public_base_url}/ui/verify-email?token={token}"))
+                                         link=f"{self._s.public_base_url}/ui/verify-email?token={token}",
+                                         minutes=self._s.email_link_seconds // 60))
         self._once.replace_latest(OneTimeItem(
             kind=EMAIL_CHANGE, key=digest(token), subject=account.id,
             expires_at=self._clock.now() + timedelta(seconds=self._s.email_link_seconds),
@@ -146,7 +147,8 @@ class AccountSettings:
             data={"account_id": account.id, "email": account.email_key},
         ))
         self._mailer.send(messages.email("email_confirm", account.email, account.locale,
-                                         link=f"{self._s.public_base_url}/ui/confirm-email?token={token}"))
+                                         link=f"{self._s.public_base_url}/ui/confirm-email?token={token}",
+                                         minutes=self._s.email_link_seconds // 60))
 
     def _confirm_email(self, item: OneTimeItem) -> dict[str, Any]:
         account = self._accounts.get(item.data["account_id"])

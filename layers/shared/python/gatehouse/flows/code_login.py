@@ -23,11 +23,11 @@ from gatehouse.strategies.email_code import CodeVerification
 from gatehouse.strategies.webauthn import WebAuthnStrategy
 
 messages.register("login_code", {
-    "en": ("Your sign-in code", "Your Gatehouse sign-in code is $code\n\nIt works once, within 10 minutes. "
+    "en": ("Your sign-in code", "Your Gatehouse sign-in code is $code\n\nIt works once, within $minutes minutes. "
            "If you did not ask for it, ignore this email: nobody can sign in without it."),
     "fr": ("Votre code de connexion", "Votre code de connexion Gatehouse est $code\n\nIl fonctionne une fois, "
-           "dans les 10 minutes. Si vous ne l'avez pas demandé, ignorez cet e-mail : personne ne peut se connecter "
-           "sans lui."),
+           "dans les $minutes minutes. Si vous ne l'avez pas demandé, ignorez cet e-mail : personne ne peut se "
+           "connecter sans lui."),
 })
 messages.register("login_code_unknown", {
     "en": ("Sign-in attempt", "Someone asked for a sign-in code for this address, but no Gatehouse account uses "
@@ -68,7 +68,8 @@ class CodeLogin:
                                              signup_link=f"{self._s.public_base_url}/ui/signup"))
             return answer
         code = self._codes.start(subject, {"account_id": account.id})
-        self._mailer.send(messages.email("login_code", account.email, account.locale, code=code))
+        self._mailer.send(messages.email("login_code", account.email, account.locale, code=code,
+                                             minutes=self._s.login_code_seconds // 60))
         return answer
 
     def verify(self, email: str, code: str, *, user_agent: str = "", previous_token: str | None = None

@@ -51,7 +51,8 @@ class Signup:
         token = new_token()
         # Sent before it is stored: an address SES refuses (InvalidEmailError) leaves no pending sign-up.
         self._mailer.send(messages.email("signup_verify", email.strip(), locale,
-                                         link=f"{base}/ui/verify?token={token}"))
+                                         link=f"{base}/ui/verify?token={token}",
+                                         minutes=self._s.email_link_seconds // 60))
         self._once.replace_latest(OneTimeItem(
             kind=KIND, key=digest(token), subject=key,
             expires_at=self._clock.now() + timedelta(seconds=self._s.email_link_seconds),

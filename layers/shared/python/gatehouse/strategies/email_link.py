@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from gatehouse import messages
 from gatehouse.domain.secrets import digest, new_token
 from gatehouse.errors import InvalidTokenError
-from gatehouse.flows.recovery import Claim, Start
 from gatehouse.ports import Mailer, OneTimeItem, OneTimeStore, RecoveryFlow, RecoveryFlowStore
 from gatehouse.settings import Settings
+from gatehouse.strategies.recovery import Claim, Start
 
 KIND = "recovery_link"
 

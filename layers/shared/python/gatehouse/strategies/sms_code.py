@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from gatehouse import messages
 from gatehouse.domain.secrets import code_message, new_numeric_code, same
 from gatehouse.errors import InvalidCodeError
-from gatehouse.flows.recovery import Claim, Start
 from gatehouse.ports import CodePepper, RecoveryFlow, RecoveryFlowStore, SmsSender
 from gatehouse.settings import Settings
+from gatehouse.strategies.recovery import Claim, Start
 
 CODE_DIGITS = 6
 
