@@ -82,8 +82,9 @@ ACCOUNTS = ("ACCOUNT#*", "CLAIM#*")  # the account (and, beside it, factors, API
 SESSIONS = ("SESSION#*", "SESSIONS#*")  # a session; an account's sessions on the gsi1 index
 ONE_TIME = ("ONCE#*", "LATEST#*")  # single-use tokens and each subject's latest one
 THROTTLES = ("THROTTLE#*", "RATE#*")  # failure counters and message rate windows
-VERIFICATIONS = ("VERIFY#*",)  # code verifications (the emailed sign-in code)
-RECOVERY = ("RECOVERY#*", "RECOVERY_LATEST#*")  # password reset flows
+# Every verification process (sign-in code, phone code, reset flows) and each subject's latest flow.
+VERIFICATIONS = ("VERIFY#*", "VERIFY_LATEST#*")
+RECOVERY = VERIFICATIONS  # password reset flows are verification processes too
 RECOVERY_REQUESTS = ("RECOVERYREQ#*",)  # manual recovery requests; support's queue on gsi1
 API_KEYS = ("APIKEY#*",)
 ORGANIZATIONS = ("MEMBEROF#*", "GRANTEE#*")

@@ -50,7 +50,6 @@ class Container:
             "throttle_store": memory.MemoryThrottle(), "mailer": memory.FakeMailer(), "sms": memory.FakeSms(),
             "outbox": memory.MemoryOutbox(), "key_vault": memory.FakeKeyVault(),
         }
-        parts["recovery_flows"] = memory.MemoryRecoveryFlows()
         parts["mfa_store"], parts["verifications"] = memory.MemoryMfa(), memory.MemoryVerifications()
         from gatehouse.adapters.bulk_mail import FakeBulkMailer
 
@@ -194,22 +193,17 @@ class Container:
                         organizations=self.organization_store)
 
     @cached_property
-    def recovery_flows(self) -> Any:
-        from gatehouse.adapters.dynamodb import DynamoRecoveryFlows
-
-        return DynamoRecoveryFlows(self.table)
-
-    @cached_property
     def recovery(self) -> Any:
         """Password recovery: one flow, its strategies registered here (one line each)."""
         from gatehouse.flows.recovery import Recovery
         from gatehouse.flows.throttle import MessageThrottle
+        from gatehouse.strategies.code import CodeRecovery
         from gatehouse.strategies.email_link import EmailLinkRecovery
-        from gatehouse.strategies.sms_code import SmsCodeRecovery
 
         s = self.settings
-        strategies: list[Any] = [EmailLinkRecovery(self.once, self.recovery_flows, self.mailer, s),
-                      SmsCodeRecovery(self.recovery_flows, self.sms, s, self.code_pepper)]
+        strategies: list[Any] = [EmailLinkRecovery(self.once, self.verifications, self.mailer, s),
+                                 CodeRecovery(self.sms_codes("reset_sms", 6, s.sms_code_seconds,
+                                                             s.recovery_max_attempts))]
         return Recovery(self.accounts, strategies, self.account_settings, self.login_throttle,
                         account_throttle=MessageThrottle(self.throttle_store, self.clock,
                                                          limit=s.reset_messages_per_account),
@@ -386,11 +380,11 @@ class Container:
     @cached_property
     def code_login(self) -> Any:
         from gatehouse.flows.code_login import CodeLogin
-        from gatehouse.strategies.email_code import CodeVerification
+        from gatehouse.strategies.code import CodeStrategy, EmailChannel
 
-        codes = CodeVerification(self.verifications, self.clock, self.code_pepper, kind="login_code", digits=8,
-                                 ttl_seconds=self.settings.login_code_seconds,
-                                 max_attempts=self.settings.login_code_attempts)
+        codes = CodeStrategy(self.verifications, self.clock, self.code_pepper, EmailChannel(self.mailer),
+                             purpose="login_code", digits=8, ttl_seconds=self.settings.login_code_seconds,
+                             max_failures=self.settings.login_code_attempts)
         return CodeLogin(self.accounts, codes, self.sessions, self.mailer, self.message_throttle, self.settings,
                          floor=self.unknown_key_floor)
 
@@ -411,13 +405,18 @@ class Container:
     @cached_property
     def phone_change(self) -> Any:
         from gatehouse.flows.phone import PhoneChange
-        from gatehouse.strategies.email_code import CodeVerification
 
         s = self.settings
-        codes = CodeVerification(self.verifications, self.clock, self.code_pepper, kind="phone_change", digits=6,
-                                 ttl_seconds=s.sms_code_seconds, max_attempts=s.recovery_max_attempts)
-        return PhoneChange(self.accounts, codes, self.sms, self.mailer, self.hasher, self.login_throttle,
+        codes = self.sms_codes("phone_change", 6, s.sms_code_seconds, s.recovery_max_attempts)
+        return PhoneChange(self.accounts, codes, self.mailer, self.hasher, self.login_throttle,
                            self.message_throttle, self.clock, s)
+
+    def sms_codes(self, purpose: str, digits: int, ttl_seconds: int, max_failures: int) -> Any:
+        """A `code` strategy over SMS (the reset code, the phone verification)."""
+        from gatehouse.strategies.code import CodeStrategy, SmsChannel
+
+        return CodeStrategy(self.verifications, self.clock, self.code_pepper, SmsChannel(self.sms), purpose=purpose,
+                            digits=digits, ttl_seconds=ttl_seconds, max_failures=max_failures)
 
     # --- single sign-on (only the sso function builds these: PyJWT is imported on first use) --------
     @cached_property

@@ -19,7 +19,7 @@ from gatehouse.flows.sessions import SessionService, login_result
 from gatehouse.flows.throttle import MessageThrottle
 from gatehouse.ports import AccountRepository, Mailer
 from gatehouse.settings import Settings
-from gatehouse.strategies.email_code import CodeVerification
+from gatehouse.strategies.code import CodeStrategy
 from gatehouse.strategies.webauthn import WebAuthnStrategy
 
 messages.register("login_code", {
@@ -39,7 +39,7 @@ messages.register("login_code_unknown", {
 
 
 class CodeLogin:
-    def __init__(self, accounts: AccountRepository, codes: CodeVerification, sessions: SessionService,
+    def __init__(self, accounts: AccountRepository, codes: CodeStrategy, sessions: SessionService,
                  mailer: Mailer, throttle: MessageThrottle, settings: Settings,
                  floor: ResponseFloor | None = None) -> None:
         self._accounts, self._codes, self._sessions = accounts, codes, sessions
@@ -67,8 +67,10 @@ class CodeLogin:
             self._mailer.send(messages.email("login_code_unknown", email.strip(), "en",
                                              signup_link=f"{self._s.public_base_url}/ui/signup"))
             return answer
-        code = self._codes.start(subject, {"account_id": account.id})
-        self._mailer.send(messages.email("login_code", account.email, account.locale, code=code))
+        issued = self._codes.start(subject, {"account_id": account.id})
+        # While the live code is exhausted nothing new starts: the lockout ends when it expires.
+        if issued is not None:
+            self._codes.channel.send("login_code", account.email, account.locale, code=issued.code)
         return answer
 
     def verify(self, email: str, code: str, *, user_agent: str = "", previous_token: str | None = None
