@@ -106,8 +106,8 @@ HMAC_OPEN = KeyUse(KEY_DECRYPT, CODE_HMAC)
 FLOWS: dict[str, FlowPermissions] = {
     "signup": FlowPermissions(keys(ACCOUNTS, ONE_TIME, THROTTLES), mail=MAIL_SEND),
     # /login/code mails a one-time code (stored as an HMAC under the server key); /login/legacy
-    # reads the account's unification state.
-    "login": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, VERIFICATIONS, UNIFICATION, CODE_PEPPER),
+    # reads only the account (its unification summary is on it).
+    "login": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, VERIFICATIONS, CODE_PEPPER),
                              mail=MAIL_SEND, key=(HMAC_OPEN,)),
     # Opening a TOTP seed; a warning email after repeated wrong codes.
     "mfa_verify": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES), mail=MAIL_SEND, key=(SEEDS_OPEN,)),

@@ -42,27 +42,27 @@ def test_a_resent_email_sign_in_code_keeps_the_failures_of_the_one_it_replaces(c
     c.code_login.request(EMAIL)
     for _ in range(4):
         with pytest.raises(InvalidCodeError):
-            c.code_login.verify(EMAIL, _wrong(_email_code(c)))
+            c.login.sign_in("email_code", {"email": EMAIL, "code": _wrong(_email_code(c))}, ip="10.0.0.1")
     c.code_login.request(EMAIL)
     right = _email_code(c)
     with pytest.raises(InvalidCodeError):
-        c.code_login.verify(EMAIL, _wrong(right))
+        c.login.sign_in("email_code", {"email": EMAIL, "code": _wrong(right)}, ip="10.0.0.1")
     # The fifth failure, across the resend, exhausted it: the right code no longer signs in.
     with pytest.raises(InvalidCodeError):
-        c.code_login.verify(EMAIL, right)
+        c.login.sign_in("email_code", {"email": EMAIL, "code": right}, ip="10.0.0.1")
 
 
 def test_an_exhausted_email_sign_in_code_sends_nothing_new_until_it_expires(c: Container) -> None:
     c.code_login.request(EMAIL)
     for _ in range(5):
         with pytest.raises(InvalidCodeError):
-            c.code_login.verify(EMAIL, _wrong(_email_code(c)))
+            c.login.sign_in("email_code", {"email": EMAIL, "code": _wrong(_email_code(c))}, ip="10.0.0.1")
     sent = len(c.mailer.to(EMAIL))
     assert c.code_login.request(EMAIL) == {"status": "code_sent"}
     assert len(c.mailer.to(EMAIL)) == sent
     c.clock.advance(c.settings.login_code_seconds + 1)
     c.code_login.request(EMAIL)
-    assert c.code_login.verify(EMAIL, _email_code(c)).token
+    assert c.login.sign_in("email_code", {"email": EMAIL, "code": _email_code(c)}, ip="10.0.0.1").token
 
 
 def test_a_resent_sms_reset_code_keeps_the_failures_of_the_one_it_replaces(c: Container) -> None:

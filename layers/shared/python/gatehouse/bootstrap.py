@@ -16,7 +16,7 @@ from gatehouse.settings import Settings
 if TYPE_CHECKING:
     from gatehouse.flows.account import AccountSettings
     from gatehouse.flows.consoles import Consoles
-    from gatehouse.flows.login import PasswordLogin
+    from gatehouse.flows.login import Login
     from gatehouse.flows.sessions import SessionService
     from gatehouse.flows.signup import Signup
     from gatehouse.ports import (
@@ -166,10 +166,25 @@ class Container:
         return MessageThrottle(self.throttle_store, self.clock)
 
     @cached_property
-    def login(self) -> PasswordLogin:
-        from gatehouse.flows.login import PasswordLogin
+    def login_strategies(self) -> dict[str, Any]:
+        """The login flow's registry of first factors: a new credential type is one more line here."""
+        from gatehouse.strategies.code import EmailCodeLogin
+        from gatehouse.strategies.legacy_identifier import LegacyIdentifierLogin
+        from gatehouse.strategies.password import PasswordLogin
+        from gatehouse.strategies.webauthn import PasskeyLogin
 
-        return PasswordLogin(self.accounts, self.hasher, self.sessions, self.login_throttle)
+        return {s.method: s for s in (
+            PasswordLogin(self.accounts, self.hasher),
+            EmailCodeLogin(self.accounts, self.login_codes),
+            PasskeyLogin(self.accounts, self.webauthn),
+            LegacyIdentifierLogin(self.accounts, self.hasher),
+        )}
+
+    @cached_property
+    def login(self) -> Login:
+        from gatehouse.flows.login import Login
+
+        return Login(self.login_strategies, self.accounts, self.hasher, self.sessions, self.login_throttle)
 
     @cached_property
     def signup(self) -> Signup:
@@ -241,16 +256,14 @@ class Container:
     def unification(self) -> Any:
         from gatehouse.flows.unification import Unification
 
-        return Unification(self.unification_store, self.accounts, self.clock, self.settings,
-                           login=self.login, sessions=self.sessions, throttle=self.login_throttle)
+        return Unification(self.unification_store, self.accounts, self.clock, self.settings)
 
     @cached_property
     def unifier(self) -> Any:
         from gatehouse.flows.unifier import Unifier
 
         return Unifier(self.unification_store, self.accounts, self.clock, self.settings,
-                       api_keys=self.api_key_store, mfa_store=self.mfa_store, totp=self.totp,
-                       resources=self.resource_store)
+                       api_keys=self.api_key_store, factors=self.second_factors, resources=self.resource_store)
 
     @cached_property
     def unification_notifier(self) -> Any:
@@ -359,13 +372,19 @@ class Container:
         return RecoveryCodeStrategy(self.mfa_store)
 
     @cached_property
+    def second_factors(self) -> dict[str, Any]:
+        """The registry of second factors (`/mfa/verify`, the unifier's migrated ones): one entry per
+        type, of a class that `second_factor_types` lists."""
+        registry = {s.method: s for s in (self.totp, self.webauthn, self.recovery_codes)}
+        assert set(registry) == set(second_factor_answers()), "register the factor in second_factor_types too"
+        return registry
+
+    @cached_property
     def second_factor(self) -> Any:
         from gatehouse.flows.second_factor import SecondFactor
         from gatehouse.flows.throttle import SecondFactorThrottle
 
-        # The strategy registry: a new factor type is one more entry here.
-        strategies = {s.method: s for s in (self.totp, self.webauthn, self.recovery_codes)}
-        return SecondFactor(strategies, self.sessions, SecondFactorThrottle(self.throttle_store, self.clock,
+        return SecondFactor(self.second_factors, self.sessions, SecondFactorThrottle(self.throttle_store, self.clock,
                                                                             self.settings),
                             self.mailer, self.clock, self.settings)
 
@@ -378,21 +397,19 @@ class Container:
                              self.clock, self.settings)
 
     @cached_property
-    def code_login(self) -> Any:
-        from gatehouse.flows.code_login import CodeLogin
+    def login_codes(self) -> Any:
         from gatehouse.strategies.code import CodeStrategy, EmailChannel
 
-        codes = CodeStrategy(self.verifications, self.clock, self.code_pepper, EmailChannel(self.mailer),
-                             purpose="login_code", digits=8, ttl_seconds=self.settings.login_code_seconds,
-                             max_failures=self.settings.login_code_attempts)
-        return CodeLogin(self.accounts, codes, self.sessions, self.mailer, self.message_throttle, self.settings,
-                         floor=self.unknown_key_floor)
+        return CodeStrategy(self.verifications, self.clock, self.code_pepper, EmailChannel(self.mailer),
+                            purpose="login_code", digits=8, ttl_seconds=self.settings.login_code_seconds,
+                            max_failures=self.settings.login_code_attempts)
 
     @cached_property
-    def passkey_login(self) -> Any:
-        from gatehouse.flows.code_login import PasskeyLogin
+    def code_login(self) -> Any:
+        from gatehouse.flows.code_login import CodeLogin
 
-        return PasskeyLogin(self.accounts, self.webauthn, self.sessions)
+        return CodeLogin(self.accounts, self.login_codes, self.mailer, self.message_throttle, self.settings,
+                         floor=self.unknown_key_floor)
 
     # --- one-time codes' server secret, and the phone change ---------------------------------
     @cached_property
@@ -450,12 +467,16 @@ class Container:
     @cached_property
     def sso(self) -> Any:
         from gatehouse.clock import AdjustableClock, SystemClock
+        from gatehouse.flows.login import Login
         from gatehouse.flows.sso import SingleSignOn
 
         # The local stage's movable clock (POST /dev/clock) must not expire a token the provider
         # stamped with real time a second ago: ID tokens are judged by the system clock there.
         token_clock = SystemClock() if isinstance(self.clock, AdjustableClock) else self.clock
-        return SingleSignOn(self.sso_strategies, self.once, self.identity_store, self.accounts, self.sessions,
+        # The provider proves the first factor in the callback: the login flow only finishes it (no
+        # strategy, no guess throttle, so this Lambda reaches neither codes nor throttles).
+        login = Login({}, self.accounts, self.hasher, self.sessions, throttle=None)
+        return SingleSignOn(self.sso_strategies, self.once, self.identity_store, self.accounts, login,
                             self.mailer, self.clock, self.settings, token_clock=token_clock)
 
     @cached_property
@@ -469,3 +490,18 @@ class Container:
 def container() -> Container:
     """The process's container: one per cold start."""
     return Container(settings_module.load())
+
+
+def second_factor_types() -> tuple[type, ...]:
+    """The classes of the registered second factors, for what must be known before any container
+    exists (`/mfa/verify`'s request model: its methods and each one's answer field)."""
+    from gatehouse.strategies.recovery_codes import RecoveryCodeStrategy
+    from gatehouse.strategies.totp import TotpStrategy
+    from gatehouse.strategies.webauthn import WebAuthnStrategy
+
+    return (TotpStrategy, WebAuthnStrategy, RecoveryCodeStrategy)
+
+
+def second_factor_answers() -> dict[str, str]:
+    """Each second factor's method and the request field its answer comes in."""
+    return {cls.method: cls.answer for cls in second_factor_types()}  # type: ignore[attr-defined]

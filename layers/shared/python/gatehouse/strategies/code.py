@@ -1,6 +1,7 @@
 """The `code` strategy (Kratos'): a one-time code of digits, sent by a channel (email or SMS), checked
 against one verification process (`domain.verification`). One class serves the email sign-in
-code, the SMS password reset and the phone verification; each is one instance built in bootstrap.
+code, the SMS password reset and the phone verification; each is one instance built in bootstrap,
+and `CodeRecovery` and `EmailCodeLogin` are the recovery and login flows' views of it.
 
 Codes are HMACs under the server's code pepper, bound to the purpose and the process's key: 10^6
 to 10^8 codes are guessable offline from anything the item holds, so only the pepper, which the
@@ -17,11 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from gatehouse import messages
-from gatehouse.domain.secrets import code_message, new_numeric_code, same
+from gatehouse.domain.accounts import normalise_email
+from gatehouse.domain.login import Claimant, FirstFactor
+from gatehouse.domain.secrets import code_message, digest, new_numeric_code, same
 from gatehouse.domain.verification import Verification
-from gatehouse.errors import InvalidCodeError
+from gatehouse.errors import GatehouseError, InvalidCodeError
 from gatehouse.flows.recovery import Claim, Start
-from gatehouse.ports import Clock, CodePepper, Mailer, SmsSender, VerificationStore
+from gatehouse.ports import AccountRepository, Clock, CodePepper, Mailer, SmsSender, VerificationStore
 
 
 class Channel(Protocol):
@@ -168,3 +171,29 @@ def _dead() -> InvalidCodeError:
     return InvalidCodeError("This code can no longer be used. Ask for a new one in a few minutes, or reset your "
                             "password by email.", attempts_remaining=0)
 
+
+
+def login_code_subject(email: str) -> str:
+    """The sign-in code's subject: a digest of the normalised address, never the address itself."""
+    return digest(normalise_email(email))
+
+
+class EmailCodeLogin:
+    """The email code first factor (`/login/code/verify`): the code `flows.code_login` mailed. It
+    proves only the mailbox, so an account with a second factor still gets `mfa_required`."""
+
+    method = "email_code"
+
+    def __init__(self, accounts: AccountRepository, codes: CodeStrategy) -> None:
+        self._accounts, self._codes = accounts, codes
+
+    def claimant(self, answer: Mapping[str, Any]) -> Claimant:
+        return Claimant()  # the code's own process counts the failures
+
+    def prove(self, claimant: Claimant, answer: Mapping[str, Any]) -> FirstFactor | None:
+        done = self._codes.check(login_code_subject(str(answer["email"])), str(answer["code"]))
+        account = self._accounts.get(done.data["account_id"]) if done else None
+        return FirstFactor(account, self.method, proves_email=True) if account is not None else None
+
+    def invalid(self) -> GatehouseError:
+        return InvalidCodeError()
