@@ -127,3 +127,20 @@ def test_racing_failures_all_count(store, by_id) -> None:
     _race(8, lambda: store.fail("code", v.key, NOW))
     assert store.get("code", v.key, NOW).failures == 8
 
+
+
+def test_an_item_written_before_the_one_process_is_absent_and_does_not_block_a_new_code(request) -> None:
+    # A sign-in code stored in the old shape (code_hash, failed_attempts, max_attempts) and still
+    # live at deploy: never completed, and a new code for the same subject replaces it.
+    from gatehouse.adapters import dynamodb
+
+    table = request.getfixturevalue("moto_table")
+    store = dynamodb.DynamoVerifications(table)
+    subject = uuid.uuid4().hex
+    table.put({"pk": f"VERIFY#code#{subject}", "sk": "V", "code_hash": "right", "failed_attempts": 5,
+               "max_attempts": 5, "expires_at": int((NOW + timedelta(minutes=5)).timestamp()), "data": {}})
+    assert store.get("code", subject, NOW) is None
+    assert store.complete("code", subject, "right", NOW) is None
+    started = store.start(_process(subject, by_id=False, digest="newer"), NOW)
+    assert started is not None and started.failures == 0
+    assert store.complete("code", subject, "newer", NOW) is not None

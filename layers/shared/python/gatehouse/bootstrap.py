@@ -376,7 +376,8 @@ class Container:
         """The registry of second factors (`/mfa/verify`, the unifier's migrated ones): one entry per
         type, of a class that `second_factor_types` lists."""
         registry = {s.method: s for s in (self.totp, self.webauthn, self.recovery_codes)}
-        assert set(registry) == set(second_factor_answers()), "register the factor in second_factor_types too"
+        if set(registry) != set(second_factor_answers()):
+            raise RuntimeError("a second factor must be listed in second_factor_types too")
         return registry
 
     @cached_property

@@ -1098,7 +1098,9 @@ class DynamoVerifications:
                 item["pk"], item["sk"],
                 "SET " + ", ".join(f"{n} = :{n[1:]}" for n in names) + ", failures = if_not_exists(failures, :f)",
                 {**values, ":f": v.failures, ":now": codec.epoch(now)}, names,
-                ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now OR failures < max_failures",
+                # `max_failures` missing: an item written before the one process (its code died with it).
+                ConditionExpression="attribute_not_exists(pk) OR attribute_not_exists(max_failures)"
+                                    " OR expires_at <= :now OR failures < max_failures",
                 ReturnValues="ALL_OLD")
         except ClientError as exc:
             if _conditional_failed(exc):
@@ -1106,7 +1108,7 @@ class DynamoVerifications:
             raise
         if not old:
             return v.failures
-        if old["expires_at"] > codec.epoch(now):
+        if old["expires_at"] > codec.epoch(now) and "max_failures" in old:
             return int(old.get("failures") or 0)
         # An expired process (TTL deletes late) hands down nothing.
         self._t.update(item["pk"], item["sk"], "SET failures = :f", {":f": v.failures, ":d": v.digest},
@@ -1152,7 +1154,7 @@ class DynamoVerifications:
 
     def get(self, purpose: str, key: str, now: datetime) -> Verification | None:
         values = self._t.get(*self._key(purpose, key))
-        if not values or values["expires_at"] <= codec.epoch(now):
+        if not values or values["expires_at"] <= codec.epoch(now) or "max_failures" not in values:
             return None
         return self._from(values)
 
