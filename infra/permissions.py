@@ -82,8 +82,9 @@ ACCOUNTS = ("ACCOUNT#*", "CLAIM#*")  # the account (and, beside it, factors, API
 SESSIONS = ("SESSION#*", "SESSIONS#*")  # a session; an account's sessions on the gsi1 index
 ONE_TIME = ("ONCE#*", "LATEST#*")  # single-use tokens and each subject's latest one
 THROTTLES = ("THROTTLE#*", "RATE#*")  # failure counters and message rate windows
-VERIFICATIONS = ("VERIFY#*",)  # code verifications (the emailed sign-in code)
-RECOVERY = ("RECOVERY#*", "RECOVERY_LATEST#*")  # password reset flows
+# Every verification process (sign-in code, phone code, reset flows) and each subject's latest flow.
+VERIFICATIONS = ("VERIFY#*", "VERIFY_LATEST#*")
+RECOVERY = VERIFICATIONS  # password reset flows are verification processes too
 RECOVERY_REQUESTS = ("RECOVERYREQ#*",)  # manual recovery requests; support's queue on gsi1
 API_KEYS = ("APIKEY#*",)
 ORGANIZATIONS = ("MEMBEROF#*", "GRANTEE#*")
@@ -105,8 +106,8 @@ HMAC_OPEN = KeyUse(KEY_DECRYPT, CODE_HMAC)
 FLOWS: dict[str, FlowPermissions] = {
     "signup": FlowPermissions(keys(ACCOUNTS, ONE_TIME, THROTTLES), mail=MAIL_SEND),
     # /login/code mails a one-time code (stored as an HMAC under the server key); /login/legacy
-    # reads the account's unification state.
-    "login": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, VERIFICATIONS, UNIFICATION, CODE_PEPPER),
+    # reads only the account (its unification summary is on it).
+    "login": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, VERIFICATIONS, CODE_PEPPER),
                              mail=MAIL_SEND, key=(HMAC_OPEN,)),
     # Opening a TOTP seed; a warning email after repeated wrong codes.
     "mfa_verify": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES), mail=MAIL_SEND, key=(SEEDS_OPEN,)),

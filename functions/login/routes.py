@@ -53,8 +53,8 @@ def login_code(ctx: Ctx) -> dict[str, Any]:
 @endpoint(bp, "/login/code/verify", "POST", body=CodeVerify, tags=("login",), responses={400: "invalid_code"})
 def login_code_verify(ctx: Ctx) -> Reply:
     """Sign in with the emailed code; an account with a second factor still needs it (mfa_required)."""
-    outcome = container().code_login.verify(ctx.body.email, ctx.body.code, user_agent=ctx.user_agent,
-                                            previous_token=ctx.session_token)
+    outcome = container().login.sign_in("email_code", {"email": ctx.body.email, "code": ctx.body.code},
+                                        ip=ctx.source_ip, user_agent=ctx.user_agent, previous_token=ctx.session_token)
     return Reply(outcome.result, set_session=outcome.token)
 
 
@@ -62,7 +62,7 @@ def login_code_verify(ctx: Ctx) -> Reply:
 def passkey_options(ctx: Ctx) -> Reply:
     """WebAuthn request options for a passkey sign-in; the challenge is bound to an HttpOnly cookie."""
     c = container()
-    challenge_id, body = c.passkey_login.options()
+    challenge_id, body = c.webauthn.login_options()
     cookie = (f"{PASSKEY_COOKIE}={challenge_id}; Path=/login/passkey; HttpOnly; SameSite=Strict; "
               f"Max-Age={c.settings.webauthn_challenge_seconds}" + ("; Secure" if c.settings.cookie_secure else ""))
     return Reply(body, headers={"Set-Cookie": cookie})
@@ -74,8 +74,8 @@ def passkey_login(ctx: Ctx) -> Reply:
     """Sign in with a passkey (user verification required); the session is fully authenticated."""
     jar: SimpleCookie = SimpleCookie(ctx.request.headers.get("cookie") or "")
     challenge_id = jar[PASSKEY_COOKIE].value if PASSKEY_COOKIE in jar else None
-    outcome = container().passkey_login.login(challenge_id, ctx.body.credential, user_agent=ctx.user_agent,
-                                              previous_token=ctx.session_token)
+    outcome = container().login.sign_in("passkey", {"challenge_id": challenge_id, "credential": ctx.body.credential},
+                                        ip=ctx.source_ip, user_agent=ctx.user_agent, previous_token=ctx.session_token)
     return Reply(outcome.result, set_session=outcome.token)
 
 
@@ -113,6 +113,6 @@ class LegacyLoginRequest(Body):
           responses={401: "invalid_credentials", 403: "legacy_login_unavailable"})
 def login_legacy(ctx: Ctx) -> Reply:
     """console.online.net's own login, for a Dedibox context linked before the cutoff."""
-    token, result = container().unification.legacy_login(ctx.body.identifier, ctx.body.password, ip=ctx.source_ip,
-                                                          user_agent=ctx.user_agent, previous_token=ctx.session_token)
-    return Reply(result, set_session=token)
+    outcome = container().login.sign_in("legacy", {"identifier": ctx.body.identifier, "password": ctx.body.password},
+                                        ip=ctx.source_ip, user_agent=ctx.user_agent, previous_token=ctx.session_token)
+    return Reply(outcome.result, set_session=outcome.token)

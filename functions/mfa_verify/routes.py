@@ -7,23 +7,28 @@ from typing import Any, Literal
 from chalice import Blueprint
 from gatehouse.api.models import Body, Code
 from gatehouse.api.routing import Auth, Ctx, Reply, endpoint
-from gatehouse.bootstrap import container
+from gatehouse.bootstrap import container, second_factor_answers
 from pydantic import model_validator
 
 bp = Blueprint(__name__)
 
 
+# The methods and their answer fields come from bootstrap's registry of second factors.
+ANSWERS = second_factor_answers()
+Method = Literal[tuple(ANSWERS)]  # type: ignore[valid-type]
+
+
 class MfaVerifyRequest(Body):
-    method: Literal["totp", "webauthn", "recovery_code"]
+    method: Method  # type: ignore[valid-type]
     code: Code | None = None
     credential: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _answer_fits_method(self) -> MfaVerifyRequest:
-        if self.method == "webauthn" and self.credential is None:
-            raise ValueError("A webauthn answer needs `credential`.")
-        if self.method != "webauthn" and self.code is None:
-            raise ValueError("This method needs `code`.")
+        field = ANSWERS[self.method]
+        if getattr(self, field) is None:
+            raise ValueError(f"A {self.method} answer needs `{field}`." if field != "code"
+                             else "This method needs `code`.")
         return self
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import Factor, Verification
+from gatehouse.ports import Factor
 
 from tests.conformance.conftest import build
 
@@ -18,11 +18,6 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def mfa(impl, request):
     return build("Mfa", impl, request)
-
-
-@pytest.fixture
-def verifications(impl, request):
-    return build("Verifications", impl, request)
 
 
 def _factor(account_id: str, minutes: int = 0, **kw) -> Factor:
@@ -112,66 +107,3 @@ def test_of_racing_uses_of_one_recovery_code_exactly_one_wins(mfa) -> None:
     for t in threads:
         t.join()
     assert wins.count(True) == 1 and mfa.recovery_codes_remaining(a) == 1
-
-
-def _verification(subject: str, *, minutes: int = 10, max_attempts: int = 3) -> Verification:
-    return Verification(kind="login_code", subject=subject, code_hash="right",
-                        expires_at=NOW + timedelta(minutes=minutes), max_attempts=max_attempts,
-                        data={"account_id": "acc_1"})
-
-
-def test_verification_counts_failures_until_it_is_exhausted(verifications) -> None:
-    s = uuid.uuid4().hex
-    verifications.start(_verification(s))
-    assert verifications.fail("login_code", s, NOW).failed_attempts == 1
-    assert verifications.fail("login_code", s, NOW).failed_attempts == 2
-    assert verifications.get("login_code", s, NOW).failed_attempts == 2
-    assert verifications.fail("login_code", s, NOW).failed_attempts == 3
-    assert verifications.fail("login_code", s, NOW) is None
-    assert verifications.get("login_code", s, NOW) is None
-    assert verifications.complete("login_code", s, "right", NOW) is None
-
-
-def test_verification_completes_once_with_the_right_code_only(verifications) -> None:
-    s = uuid.uuid4().hex
-    verifications.start(_verification(s))
-    assert verifications.complete("login_code", s, "wrong", NOW) is None
-    done = verifications.complete("login_code", s, "right", NOW)
-    assert done is not None and done.data == {"account_id": "acc_1"}
-    assert verifications.complete("login_code", s, "right", NOW) is None
-    assert verifications.get("login_code", s, NOW) is None
-
-
-def test_expired_verification_is_absent_and_cannot_complete(verifications) -> None:
-    s = uuid.uuid4().hex
-    verifications.start(_verification(s, minutes=10))
-    later = NOW + timedelta(minutes=10)
-    assert verifications.get("login_code", s, later) is None
-    assert verifications.fail("login_code", s, later) is None
-    assert verifications.complete("login_code", s, "right", later) is None
-
-
-def test_a_new_verification_replaces_the_old_one(verifications) -> None:
-    s = uuid.uuid4().hex
-    verifications.start(_verification(s))
-    verifications.fail("login_code", s, NOW)
-    verifications.start(Verification(kind="login_code", subject=s, code_hash="newer",
-                                     expires_at=NOW + timedelta(minutes=10), max_attempts=3))
-    assert verifications.get("login_code", s, NOW).failed_attempts == 0
-    assert verifications.complete("login_code", s, "right", NOW) is None
-    assert verifications.complete("login_code", s, "newer", NOW) is not None
-
-
-def test_of_racing_right_answers_exactly_one_completes(verifications) -> None:
-    s = uuid.uuid4().hex
-    verifications.start(_verification(s))
-    wins: list[object] = []
-    def attempt() -> None:
-        wins.append(verifications.complete("login_code", s, "right", NOW))
-
-    threads = [threading.Thread(target=attempt) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sum(w is not None for w in wins) == 1

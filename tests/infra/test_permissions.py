@@ -206,7 +206,7 @@ def test_every_part_that_reaches_the_table_does_so_through_a_dynamodb_adapter() 
 
 
 def test_the_container_analysis_follows_what_parts_are_built_from(discovered: Discovery) -> None:
-    # login -> PasswordLogin -> sessions -> DynamoSessions, and accounts; consoles' exchange is local-only in ops.
+    # login -> Login -> sessions -> DynamoSessions, and accounts; consoles' exchange is local-only in ops.
     assert {"DynamoSessions", "DynamoAccounts", "DynamoThrottle"} <= flow_adapters("login", discovered)
     assert "DynamoOutbox" not in flow_adapters("signup", discovered)  # the outbox exists on the local stage only
     assert flow_adapters("ops", discovered) == set()

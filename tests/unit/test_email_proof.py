@@ -63,7 +63,7 @@ def test_an_email_code_sign_in_proves_the_address(c: Container) -> None:
     _unverified(c)
     c.code_login.request(EMAIL)
     code = re.search(r"\b(\d{8})\b", c.mailer.to(EMAIL)[-1].text).group(1)
-    outcome = c.code_login.verify(EMAIL, code)
+    outcome = c.login.sign_in("email_code", {"email": EMAIL, "code": code}, ip="10.0.0.1")
     assert outcome.result["required_actions"] == []
     assert c.accounts.get("acc_unverified1").email_verified
 

@@ -310,7 +310,8 @@ def _mailed_code(c: Container, email: str) -> str:
 def test_email_code_signs_in_an_account_without_a_second_factor(c: Container) -> None:
     _account(c)
     assert c.code_login.request("Jane@Example.com") == {"status": "code_sent"}
-    outcome = c.code_login.verify("jane@example.com", _mailed_code(c, "jane@example.com"))
+    outcome = c.login.sign_in("email_code", {"email": "jane@example.com", "code": _mailed_code(c, "jane@example.com")},
+                              ip="10.0.0.1")
     assert outcome.result["status"] == "authenticated"
 
 
@@ -319,7 +320,8 @@ def test_email_code_never_bypasses_an_enrolled_second_factor(c: Container) -> No
     _, auth = _login(c)
     _enrol_totp(c, auth)
     c.code_login.request("jane@example.com")
-    outcome = c.code_login.verify("jane@example.com", _mailed_code(c, "jane@example.com"))
+    outcome = c.login.sign_in("email_code", {"email": "jane@example.com", "code": _mailed_code(c, "jane@example.com")},
+                              ip="10.0.0.1")
     assert outcome.result["status"] == "mfa_required"
     assert not c.sessions.authenticate(outcome.token).session.fully_authenticated
 
@@ -328,9 +330,9 @@ def test_email_code_works_once(c: Container) -> None:
     _account(c)
     c.code_login.request("jane@example.com")
     code = _mailed_code(c, "jane@example.com")
-    c.code_login.verify("jane@example.com", code)
+    c.login.sign_in("email_code", {"email": "jane@example.com", "code": code}, ip="10.0.0.1")
     with pytest.raises(InvalidCodeError):
-        c.code_login.verify("jane@example.com", code)
+        c.login.sign_in("email_code", {"email": "jane@example.com", "code": code}, ip="10.0.0.1")
 
 
 def test_email_code_dies_after_five_wrong_tries(c: Container) -> None:
@@ -340,9 +342,9 @@ def test_email_code_dies_after_five_wrong_tries(c: Container) -> None:
     wrong = f"{(int(code) + 1) % 10**8:08d}"
     for _ in range(5):
         with pytest.raises(InvalidCodeError):
-            c.code_login.verify("jane@example.com", wrong)
+            c.login.sign_in("email_code", {"email": "jane@example.com", "code": wrong}, ip="10.0.0.1")
     with pytest.raises(InvalidCodeError):
-        c.code_login.verify("jane@example.com", code)
+        c.login.sign_in("email_code", {"email": "jane@example.com", "code": code}, ip="10.0.0.1")
 
 
 def test_email_code_expires_after_ten_minutes(c: Container) -> None:
@@ -351,7 +353,7 @@ def test_email_code_expires_after_ten_minutes(c: Container) -> None:
     code = _mailed_code(c, "jane@example.com")
     c.clock.advance(600)
     with pytest.raises(InvalidCodeError):
-        c.code_login.verify("jane@example.com", code)
+        c.login.sign_in("email_code", {"email": "jane@example.com", "code": code}, ip="10.0.0.1")
 
 
 def test_email_code_for_an_unknown_address_answers_the_same_and_sends_no_code(c: Container) -> None:
@@ -359,7 +361,7 @@ def test_email_code_for_an_unknown_address_answers_the_same_and_sends_no_code(c:
     (mail,) = c.mailer.to("nobody@example.com")
     assert mail.tag == "login_code_unknown" and not re.search(r"\b\d{8}\b", mail.text)
     with pytest.raises(InvalidCodeError):
-        c.code_login.verify("nobody@example.com", "12345678")
+        c.login.sign_in("email_code", {"email": "nobody@example.com", "code": "12345678"}, ip="10.0.0.1")
 
 
 # --- WebAuthn ------------------------------------------------------------------------------------
@@ -378,8 +380,9 @@ def test_a_passkey_serves_as_second_factor_and_for_passwordless_login(c: Contain
     _, pending = _login(c)
     options = c.second_factor.challenge(pending, "webauthn")["options"]
     assert c.second_factor.verify(pending, "webauthn", {"credential": key.get(options)}, ip="1.2.3.4")
-    challenge_id, body = c.passkey_login.options()
-    outcome = c.passkey_login.login(challenge_id, key.get(body["options"]))
+    challenge_id, body = c.webauthn.login_options()
+    outcome = c.login.sign_in("passkey", {"challenge_id": challenge_id, "credential": key.get(body["options"])},
+                              ip="10.0.0.1")
     assert outcome.result["status"] == "authenticated"
     assert c.sessions.authenticate(outcome.token).session.aal == 2
 
@@ -390,9 +393,10 @@ def test_a_passkey_without_user_verification_cannot_sign_in_alone(c: Container) 
     key = SoftAuthenticator()
     _register(c, auth, key)
     key.user_verification = False
-    challenge_id, body = c.passkey_login.options()
+    challenge_id, body = c.webauthn.login_options()
     with pytest.raises(InvalidCredentialsError):
-        c.passkey_login.login(challenge_id, key.get(body["options"]))
+        c.login.sign_in("passkey", {"challenge_id": challenge_id, "credential": key.get(body["options"])},
+                        ip="10.0.0.1")
 
 
 def test_a_registration_from_another_origin_is_rejected(c: Container) -> None:
@@ -412,7 +416,7 @@ def test_py_webauthn_is_imported_only_when_a_ceremony_runs() -> None:
     root = Path(__file__).resolve().parents[2]
     probe = ("import sys; import functions.login.routes, functions.mfa_verify.routes, functions.mfa_manage.routes; "
              "from gatehouse.bootstrap import Container; c = Container.in_memory(); "
-             "c.second_factor, c.mfa, c.code_login, c.passkey_login; print('webauthn' in sys.modules)")
+             "c.second_factor, c.mfa, c.code_login, c.login; print('webauthn' in sys.modules)")
     env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{root / 'layers/shared/python'}"}
     out = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -305,7 +305,7 @@ def _wrong_legacy_login(c: Container, identifier: str) -> None:
     from gatehouse.errors import InvalidCredentialsError
 
     with pytest.raises(InvalidCredentialsError):
-        c.unification.legacy_login(identifier, "not the password", ip="192.0.2.1")
+        c.login.sign_in("legacy", {"identifier": identifier, "password": "not the password"}, ip="192.0.2.1")
 
 
 def _wrong_login(c: Container, email: str) -> None:
@@ -331,7 +331,7 @@ def test_legacy_login_and_login_spend_one_failure_budget_per_account(legacy_firs
     with pytest.raises(RateLimitedError):
         c.login.login(email, PASSWORD, ip="192.0.2.1")
     with pytest.raises(RateLimitedError):
-        c.unification.legacy_login(identifier, PASSWORD, ip="192.0.2.1")
+        c.login.sign_in("legacy", {"identifier": identifier, "password": PASSWORD}, ip="192.0.2.1")
 
 
 def test_an_unknown_legacy_identifier_is_throttled_like_a_known_one_under_its_own_key() -> None:
@@ -343,6 +343,6 @@ def test_an_unknown_legacy_identifier_is_throttled_like_a_known_one_under_its_ow
     for _ in range(5):
         _wrong_legacy_login(c, "q-nobody")
     with pytest.raises(RateLimitedError):
-        c.unification.legacy_login("q-nobody", "not the password", ip="192.0.2.1")
+        c.login.sign_in("legacy", {"identifier": "q-nobody", "password": "not the password"}, ip="192.0.2.1")
     _wrong_legacy_login(c, "q-0")  # nobody else's budget was spent
     _wrong_login(c, email_of("q", 0))

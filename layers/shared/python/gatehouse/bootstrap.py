@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     from gatehouse.domain.password_policy import PasswordPolicy
     from gatehouse.flows.account import AccountSettings
     from gatehouse.flows.api_keys import ApiKeys
-    from gatehouse.flows.code_login import CodeLogin, PasskeyLogin
+    from gatehouse.flows.code_login import CodeLogin
     from gatehouse.flows.consoles import Consoles
-    from gatehouse.flows.login import PasswordLogin
+    from gatehouse.flows.login import Login, LoginStrategy
     from gatehouse.flows.mfa import MfaManagement
     from gatehouse.flows.notifier import Notifier
     from gatehouse.flows.organization import Organization
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from gatehouse.flows.recovery import Recovery
     from gatehouse.flows.recovery_requests import RecoveryRequests
     from gatehouse.flows.resources import ConsoleResources
-    from gatehouse.flows.second_factor import SecondFactor
+    from gatehouse.flows.second_factor import SecondFactor, SecondFactorStrategy
     from gatehouse.flows.sessions import SessionService
     from gatehouse.flows.signup import Signup
     from gatehouse.flows.sso import LinkedIdentities, SignInStrategy, SingleSignOn
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
         OneTimeStore,
         OrganizationStore,
         Outbox,
-        RecoveryFlowStore,
         RecoveryRequestStore,
         ResourceStore,
         SessionRepository,
@@ -62,6 +61,7 @@ if TYPE_CHECKING:
         UnificationStore,
         VerificationStore,
     )
+    from gatehouse.strategies.code import CodeStrategy
     from gatehouse.strategies.password import PasswordHasher
     from gatehouse.strategies.recovery_codes import RecoveryCodeStrategy
     from gatehouse.strategies.totp import TotpStrategy
@@ -188,10 +188,25 @@ class Container:
         return MessageThrottle(self.throttle_store, self.clock)
 
     @cached_property
-    def login(self) -> PasswordLogin:
-        from gatehouse.flows.login import PasswordLogin
+    def login_strategies(self) -> dict[str, LoginStrategy]:
+        """The login flow's registry of first factors: a new credential type is one more line here."""
+        from gatehouse.strategies.code import EmailCodeLogin
+        from gatehouse.strategies.legacy_identifier import LegacyIdentifierLogin
+        from gatehouse.strategies.password import PasswordLogin
+        from gatehouse.strategies.webauthn import PasskeyLogin
 
-        return PasswordLogin(self.accounts, self.hasher, self.sessions, self.login_throttle)
+        return {s.method: s for s in (
+            PasswordLogin(self.accounts, self.hasher),
+            EmailCodeLogin(self.accounts, self.login_codes),
+            PasskeyLogin(self.accounts, self.webauthn),
+            LegacyIdentifierLogin(self.accounts, self.hasher),
+        )}
+
+    @cached_property
+    def login(self) -> Login:
+        from gatehouse.flows.login import Login
+
+        return Login(self.login_strategies, self.accounts, self.hasher, self.sessions, self.login_throttle)
 
     @cached_property
     def signup(self) -> Signup:
@@ -215,20 +230,17 @@ class Container:
                         organizations=self.organization_store)
 
     @cached_property
-    def recovery_flows(self) -> RecoveryFlowStore:
-        return self.stores.recovery_flows
-
-    @cached_property
     def recovery(self) -> Recovery:
         """Password recovery: one flow, its strategies registered here (one line each)."""
         from gatehouse.flows.recovery import Recovery
         from gatehouse.flows.throttle import MessageThrottle
+        from gatehouse.strategies.code import CodeRecovery
         from gatehouse.strategies.email_link import EmailLinkRecovery
-        from gatehouse.strategies.sms_code import SmsCodeRecovery
 
         s = self.settings
-        strategies: list[Any] = [EmailLinkRecovery(self.once, self.recovery_flows, self.mailer, s),
-                      SmsCodeRecovery(self.recovery_flows, self.sms, s, self.code_pepper)]
+        strategies: list[Any] = [EmailLinkRecovery(self.once, self.verifications, self.mailer, s),
+                                 CodeRecovery(self.sms_codes("reset_sms", 6, s.sms_code_seconds,
+                                                             s.recovery_max_attempts))]
         return Recovery(self.accounts, strategies, self.account_settings, self.login_throttle,
                         account_throttle=MessageThrottle(self.throttle_store, self.clock,
                                                          limit=s.reset_messages_per_account),
@@ -264,16 +276,14 @@ class Container:
     def unification(self) -> Unification:
         from gatehouse.flows.unification import Unification
 
-        return Unification(self.unification_store, self.accounts, self.clock, self.settings,
-                           login=self.login, sessions=self.sessions, throttle=self.login_throttle)
+        return Unification(self.unification_store, self.accounts, self.clock, self.settings)
 
     @cached_property
     def unifier(self) -> Unifier:
         from gatehouse.flows.unifier import Unifier
 
         return Unifier(self.unification_store, self.accounts, self.clock, self.settings,
-                       api_keys=self.api_key_store, mfa_store=self.mfa_store, totp=self.totp,
-                       resources=self.resource_store)
+                       api_keys=self.api_key_store, factors=self.second_factors, resources=self.resource_store)
 
     @cached_property
     def unification_notifier(self) -> Notifier:
@@ -370,13 +380,21 @@ class Container:
         return RecoveryCodeStrategy(self.mfa_store)
 
     @cached_property
+    def second_factors(self) -> dict[str, SecondFactorStrategy]:
+        """The registry of second factors (`/mfa/verify`, the unifier's migrated ones): one entry per
+        type, of a class that `second_factor_types` lists."""
+        registry: dict[str, SecondFactorStrategy] = {s.method: s for s in (self.totp, self.webauthn,
+                                                                           self.recovery_codes)}
+        if set(registry) != set(second_factor_answers()):
+            raise RuntimeError("a second factor must be listed in second_factor_types too")
+        return registry
+
+    @cached_property
     def second_factor(self) -> SecondFactor:
         from gatehouse.flows.second_factor import SecondFactor
         from gatehouse.flows.throttle import SecondFactorThrottle
 
-        # The strategy registry: a new factor type is one more entry here.
-        strategies = {s.method: s for s in (self.totp, self.webauthn, self.recovery_codes)}
-        return SecondFactor(strategies, self.sessions, SecondFactorThrottle(self.throttle_store, self.clock,
+        return SecondFactor(self.second_factors, self.sessions, SecondFactorThrottle(self.throttle_store, self.clock,
                                                                             self.settings),
                             self.mailer, self.clock, self.settings)
 
@@ -389,21 +407,19 @@ class Container:
                              self.clock, self.settings)
 
     @cached_property
-    def code_login(self) -> CodeLogin:
-        from gatehouse.flows.code_login import CodeLogin
-        from gatehouse.strategies.email_code import CodeVerification
+    def login_codes(self) -> CodeStrategy:
+        from gatehouse.strategies.code import CodeStrategy, EmailChannel
 
-        codes = CodeVerification(self.verifications, self.clock, self.code_pepper, kind="login_code", digits=8,
-                                 ttl_seconds=self.settings.login_code_seconds,
-                                 max_attempts=self.settings.login_code_attempts)
-        return CodeLogin(self.accounts, codes, self.sessions, self.mailer, self.message_throttle, self.settings,
-                         floor=self.unknown_key_floor)
+        return CodeStrategy(self.verifications, self.clock, self.code_pepper, EmailChannel(self.mailer),
+                            purpose="login_code", digits=8, ttl_seconds=self.settings.login_code_seconds,
+                            max_failures=self.settings.login_code_attempts)
 
     @cached_property
-    def passkey_login(self) -> PasskeyLogin:
-        from gatehouse.flows.code_login import PasskeyLogin
+    def code_login(self) -> CodeLogin:
+        from gatehouse.flows.code_login import CodeLogin
 
-        return PasskeyLogin(self.accounts, self.webauthn, self.sessions)
+        return CodeLogin(self.accounts, self.login_codes, self.mailer, self.message_throttle, self.settings,
+                         floor=self.unknown_key_floor)
 
     # --- one-time codes' server secret, and the phone change ---------------------------------
     @cached_property
@@ -416,13 +432,18 @@ class Container:
     @cached_property
     def phone_change(self) -> PhoneChange:
         from gatehouse.flows.phone import PhoneChange
-        from gatehouse.strategies.email_code import CodeVerification
 
         s = self.settings
-        codes = CodeVerification(self.verifications, self.clock, self.code_pepper, kind="phone_change", digits=6,
-                                 ttl_seconds=s.sms_code_seconds, max_attempts=s.recovery_max_attempts)
-        return PhoneChange(self.accounts, codes, self.sms, self.mailer, self.hasher, self.login_throttle,
+        codes = self.sms_codes("phone_change", 6, s.sms_code_seconds, s.recovery_max_attempts)
+        return PhoneChange(self.accounts, codes, self.mailer, self.hasher, self.login_throttle,
                            self.message_throttle, self.clock, s)
+
+    def sms_codes(self, purpose: str, digits: int, ttl_seconds: int, max_failures: int) -> CodeStrategy:
+        """A `code` strategy over SMS (the reset code, the phone verification)."""
+        from gatehouse.strategies.code import CodeStrategy, SmsChannel
+
+        return CodeStrategy(self.verifications, self.clock, self.code_pepper, SmsChannel(self.sms), purpose=purpose,
+                            digits=digits, ttl_seconds=ttl_seconds, max_failures=max_failures)
 
     # --- single sign-on (only the sso function builds these: PyJWT is imported on first use) --------
     @cached_property
@@ -454,12 +475,16 @@ class Container:
     @cached_property
     def sso(self) -> SingleSignOn:
         from gatehouse.clock import AdjustableClock, SystemClock
+        from gatehouse.flows.login import Login
         from gatehouse.flows.sso import SingleSignOn
 
         # The local stage's movable clock (POST /dev/clock) must not expire a token the provider
         # stamped with real time a second ago: ID tokens are judged by the system clock there.
         token_clock = SystemClock() if isinstance(self.clock, AdjustableClock) else self.clock
-        return SingleSignOn(self.sso_strategies, self.once, self.identity_store, self.accounts, self.sessions,
+        # The provider proves the first factor in the callback: the login flow only finishes it (no
+        # strategy, no guess throttle, so this Lambda reaches neither codes nor throttles).
+        login = Login({}, self.accounts, self.hasher, self.sessions, throttle=None)
+        return SingleSignOn(self.sso_strategies, self.once, self.identity_store, self.accounts, login,
                             self.mailer, self.clock, self.settings, token_clock=token_clock)
 
     @cached_property
@@ -479,7 +504,6 @@ class Stores:
     once: OneTimeStore
     throttle_store: ThrottleStore
     outbox: Outbox
-    recovery_flows: RecoveryFlowStore
     unification_store: UnificationStore
     api_key_store: ApiKeyStore
     recovery_request_store: RecoveryRequestStore
@@ -495,7 +519,7 @@ class Stores:
 
         return cls(accounts=dynamodb.DynamoAccounts(table), session_store=dynamodb.DynamoSessions(table),
                    once=dynamodb.DynamoOneTime(table), throttle_store=dynamodb.DynamoThrottle(table),
-                   outbox=dynamodb.DynamoOutbox(table), recovery_flows=dynamodb.DynamoRecoveryFlows(table),
+                   outbox=dynamodb.DynamoOutbox(table),
                    unification_store=dynamodb.DynamoUnification(table), api_key_store=dynamodb.DynamoApiKeys(table),
                    recovery_request_store=dynamodb.DynamoRecoveryRequests(table),
                    organization_store=dynamodb.DynamoOrganizations(table), mfa_store=dynamodb.DynamoMfa(table),
@@ -508,7 +532,7 @@ class Stores:
 
         return cls(accounts=memory.MemoryAccounts(), session_store=memory.MemorySessions(),
                    once=memory.MemoryOneTime(), throttle_store=memory.MemoryThrottle(),
-                   outbox=memory.MemoryOutbox(), recovery_flows=memory.MemoryRecoveryFlows(),
+                   outbox=memory.MemoryOutbox(),
                    unification_store=memory.MemoryUnification(), api_key_store=memory.MemoryApiKeys(),
                    recovery_request_store=memory.MemoryRecoveryRequests(),
                    organization_store=memory.MemoryOrganizations(), mfa_store=memory.MemoryMfa(),
@@ -520,3 +544,18 @@ class Stores:
 def container() -> Container:
     """The process's container: one per cold start."""
     return Container(settings_module.load())
+
+
+def second_factor_types() -> tuple[type, ...]:
+    """The classes of the registered second factors, for what must be known before any container
+    exists (`/mfa/verify`'s request model: its methods and each one's answer field)."""
+    from gatehouse.strategies.recovery_codes import RecoveryCodeStrategy
+    from gatehouse.strategies.totp import TotpStrategy
+    from gatehouse.strategies.webauthn import WebAuthnStrategy
+
+    return (TotpStrategy, WebAuthnStrategy, RecoveryCodeStrategy)
+
+
+def second_factor_answers() -> dict[str, str]:
+    """Each second factor's method and the request field its answer comes in."""
+    return {cls.method: cls.answer for cls in second_factor_types()}  # type: ignore[attr-defined]

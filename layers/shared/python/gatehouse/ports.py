@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from gatehouse.domain.accounts import Account, Resource
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
+from gatehouse.domain.verification import Verification
 
 
 class Clock(Protocol):
@@ -208,93 +209,31 @@ class MfaStore(Protocol):
     def delete_recovery_codes(self, account_id: str) -> None: ...
 
 
-@dataclass(frozen=True)
-class Verification:
-    """A code verification process (allauth's): a code digest, an expiry and a count of failed
-    attempts, persisted after every change. One per (kind, subject): a new one replaces the old."""
-
-    kind: str
-    subject: str
-    code_hash: str
-    expires_at: datetime
-    max_attempts: int
-    failed_attempts: int = 0
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def exhausted(self) -> bool:
-        return self.failed_attempts >= self.max_attempts
-
-
 class VerificationStore(Protocol):
-    def start(self, verification: Verification) -> None: ...
+    """Every one-time code's verification process (`domain.verification`), one record shape."""
 
-    def get(self, kind: str, subject: str, now: datetime) -> Verification | None:
-        """The live process; expired, exhausted or completed ones are absent."""
+    def start(self, verification: Verification, now: datetime) -> Verification | None:
+        """Make `verification` its purpose and subject's live process: the older one ends and its
+        failures carry over (a resend never resets the count). Nothing starts, and None comes back,
+        while the live one is exhausted or when a concurrent start for the same subject won."""
         ...
 
-    def fail(self, kind: str, subject: str, now: datetime) -> Verification | None:
-        """Count one failed attempt (one conditional write: live, not exhausted); the new state, or
-        None when the process was already dead."""
+    def create(self, verification: Verification) -> None:
+        """Store a process that replaces nothing (a throttled request's, an email reset's)."""
         ...
 
-    def complete(self, kind: str, subject: str, code_hash: str, now: datetime) -> Verification | None:
-        """Consume the process in one conditional delete (live, not exhausted, this code): of two
-        racing right answers only one wins. None when that condition fails."""
+    def get(self, purpose: str, key: str, now: datetime) -> Verification | None:
+        """The process, exhausted or not; an expired or completed one is absent."""
         ...
 
-
-@dataclass(frozen=True)
-class RecoveryFlow:
-    """A password recovery flow (Kratos' recovery flow, allauth's verification process as state).
-
-    It exists for unknown accounts too (`account_id` None: nothing is sent, nothing can succeed),
-    so its id tells nobody whether an account exists. `subject` groups an account's flows (the
-    account id, or a digest of the unknown key) for "a newer flow replaces the older one".
-    `code_digest` is the SMS code's HMAC under the code pepper, bound to the flow id; email flows have none (their
-    secret is the link's one-time item)."""
-
-    id: str
-    strategy: str
-    subject: str
-    expires_at: datetime
-    account_id: str | None = None
-    code_digest: str | None = None
-    failed_attempts: int = 0
-    max_attempts: int = 5
-
-    @property
-    def exhausted(self) -> bool:
-        return self.failed_attempts >= self.max_attempts
-
-
-class RecoveryFlowStore(Protocol):
-    def create(self, flow: RecoveryFlow) -> None:
-        """Store a flow that replaces nothing (an email flow, a throttled or dead request's flow)."""
+    def fail(self, purpose: str, key: str, now: datetime) -> Verification | None:
+        """Count one failure in one conditional write (live, not exhausted), so racing failures all
+        count; the new state, or None when the process was already dead."""
         ...
 
-    def get(self, flow_id: str, now: datetime) -> RecoveryFlow | None:
-        """The flow; an expired one still in the table is absent."""
-        ...
-
-    def latest_id(self, strategy: str, subject: str) -> str | None:
-        """The id of the subject's latest flow of this strategy, live or not (for `replace`)."""
-        ...
-
-    def replace(self, flow: RecoveryFlow, previous_id: str | None, now: datetime) -> RecoveryFlow | None:
-        """Make `flow` the subject's latest, if the latest is still `previous_id` (compare-and-set,
-        so of two racing requests one wins); the previous flow ends and its failed attempts carry
-        over to `flow` (a resend never resets the count). The stored flow, or None if it lost."""
-        ...
-
-    def record_failure(self, flow_id: str, now: datetime) -> int | None:
-        """Count one wrong code in one conditional write (live, not exhausted): the new count, or
-        None when the flow was already dead or absent."""
-        ...
-
-    def complete(self, flow_id: str, code_digest: str, now: datetime) -> RecoveryFlow | None:
-        """Consume the flow in one conditional delete (live, not exhausted, this code digest): of
-        racing right answers only one wins. None when that condition fails."""
+    def complete(self, purpose: str, key: str, digest: str, now: datetime) -> Verification | None:
+        """Consume the process in one conditional delete that re-checks this digest, expiry and
+        failures: of racing right answers only one wins. None when that condition fails."""
         ...
 
 

@@ -21,6 +21,7 @@ from gatehouse.adapters.ddb_types import TypeDeserializer, TypeSerializer
 from gatehouse.domain.accounts import Account, Resource, normalise_email
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
+from gatehouse.domain.verification import Verification
 from gatehouse.errors import ConditionFailedError, ConflictError
 from gatehouse.ports import (
     AccountApiKey,
@@ -32,7 +33,6 @@ from gatehouse.ports import (
     OneTimeItem,
     OutboxMessage,
     RecoveryRequest,
-    Verification,
 )
 from gatehouse.settings import Settings
 
@@ -1053,122 +1053,89 @@ class DynamoMfa:
 
 
 class DynamoVerifications:
-    """Code verification processes: `VERIFY#<kind>#<subject>` / `V`, TTL on expires_at."""
+    """Verification processes at `VERIFY#<purpose>#<key>` / `V` (TTL on expires_at), and, for those
+    found by a flow id, each subject's latest at `VERIFY_LATEST#<purpose>#<subject>` / `L`."""
 
     def __init__(self, table: Table) -> None:
         self._t = table
 
     @staticmethod
-    def _key(kind: str, subject: str) -> tuple[str, str]:
-        return f"VERIFY#{kind}#{subject}", "V"
+    def _key(purpose: str, key: str) -> tuple[str, str]:
+        return f"VERIFY#{purpose}#{key}", "V"
 
     @staticmethod
-    def _from(kind: str, subject: str, values: Mapping[str, Any]) -> Verification:
-        return Verification(kind=kind, subject=subject, code_hash=values["code_hash"],
-                            expires_at=datetime.fromtimestamp(values["expires_at"], tz=codec.UTC),
-                            max_attempts=int(values["max_attempts"]),
-                            failed_attempts=int(values.get("failed_attempts") or 0),
-                            data=values.get("data") or {})
+    def _latest(purpose: str, subject: str) -> tuple[str, str]:
+        return f"VERIFY_LATEST#{purpose}#{subject}", "L"
 
-    def start(self, verification: Verification) -> None:
+    def _item(self, v: Verification) -> dict[str, Any]:
+        pk, sk = self._key(v.purpose, v.key)
+        return {"pk": pk, "sk": sk, "purpose": v.purpose, "subject": v.subject, "id": v.id, "digest": v.digest,
+                "expires_at": codec.epoch(v.expires_at), "max_failures": v.max_failures, "failures": v.failures,
+                "data": dict(v.data)}
+
+    @staticmethod
+    def _from(values: Mapping[str, Any]) -> Verification:
+        return Verification(purpose=values["purpose"], subject=values["subject"], digest=values.get("digest"),
+                            expires_at=datetime.fromtimestamp(values["expires_at"], tz=codec.UTC),
+                            max_failures=int(values["max_failures"]), failures=int(values.get("failures") or 0),
+                            data=values.get("data") or {}, id=values.get("id") or "")
+
+    def start(self, verification: Verification, now: datetime) -> Verification | None:
+        from dataclasses import replace as evolve
+
         v = verification
-        self._t.put({"pk": self._key(v.kind, v.subject)[0], "sk": "V", "code_hash": v.code_hash,
-                     "expires_at": codec.epoch(v.expires_at), "max_attempts": v.max_attempts,
-                     "failed_attempts": v.failed_attempts, "data": dict(v.data)})
+        carried = self._start_by_id(v, now) if v.id else self._start_by_subject(v, now)
+        return None if carried is None else evolve(v, failures=max(v.failures, carried))
 
-    def get(self, kind: str, subject: str, now: datetime) -> Verification | None:
-        values = self._t.get(*self._key(kind, subject))
-        if not values or values["expires_at"] <= codec.epoch(now):
-            return None
-        found = self._from(kind, subject, values)
-        return None if found.exhausted else found
-
-    def fail(self, kind: str, subject: str, now: datetime) -> Verification | None:
+    def _start_by_subject(self, v: Verification, now: datetime) -> int | None:
+        """One write in the usual case: the process is its own latest, so the older one's failures
+        stay on the item (`if_not_exists`) unless it had expired."""
+        item = self._item(v)
+        names = {f"#{k}": k for k, value in item.items() if k not in ("pk", "sk", "failures") and value is not None}
+        values = {f":{k}": item[k] for k in names.values()}
         try:
-            out = self._t.update(*self._key(kind, subject), "ADD failed_attempts :one",
-                                 {":one": 1, ":now": codec.epoch(now)},
-                                 ConditionExpression="attribute_exists(pk) AND expires_at > :now"
-                                                     " AND failed_attempts < max_attempts",
-                                 ReturnValues="ALL_NEW")
+            old = self._t.update(
+                item["pk"], item["sk"],
+                "SET " + ", ".join(f"{n} = :{n[1:]}" for n in names) + ", failures = if_not_exists(failures, :f)",
+                {**values, ":f": v.failures, ":now": codec.epoch(now)}, names,
+                # `max_failures` missing: an item written before the one process (its code died with it).
+                ConditionExpression="attribute_not_exists(pk) OR attribute_not_exists(max_failures)"
+                                    " OR expires_at <= :now OR failures < max_failures",
+                ReturnValues="ALL_OLD")
         except ClientError as exc:
             if _conditional_failed(exc):
-                return None
+                return None  # the live one is exhausted: it stays, and ends when it expires
             raise
-        return self._from(kind, subject, out)
+        if not old:
+            return v.failures
+        if old["expires_at"] > codec.epoch(now) and "max_failures" in old:
+            return int(old.get("failures") or 0)
+        # An expired process (TTL deletes late) hands down nothing.
+        self._t.update(item["pk"], item["sk"], "SET failures = :f", {":f": v.failures, ":d": v.digest},
+                       ConditionExpression="#digest = :d", names={"#digest": "digest"})
+        return v.failures
 
-    def complete(self, kind: str, subject: str, code_hash: str, now: datetime) -> Verification | None:
-        try:
-            old = self._t.delete(*self._key(kind, subject),
-                                 ConditionExpression="attribute_exists(pk) AND expires_at > :now"
-                                                     " AND code_hash = :h AND failed_attempts < max_attempts",
-                                 ExpressionAttributeValues=to_item({":now": codec.epoch(now),
-                                                                    ":h": code_hash}),
-                                 ReturnValues="ALL_OLD")
-        except ClientError as exc:
-            if _conditional_failed(exc):
+    def _start_by_id(self, v: Verification, now: datetime) -> int | None:
+        pk, sk = self._latest(v.purpose, v.subject)
+        pointer = self._t.get(pk, sk)
+        previous_id = pointer.get("id") if pointer else None
+        if previous_id:
+            previous = self._t.get(*self._key(v.purpose, previous_id))
+            if previous and previous["expires_at"] > codec.epoch(now) and \
+                    int(previous.get("failures") or 0) >= int(previous["max_failures"]):
                 return None
-            raise
-        return self._from(kind, subject, old) if old else None
-
-
-class DynamoRecoveryFlows:
-    """Password recovery flows (`RECOVERY#<id>`) and each subject's latest flow per strategy
-    (`RECOVERY_LATEST#<strategy>#<subject>`), the pointer that makes a resend carry its failures."""
-
-    def __init__(self, table: Table) -> None:
-        self._t = table
-
-    @staticmethod
-    def _key(flow_id: str) -> tuple[str, str]:
-        return f"RECOVERY#{flow_id}", "R"
-
-    @staticmethod
-    def _latest(strategy: str, subject: str) -> tuple[str, str]:
-        return f"RECOVERY_LATEST#{strategy}#{subject}", "L"
-
-    def _item(self, flow: Any) -> dict[str, Any]:
-        pk, sk = self._key(flow.id)
-        return {"pk": pk, "sk": sk, "strategy": flow.strategy, "subject": flow.subject,
-                "account_id": flow.account_id, "code_digest": flow.code_digest,
-                "failed_attempts": flow.failed_attempts, "max_attempts": flow.max_attempts,
-                "expires_at": codec.epoch(flow.expires_at)}
-
-    @staticmethod
-    def _from(flow_id: str, values: Mapping[str, Any]) -> Any:
-        from gatehouse.ports import RecoveryFlow
-
-        return RecoveryFlow(id=flow_id, strategy=values["strategy"], subject=values["subject"],
-                            expires_at=datetime.fromtimestamp(values["expires_at"], tz=codec.UTC),
-                            account_id=values.get("account_id"), code_digest=values.get("code_digest"),
-                            failed_attempts=int(values.get("failed_attempts", 0)),
-                            max_attempts=int(values.get("max_attempts", 5)))
-
-    def create(self, flow: Any) -> None:
-        self._t.put(self._item(flow), ConditionExpression="attribute_not_exists(pk)")
-
-    def get(self, flow_id: str, now: datetime) -> Any:
-        values = self._t.get(*self._key(flow_id))
-        if not values or values["expires_at"] <= codec.epoch(now):
-            return None
-        return self._from(flow_id, values)
-
-    def latest_id(self, strategy: str, subject: str) -> str | None:
-        values = self._t.get(*self._latest(strategy, subject))
-        return values.get("flow_id") if values else None
-
-    def replace(self, flow: Any, previous_id: str | None, now: datetime) -> Any:
-        pk, sk = self._latest(flow.strategy, flow.subject)
         # Compare-and-set on the pointer: two racing resends both saw `previous_id`; one wins, and
         # the loser sends nothing, so it cannot start a second counter beside the first.
-        # Left open: a third request landing between this write and the put below finds no flow to
-        # inherit from, so its flow starts at zero. Closing that needs a transaction per resend; the
-        # per-account cap (5 messages an hour) already bounds what it gives away.
-        condition = "flow_id = :prev" if previous_id else "attribute_not_exists(pk)"
-        values: dict[str, Any] = {":new": flow.id, ":e": codec.epoch(flow.expires_at)}
+        # Left open: a third request landing between this write and the put below finds no process
+        # to inherit from, so its count starts at zero. Closing that needs a transaction per resend;
+        # the per-account cap (5 messages an hour) already bounds what it gives away.
+        condition = "#id = :prev" if previous_id else "attribute_not_exists(pk)"
+        values: dict[str, Any] = {":new": v.id, ":e": codec.epoch(v.expires_at)}
         if previous_id:
             values[":prev"] = previous_id
         try:
-            self._t.update(pk, sk, "SET flow_id = :new, expires_at = :e", values, ConditionExpression=condition)
+            self._t.update(pk, sk, "SET #id = :new, expires_at = :e", values, {"#id": "id"},
+                           ConditionExpression=condition)
         except ClientError as exc:
             if _conditional_failed(exc):
                 return None
@@ -1176,42 +1143,46 @@ class DynamoRecoveryFlows:
         carried = 0
         if previous_id:
             # Deleting returns the final count, failures recorded up to this very write included.
-            old = self._t.delete(*self._key(previous_id), ReturnValues="ALL_OLD")
+            old = self._t.delete(*self._key(v.purpose, previous_id), ReturnValues="ALL_OLD")
             if old and old["expires_at"] > codec.epoch(now):
-                carried = int(old.get("failed_attempts", 0))
-        from dataclasses import replace as evolve
+                carried = int(old.get("failures") or 0)
+        self._t.put({**self._item(v), "failures": max(v.failures, carried)})
+        return carried
 
-        stored = evolve(flow, failed_attempts=max(flow.failed_attempts, carried))
-        self._t.put(self._item(stored))
-        return stored
+    def create(self, verification: Verification) -> None:
+        self._t.put(self._item(verification), ConditionExpression="attribute_not_exists(pk)")
 
-    def record_failure(self, flow_id: str, now: datetime) -> int | None:
+    def get(self, purpose: str, key: str, now: datetime) -> Verification | None:
+        values = self._t.get(*self._key(purpose, key))
+        if not values or values["expires_at"] <= codec.epoch(now) or "max_failures" not in values:
+            return None
+        return self._from(values)
+
+    def fail(self, purpose: str, key: str, now: datetime) -> Verification | None:
         try:
-            out = self._t.update(
-                *self._key(flow_id), "ADD failed_attempts :one", {":one": 1, ":now": codec.epoch(now)},
-                ConditionExpression="attribute_exists(pk) AND failed_attempts < max_attempts AND expires_at > :now",
-                ReturnValues="UPDATED_NEW",
-            )
+            out = self._t.update(*self._key(purpose, key), "ADD failures :one", {":one": 1, ":now": codec.epoch(now)},
+                                 ConditionExpression="attribute_exists(pk) AND expires_at > :now"
+                                                     " AND failures < max_failures",
+                                 ReturnValues="ALL_NEW")
         except ClientError as exc:
             if _conditional_failed(exc):
                 return None
             raise
-        return int(out["failed_attempts"])
+        return self._from(out)
 
-    def complete(self, flow_id: str, code_digest: str, now: datetime) -> Any:
+    def complete(self, purpose: str, key: str, digest: str, now: datetime) -> Verification | None:
         try:
-            old = self._t.delete(
-                *self._key(flow_id),
-                ConditionExpression=("attribute_exists(pk) AND code_digest = :d AND failed_attempts < max_attempts"
-                                     " AND expires_at > :now"),
-                ExpressionAttributeValues=to_item({":d": code_digest, ":now": codec.epoch(now)}),
-                ReturnValues="ALL_OLD",
-            )
+            old = self._t.delete(*self._key(purpose, key),
+                                 ConditionExpression="attribute_exists(pk) AND expires_at > :now"
+                                                     " AND #digest = :d AND failures < max_failures",
+                                 ExpressionAttributeNames={"#digest": "digest"},
+                                 ExpressionAttributeValues=to_item({":now": codec.epoch(now), ":d": digest}),
+                                 ReturnValues="ALL_OLD")
         except ClientError as exc:
             if _conditional_failed(exc):
                 return None
             raise
-        return self._from(flow_id, old) if old else None
+        return self._from(old) if old else None
 
 
 class DynamoResources:

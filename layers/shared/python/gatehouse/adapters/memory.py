@@ -15,6 +15,7 @@ from gatehouse.domain.accounts import Account, Resource, normalise_email
 from gatehouse.domain.secrets import hmac_hex
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
+from gatehouse.domain.verification import Verification
 from gatehouse.errors import ConditionFailedError, ConflictError
 from gatehouse.pacing import ResponseFloor
 from gatehouse.ports import (
@@ -30,7 +31,6 @@ from gatehouse.ports import (
     RecoveryRequest,
     Sms,
     StoredDocument,
-    Verification,
 )
 
 
@@ -298,85 +298,54 @@ class MemoryMfa:
 
 
 class MemoryVerifications:
+    """Processes by (purpose, key), and each subject's latest by (purpose, subject)."""
+
     def __init__(self) -> None:
         self._items: dict[tuple[str, str], Verification] = {}
-        self._lock = threading.Lock()
-
-    def start(self, verification: Verification) -> None:
-        self._items[(verification.kind, verification.subject)] = verification
-
-    def _live(self, kind: str, subject: str, now: datetime) -> Verification | None:
-        found = self._items.get((kind, subject))
-        return found if found and found.expires_at > now and not found.exhausted else None
-
-    def get(self, kind: str, subject: str, now: datetime) -> Verification | None:
-        return self._live(kind, subject, now)
-
-    def fail(self, kind: str, subject: str, now: datetime) -> Verification | None:
-        with self._lock:
-            found = self._live(kind, subject, now)
-            if found is None:
-                return None
-            self._items[(kind, subject)] = updated = replace(found, failed_attempts=found.failed_attempts + 1)
-            return updated
-
-    def complete(self, kind: str, subject: str, code_hash: str, now: datetime) -> Verification | None:
-        with self._lock:
-            found = self._live(kind, subject, now)
-            if found is None or found.code_hash != code_hash:
-                return None
-            del self._items[(kind, subject)]
-            return found
-
-
-class MemoryRecoveryFlows:
-    def __init__(self) -> None:
-        self._flows: dict[str, Any] = {}
         self._latest: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
-    def create(self, flow: Any) -> None:
+    def start(self, verification: Verification, now: datetime) -> Verification | None:
+        v = verification
         with self._lock:
-            if flow.id in self._flows:
-                raise ConditionFailedError()
-            self._flows[flow.id] = flow
-
-    def get(self, flow_id: str, now: datetime) -> Any:
-        flow = self._flows.get(flow_id)
-        return flow if flow and flow.expires_at > now else None
-
-    def latest_id(self, strategy: str, subject: str) -> str | None:
-        return self._latest.get((strategy, subject))
-
-    def replace(self, flow: Any, previous_id: str | None, now: datetime) -> Any:
-        from dataclasses import replace as evolve
-
-        with self._lock:
-            if self._latest.get((flow.strategy, flow.subject)) != previous_id:
+            previous_key = v.subject if not v.id else self._latest.get((v.purpose, v.subject))
+            previous = self._items.get((v.purpose, previous_key)) if previous_key else None
+            if previous is not None and not previous.live(now):
+                previous = None
+            if previous is not None and previous.exhausted:
                 return None
-            self._latest[(flow.strategy, flow.subject)] = flow.id
-            old = self._flows.pop(previous_id, None) if previous_id else None
-            carried = old.failed_attempts if old and old.expires_at > now else 0
-            stored = evolve(flow, failed_attempts=max(flow.failed_attempts, carried))
-            self._flows[flow.id] = stored
+            if previous_key:
+                self._items.pop((v.purpose, previous_key), None)
+            stored = replace(v, failures=max(v.failures, previous.failures if previous else 0))
+            self._items[(v.purpose, v.key)] = stored
+            if v.id:
+                self._latest[(v.purpose, v.subject)] = v.id
             return stored
 
-    def record_failure(self, flow_id: str, now: datetime) -> int | None:
-        from dataclasses import replace as evolve
-
+    def create(self, verification: Verification) -> None:
         with self._lock:
-            flow = self.get(flow_id, now)
-            if flow is None or flow.exhausted:
-                return None
-            self._flows[flow_id] = evolve(flow, failed_attempts=flow.failed_attempts + 1)
-            return int(flow.failed_attempts + 1)
+            if (verification.purpose, verification.key) in self._items:
+                raise ConditionFailedError()
+            self._items[(verification.purpose, verification.key)] = verification
 
-    def complete(self, flow_id: str, code_digest: str, now: datetime) -> Any:
+    def get(self, purpose: str, key: str, now: datetime) -> Verification | None:
+        found = self._items.get((purpose, key))
+        return found if found and found.live(now) else None
+
+    def fail(self, purpose: str, key: str, now: datetime) -> Verification | None:
         with self._lock:
-            flow = self.get(flow_id, now)
-            if flow is None or flow.exhausted or flow.code_digest is None or flow.code_digest != code_digest:
+            found = self.get(purpose, key, now)
+            if found is None or found.exhausted:
                 return None
-            return self._flows.pop(flow_id)
+            self._items[(purpose, key)] = updated = replace(found, failures=found.failures + 1)
+            return updated
+
+    def complete(self, purpose: str, key: str, digest: str, now: datetime) -> Verification | None:
+        with self._lock:
+            found = self.get(purpose, key, now)
+            if found is None or found.exhausted or found.digest is None or found.digest != digest:
+                return None
+            return self._items.pop((purpose, key))
 
 
 class MemoryUnification:

@@ -1,12 +1,20 @@
-"""Password login: throttle, verify (a dummy hash for unknown emails), rehash, start a session."""
+"""Login: one flow over its registered first-factor strategies (Kratos' login flow).
+
+A strategy names who an answer claims to be and proves it (`domain.login`); this flow owns what
+every way in shares: the guess throttle, the hash upgrade, marking a mailbox proven, the session
+and the result's shape. The strategies are registered in bootstrap (one line each), so a new
+credential type is a strategy module and that line, never a branch here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from gatehouse.domain.accounts import Account
-from gatehouse.errors import ConditionFailedError, InvalidCredentialsError
+from gatehouse.domain.login import Claimant, FirstFactor
+from gatehouse.errors import ConditionFailedError, GatehouseError, InvalidInputError
 from gatehouse.flows.sessions import SessionService, login_result
 from gatehouse.flows.throttle import GuessThrottle
 from gatehouse.ports import AccountRepository
@@ -20,31 +28,75 @@ class LoginOutcome:
     account: Account
 
 
-class PasswordLogin:
-    def __init__(self, accounts: AccountRepository, hasher: PasswordHasher, sessions: SessionService,
-                 throttle: GuessThrottle) -> None:
-        self._accounts, self._hasher, self._sessions, self._throttle = accounts, hasher, sessions, throttle
+class LoginStrategy(Protocol):
+    method: str
+
+    def claimant(self, answer: Mapping[str, Any]) -> Claimant:
+        """Who the answer claims to be; reads only what naming its throttle budget needs."""
+        ...
+
+    def prove(self, claimant: Claimant, answer: Mapping[str, Any]) -> FirstFactor | None:
+        """The proven factor, or None for a wrong answer (which the same time and reads as a right one)."""
+        ...
+
+    def invalid(self) -> GatehouseError:
+        """The error a wrong answer gets."""
+        ...
+
+
+class Login:
+    def __init__(self, strategies: Mapping[str, LoginStrategy], accounts: AccountRepository, hasher: PasswordHasher,
+                 sessions: SessionService, throttle: GuessThrottle | None) -> None:
+        self._strategies, self._accounts, self._hasher = strategies, accounts, hasher
+        self._sessions, self._throttle = sessions, throttle
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(self._strategies)
+
+    def sign_in(self, method: str, answer: Mapping[str, Any], *, ip: str, user_agent: str = "",
+                previous_token: str | None = None) -> LoginOutcome:
+        strategy = self._strategies.get(method)
+        if strategy is None:
+            raise InvalidInputError({"method": f"Choose one of {', '.join(self._strategies)}."})
+        claimant = strategy.claimant(answer)
+        key = claimant.throttle_key
+        throttle = self._throttle if key is not None else None
+        # Checked before any answer is even looked at.
+        failures = throttle.check(key, ip) if throttle is not None and key is not None else 0
+        proof = strategy.prove(claimant, answer)
+        if proof is None:
+            if throttle is not None and key is not None:
+                throttle.failed(key, ip)
+            raise strategy.invalid()
+        if throttle is not None and key is not None:
+            throttle.succeeded(key, failures)
+        return self.finish(proof, user_agent=user_agent, previous_token=previous_token)
 
     def login(self, email: str, password: str, *, ip: str, user_agent: str = "",
               previous_token: str | None = None) -> LoginOutcome:
-        failures = self._throttle.check(email, ip)
-        account = self._accounts.get_by_email(email)
-        # Unknown email and wrong password take the same path and the same time: verify() hashes
-        # against a dummy when there is no stored hash.
-        if not self._hasher.verify(account.password_hash if account else None, password) or account is None:
-            self._throttle.failed(email, ip)
-            raise InvalidCredentialsError()
-        self._throttle.succeeded(email, failures)
-        account = self._upgrade_hash(account, password)
-        token, session = self._sessions.start(account, methods=("password",), user_agent=user_agent,
-                                              previous_token=previous_token)
-        return LoginOutcome(token, login_result(account, session), account)
+        """The password sign-in (`/login`): `sign_in("password", ...)`."""
+        return self.sign_in("password", {"email": email, "password": password}, ip=ip, user_agent=user_agent,
+                            previous_token=previous_token)
 
-    def verify_password(self, account: Account, password: str) -> Account | None:
-        """For flows that re-check a password (legacy login, email change): the account, rehashed."""
-        if not self._hasher.verify(account.password_hash, password):
-            return None
-        return self._upgrade_hash(account, password)
+    def finish(self, proof: FirstFactor, *, user_agent: str = "", previous_token: str | None = None) -> LoginOutcome:
+        """Everything after a proven first factor; also where a flow that proves it on its own (SSO's
+        callback) ends."""
+        account = proof.account
+        if proof.password is not None:
+            account = self._upgrade_hash(account, proof.password)
+        if proof.refusal is not None:
+            raise proof.refusal
+        if proof.proves_email:
+            account = self._prove_email(account)
+        token, session = self._sessions.start(account, methods=(proof.method,), user_agent=user_agent,
+                                              previous_token=previous_token, aal=proof.aal)
+        result = login_result(account, session)
+        if proof.context is not None:
+            session = session.evolve(console=proof.console, context=proof.context)
+            self._sessions.save(session)
+            result = {**result, "console": proof.console, "context": proof.context}
+        return LoginOutcome(token, result, account)
 
     def _upgrade_hash(self, account: Account, password: str) -> Account:
         if account.password_hash and self._hasher.needs_rehash(account.password_hash):
@@ -53,4 +105,15 @@ class PasswordLogin:
             except ConditionFailedError:
                 # Someone else changed the account meanwhile; the next login upgrades it.
                 return account
+        return account
+
+    def _prove_email(self, account: Account) -> Account:
+        """The answer reached the mailbox: the address is the account's, whatever `verify_email` said."""
+        for _ in range(3):  # a concurrent save (a session's last_seen, a profile edit) is retried
+            if account.email_verified:
+                return account
+            try:
+                return self._accounts.save(account.evolve(email_verified=True))
+            except ConditionFailedError:
+                account = self._accounts.get(account.id) or account
         return account

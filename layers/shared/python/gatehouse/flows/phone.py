@@ -18,9 +18,9 @@ from gatehouse.errors import ConditionFailedError, ConflictError, InvalidCodeErr
 from gatehouse.flows.account import WrongPasswordError, check_phone, public_account
 from gatehouse.flows.sessions import Authenticated
 from gatehouse.flows.throttle import GuessThrottle, MessageThrottle
-from gatehouse.ports import AccountRepository, Clock, Mailer, SmsSender
+from gatehouse.ports import AccountRepository, Clock, Mailer
 from gatehouse.settings import Settings
-from gatehouse.strategies.email_code import CodeVerification
+from gatehouse.strategies.code import CodeStrategy
 from gatehouse.strategies.password import PasswordHasher
 
 messages.register("phone_verify_code", {
@@ -43,10 +43,10 @@ messages.register("phone_changed", {
 
 
 class PhoneChange:
-    def __init__(self, accounts: AccountRepository, codes: CodeVerification, sms: SmsSender, mailer: Mailer,
+    def __init__(self, accounts: AccountRepository, codes: CodeStrategy, mailer: Mailer,
                  hasher: PasswordHasher, guesses: GuessThrottle, messages_throttle: MessageThrottle, clock: Clock,
                  settings: Settings) -> None:
-        self._accounts, self._codes, self._sms, self._mailer = accounts, codes, sms, mailer
+        self._accounts, self._codes, self._mailer = accounts, codes, mailer
         self._hasher, self._guesses, self._throttle = hasher, guesses, messages_throttle
         self._clock, self._s = clock, settings
 
@@ -68,9 +68,12 @@ class PhoneChange:
         if not (self._throttle.allow(f"phone_code:{account.id}")
                 and self._throttle.allow(f"phone_code_to:{digest(phone)}")):
             raise RateLimitedError(3600, "Too many codes were sent: try again in an hour.")
-        code = self._codes.start(account.id, {"phone": phone})
-        self._sms.send(messages.sms("phone_verify_code", phone, account.locale, code=code,
-                                    minutes=self._s.sms_code_seconds // 60))
+        issued = self._codes.start(account.id, {"phone": phone})
+        if issued is None:
+            # Too many wrong codes: the live process stays until it expires, and sends nothing new.
+            raise RateLimitedError(self._codes.ttl_seconds, "Too many wrong codes: try again in a few minutes.")
+        self._codes.channel.send("phone_verify_code", phone, account.locale, code=issued.code,
+                                 minutes=self._codes.ttl_seconds // 60)
         return {"status": "code_sent"}
 
     def confirm(self, auth: Authenticated, code: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from gatehouse import messages
 from gatehouse.domain.accounts import Account, new_account_contexts, normalise_email
+from gatehouse.domain.login import FirstFactor
 from gatehouse.domain.secrets import digest, new_id, new_token, same
 from gatehouse.errors import (
     ConditionFailedError,
@@ -35,7 +36,8 @@ from gatehouse.errors import (
     ReauthenticationRequiredError,
     SsoRejectedError,
 )
-from gatehouse.flows.sessions import Authenticated, SessionService, login_result
+from gatehouse.flows.login import Login
+from gatehouse.flows.sessions import Authenticated
 from gatehouse.ports import AccountRepository, Clock, IdentityStore, LinkedIdentity, Mailer, OneTimeItem, OneTimeStore
 from gatehouse.settings import Settings
 from gatehouse.strategies.oidc import ProviderIdentity
@@ -116,10 +118,10 @@ def safe_return_to(value: str | None) -> str:
 
 class SingleSignOn:
     def __init__(self, strategies: Mapping[str, SignInStrategy], once: OneTimeStore, identities: IdentityStore,
-                 accounts: AccountRepository, sessions: SessionService, mailer: Mailer, clock: Clock,
+                 accounts: AccountRepository, login: Login, mailer: Mailer, clock: Clock,
                  settings: Settings, token_clock: Clock | None = None) -> None:
         self._strategies, self._once, self._identities = strategies, once, identities
-        self._accounts, self._sessions, self._mailer, self._clock, self._s = accounts, sessions, mailer, clock, settings
+        self._accounts, self._login_flow, self._mailer, self._clock, self._s = accounts, login, mailer, clock, settings
         # The provider stamps its tokens with real time: `token_clock` judges their exp and iat.
         self._token_clock = token_clock or clock
 
@@ -217,9 +219,10 @@ class SingleSignOn:
             account = existing or self._sign_up(who)
             self._add_identity(who, account)
         account = self._provider_verified(account, who)
-        token, session = self._sessions.start(account, methods=(f"sso:{who.provider}",), user_agent=user_agent,
-                                              previous_token=previous_token)
-        return Finished(return_to, token, login_result(account, session))
+        # The provider proved the first factor: the login flow starts the session, as for any other.
+        outcome = self._login_flow.finish(FirstFactor(account, f"sso:{who.provider}"), user_agent=user_agent,
+                                     previous_token=previous_token)
+        return Finished(return_to, outcome.token, outcome.result)
 
     def _add_identity(self, who: ProviderIdentity, account: Account) -> LinkedIdentity:
         now = self._clock.now()

@@ -1,7 +1,7 @@
 """Account unification as operators and users meet it: import legacy records, plan (dry run),
-schedule a wave, count states; and, after unification, what a user sees (GET /unification), the
-legacy console's own login (POST /login/legacy). Legacy API keys are API keys like any other
-(`flows.api_keys`), each bound to its Dedibox context.
+schedule a wave, count states; and, after unification, what a user sees (GET /unification). The
+legacy console's own login (POST /login/legacy) is a login strategy (`strategies.legacy_identifier`).
+Legacy API keys are API keys like any other (`flows.api_keys`), each bound to its Dedibox context.
 
 The rules themselves are the pure planner (`domain.unification`); applying a plan is
 `flows.unifier`, mailing is `flows.notifier`. Everything streams and works in batches: an import
@@ -26,7 +26,6 @@ from gatehouse.domain.legacy import (
     parse_record,
 )
 from gatehouse.domain.unification import UnifiedAccountPlan, plan
-from gatehouse.errors import InvalidCredentialsError, LegacyLoginUnavailableError
 from gatehouse.ports import AccountRepository, ArchivedRecord, Clock, UnificationStore
 from gatehouse.settings import Settings
 
@@ -89,10 +88,8 @@ def state_item(p: UnifiedAccountPlan, wave: str, now: datetime) -> dict[str, Any
 
 
 class Unification:
-    def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings,
-                 login: Any = None, sessions: Any = None, throttle: Any = None) -> None:
+    def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings) -> None:
         self._store, self._accounts, self._clock, self._s = store, accounts, clock, settings
-        self._login, self._sessions, self._throttle = login, sessions, throttle
 
     # --- operators ----------------------------------------------------------------------
     def import_lines(self, lines: Iterable[str], batch_size: int = 100) -> ImportReport:
@@ -195,33 +192,3 @@ class Unification:
                 "support": SUPPORT_AFTER if state["state"] == "completed" else SUPPORT_BEFORE,
                 "legacy_access": bool(state.get("legacy_access")), "case": state.get("case"),
                 "required_actions": list(state.get("required_actions") or [])}
-
-    def legacy_login(self, identifier: str, password: str, *, ip: str, user_agent: str = "",
-                     previous_token: str | None = None) -> tuple[str, dict[str, Any]]:
-        """console.online.net's own login, with the unified account's password. Allowed only for a
-        Dedibox context whose link predates the cutoff; any other gets 403 once the password is right
-        (a wrong one is 401 first, so the 403 tells nothing to someone without the password)."""
-        from gatehouse.flows.sessions import login_result
-
-        account = self._accounts.find_by_alias("legacy", identifier)
-        # One budget per account, whichever way in: failures here count with those of its email at
-        # /login. An unknown identifier has a budget of its own, spent exactly the same way.
-        key = account.email if account is not None else f"legacy:{identifier.strip().lower()}"
-        failures = self._throttle.check(key, ip)
-        checked = self._login.verify_password(account, password) if account is not None else None
-        if account is None:
-            self._login._hasher.verify(None, password)  # same time as a wrong password
-        if checked is None:
-            self._throttle.failed(key, ip)
-            raise InvalidCredentialsError("The identifier or password is incorrect.")
-        self._throttle.succeeded(key, failures)
-        info = checked.extra.get("unification") if isinstance(checked.extra.get("unification"), dict) else {}
-        legacy_id = (info or {}).get("identifiers", {}).get(identifier.strip().lower())
-        context = next((c for c in checked.contexts if c.console == "dedibox" and c.legacy_id == legacy_id), None)
-        if context is None or not context.legacy_access:
-            raise LegacyLoginUnavailableError()
-        token, session = self._sessions.start(checked, methods=("password",), user_agent=user_agent,
-                                              previous_token=previous_token)
-        session = session.evolve(console="dedibox", context=context.id)
-        self._sessions.save(session)
-        return token, {**login_result(checked, session), "console": "dedibox", "context": context.id}

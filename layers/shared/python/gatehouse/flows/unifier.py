@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod
-from gatehouse.domain.legacy import DediboxRecord, PasskeyMfa, ScalewayRecord, SmsMfa, TotpMfa, parse_record
+from gatehouse.domain.legacy import DediboxRecord, PasskeyMfa, ScalewayRecord, TotpMfa, parse_record
 from gatehouse.domain.unification import (
     PasswordChange,
     RecordGroup,
@@ -37,7 +38,6 @@ from gatehouse.ports import (
     AccountRepository,
     ApiKeyStore,
     Clock,
-    Factor,
     ResourceStore,
     UnificationStore,
 )
@@ -108,31 +108,24 @@ def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime,
 
 class Unifier:
     def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings,
-                 api_keys: ApiKeyStore, mfa_store: Any = None, totp: Any = None, *,
+                 api_keys: ApiKeyStore, factors: Mapping[str, Any] | None = None, *,
                  resources: ResourceStore) -> None:
         self._store, self._accounts, self._clock, self._s = store, accounts, clock, settings
-        self._api_keys, self._mfa_store, self._totp, self._resources = api_keys, mfa_store, totp, resources
+        self._api_keys, self._resources = api_keys, resources
+        # The second factor registry (bootstrap's): each strategy takes the legacy kinds it `migrates`.
+        self._migrators = {kind: f for f in (factors or {}).values() for kind in getattr(f, "migrates", ())}
 
     def _migrate_factor(self, account_id: str, p: UnifiedAccountPlan, now: datetime) -> str | None:
         """Store the kept second factor in the MFA store BEFORE the account exists, so the account
         is never, even for a moment, without the factor it had. Rerun-safe without a read: the
         factor's id derives from the account's, and a factor already stored under it is kept."""
         factor = p.mfa.factor
-        if factor is None or self._mfa_store is None or isinstance(factor, SmsMfa):
-            return None
+        strategy = self._migrators.get(factor.kind) if factor is not None else None
+        if factor is None or strategy is None:
+            return None  # no factor, or one no strategy takes (a legacy SMS factor)
         fid = migrated_factor_id(account_id)
-        try:
-            if isinstance(factor, TotpMfa):
-                if self._totp is None:
-                    return None
-                self._totp.import_seed(account_id, factor.secret, now, factor_id=fid)
-            else:
-                self._mfa_store.add(Factor(account_id=account_id, id=fid, type="webauthn", created_at=now,
-                                           counter=factor.sign_count,
-                                           data={"credential_id": factor.credential_id,
-                                                 "public_key": factor.public_key}))
-        except ConditionFailedError:
-            pass  # a rerun: stored by the run that was interrupted
+        with suppress(ConditionFailedError):  # a rerun: stored by the run that was interrupted
+            strategy.migrate(account_id, factor, now, fid)
         return fid
 
     def run(self, batch_size: int = 100, max_batches: int | None = None,

@@ -16,12 +16,15 @@ from datetime import datetime, timedelta
 
 from gatehouse import messages
 from gatehouse.domain.secrets import digest, new_token
+from gatehouse.domain.verification import Verification
 from gatehouse.errors import InvalidTokenError
-from gatehouse.ports import Mailer, OneTimeItem, OneTimeStore, RecoveryFlow, RecoveryFlowStore
+from gatehouse.ports import Mailer, OneTimeItem, OneTimeStore, VerificationStore
 from gatehouse.settings import Settings
 from gatehouse.strategies.recovery import Claim, Start
 
 KIND = "recovery_link"
+# The flow beside the link: what a throttled request stores too, so its id looks like any other.
+PURPOSE = "reset_email"
 
 messages.register("reset_link", {
     "en": ("Reset your password",
@@ -53,7 +56,7 @@ class EmailLinkRecovery:
     invalid = InvalidTokenError
     proves_email = True
 
-    def __init__(self, once: OneTimeStore, flows: RecoveryFlowStore, mailer: Mailer, settings: Settings) -> None:
+    def __init__(self, once: OneTimeStore, flows: VerificationStore, mailer: Mailer, settings: Settings) -> None:
         self._once, self._flows, self._mailer, self._s = once, flows, mailer, settings
 
     def start(self, request: Start) -> None:
@@ -64,8 +67,7 @@ class EmailLinkRecovery:
         # Unknown keys store a link too (that nobody ever receives), so both cost the same writes.
         self._once.replace_latest(OneTimeItem(kind=KIND, key=digest(token), subject=request.subject,
                                               expires_at=expires_at, data=data))
-        self._flows.create(RecoveryFlow(id=request.flow_id, strategy=self.name, subject=request.subject,
-                                        expires_at=expires_at, account_id=account.id if account else None))
+        self._flows.create(self._flow(request.flow_id, request.subject, expires_at, data))
         if account is not None:
             self._mailer.send(messages.email(
                 "reset_link", account.email, account.locale, minutes=self._s.email_link_seconds // 60,
@@ -74,8 +76,12 @@ class EmailLinkRecovery:
             self._mailer.send(messages.email("reset_unknown", request.lookup.value, "en"))
 
     def placeholder(self, flow_id: str, now: datetime) -> None:
-        self._flows.create(RecoveryFlow(id=flow_id, strategy=self.name, subject="-",
-                                        expires_at=now + timedelta(seconds=self._s.email_link_seconds)))
+        self._flows.create(self._flow(flow_id, "-", now + timedelta(seconds=self._s.email_link_seconds), {}))
+
+    def _flow(self, flow_id: str, subject: str, expires_at: datetime, data: Mapping[str, object]) -> Verification:
+        # No digest: the secret is the link's one-time item, so this process never completes.
+        return Verification(purpose=PURPOSE, subject=subject, digest=None, expires_at=expires_at,
+                            max_failures=self._s.recovery_max_attempts, data=dict(data), id=flow_id)
 
     def check(self, proof: Mapping[str, str], now: datetime) -> Claim:
         key = digest(proof["token"])

@@ -5,13 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from functools import cache
+from typing import Any
 
 from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from gatehouse.domain.login import Claimant, FirstFactor
+from gatehouse.errors import GatehouseError, InvalidCredentialsError
+from gatehouse.ports import AccountRepository
 from gatehouse.settings import Argon2Params
 
 
@@ -86,3 +90,26 @@ def common_passwords() -> Collection[str]:
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     return frozenset(p.casefold() for p in FREQUENCY_LISTS["passwords"])
+
+
+class PasswordLogin:
+    """The password first factor (`/login`): an email and its password. An unknown email is checked
+    against a dummy hash, so it takes the path and the time of a wrong password."""
+
+    method = "password"
+
+    def __init__(self, accounts: AccountRepository, hasher: PasswordHasher) -> None:
+        self._accounts, self._hasher = accounts, hasher
+
+    def claimant(self, answer: Mapping[str, Any]) -> Claimant:
+        return Claimant(throttle_key=str(answer["email"]))
+
+    def prove(self, claimant: Claimant, answer: Mapping[str, Any]) -> FirstFactor | None:
+        password = str(answer["password"])
+        account = self._accounts.get_by_email(str(answer["email"]))
+        if not self._hasher.verify(account.password_hash if account else None, password) or account is None:
+            return None
+        return FirstFactor(account, self.method, password=password)
+
+    def invalid(self) -> GatehouseError:
+        return InvalidCredentialsError()

@@ -34,6 +34,8 @@ def _new_code() -> str:
 class RecoveryCodeStrategy:
     method = METHOD
     works_through_backoff = True
+    answer = "code"
+    migrates: tuple[str, ...] = ()  # legacy consoles had none
 
     def __init__(self, store: MfaStore) -> None:
         self._store = store

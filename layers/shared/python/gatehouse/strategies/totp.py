@@ -53,6 +53,8 @@ class TotpStrategy:
     method = METHOD
     works_through_backoff = False
     label = "Authenticator app"
+    answer = "code"  # the `/mfa/verify` field its answer comes in
+    migrates = ("totp",)  # the legacy factor kinds the unifier hands it
 
     def __init__(self, store: MfaStore, vault: KeyVault, once: OneTimeStore, clock: Clock,
                  settings: Settings) -> None:
@@ -104,6 +106,10 @@ class TotpStrategy:
                         data={"seed": base64.b64encode(sealed).decode()})
         self._store.add(factor)
         return factor
+
+    def migrate(self, account_id: str, factor: Any, created_at: datetime, factor_id: str) -> None:
+        """A legacy TOTP kept through unification (ConditionFailedError if `factor_id` is stored)."""
+        self.import_seed(account_id, factor.secret, created_at, factor_id=factor_id)
 
     # --- verification -------------------------------------------------------------------------
     def challenge(self, account: Account, session: Session) -> dict[str, Any] | None:

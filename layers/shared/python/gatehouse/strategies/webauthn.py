@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import base64
 import os
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from gatehouse.domain.accounts import Account
+from gatehouse.domain.login import Claimant, FirstFactor
 from gatehouse.domain.secrets import digest, new_id, new_token
 from gatehouse.domain.sessions import Session
-from gatehouse.errors import InvalidCredentialsError, WebAuthnRejectedError
-from gatehouse.ports import Clock, Factor, MfaStore, OneTimeItem, OneTimeStore
+from gatehouse.errors import GatehouseError, InvalidCredentialsError, WebAuthnRejectedError
+from gatehouse.ports import AccountRepository, Clock, Factor, MfaStore, OneTimeItem, OneTimeStore
 from gatehouse.settings import Settings
 
 METHOD = "webauthn"
@@ -51,6 +53,8 @@ class WebAuthnStrategy:
     method = METHOD
     works_through_backoff = False
     label = "Passkey"
+    answer = "credential"  # the `/mfa/verify` field its answer comes in
+    migrates = ("passkey",)  # the legacy factor kinds the unifier hands it
 
     def __init__(self, store: MfaStore, once: OneTimeStore, clock: Clock, settings: Settings) -> None:
         self._store, self._once, self._clock, self._s = store, once, clock, settings
@@ -122,6 +126,12 @@ class WebAuthnStrategy:
         return factor
 
     # --- second factor ------------------------------------------------------------------------
+    def migrate(self, account_id: str, factor: Any, created_at: datetime, factor_id: str) -> None:
+        """A legacy passkey kept through unification (ConditionFailedError if `factor_id` is stored)."""
+        self._store.add(Factor(account_id=account_id, id=factor_id, type=METHOD, created_at=created_at,
+                               counter=factor.sign_count,
+                               data={"credential_id": factor.credential_id, "public_key": factor.public_key}))
+
     def challenge(self, account: Account, session: Session) -> dict[str, Any] | None:
         import json
 
@@ -195,3 +205,26 @@ class WebAuthnStrategy:
         if verified.new_sign_count == 0 and factor.counter == 0:
             return True  # an authenticator without a counter (most passkeys): the challenge is the guard
         return self._store.advance(account_id, factor.id, verified.new_sign_count)
+
+
+class PasskeyLogin:
+    """The passkey first factor (`/login/passkey`): with user verification it is itself two factors
+    (possession and the device's PIN or biometrics), so its session starts at AAL2."""
+
+    method = "passkey"
+
+    def __init__(self, accounts: AccountRepository, webauthn: WebAuthnStrategy) -> None:
+        self._accounts, self._webauthn = accounts, webauthn
+
+    def options(self) -> tuple[str, dict[str, Any]]:
+        return self._webauthn.login_options()
+
+    def claimant(self, answer: Mapping[str, Any]) -> Claimant:
+        return Claimant()  # the single-use challenge is the guard
+
+    def prove(self, claimant: Claimant, answer: Mapping[str, Any]) -> FirstFactor | None:
+        account = self._accounts.get(self._webauthn.login(answer.get("challenge_id"), answer.get("credential")))
+        return FirstFactor(account, self.method, aal=2) if account is not None else None
+
+    def invalid(self) -> GatehouseError:
+        return InvalidCredentialsError()
