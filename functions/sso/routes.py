@@ -11,6 +11,7 @@ import html
 from typing import Any
 
 from chalice import Blueprint, Response
+from gatehouse import web
 from gatehouse.api.errors import STATUS
 from gatehouse.api.routing import Auth, Ctx, endpoint, session_cookie
 from gatehouse.bootstrap import container
@@ -34,15 +35,21 @@ def _page(exc: GatehouseError, provider: str) -> Response:
     status = 503 if isinstance(exc, DependencyUnavailableError) else STATUS.get(exc.code, 400)
     reason = str(exc.details.get("reason") or exc.code)
     name = {"google": "Google", "microsoft": "Microsoft", "github": "GitHub"}.get(provider, "the provider")
-    body = (f'<!doctype html><html lang="en"><meta charset="utf-8"><title>Sign-in with {html.escape(name)}</title>'
-            '<meta name="viewport" content="width=device-width,initial-scale=1">'
-            '<link rel="stylesheet" href="/ui/assets/style.css">'
-            f'<main class="card" data-sso-error="{html.escape(reason)}"><h1>Sign-in with {html.escape(name)} '
-            f'did not complete</h1><p>{html.escape(exc.message)}</p>'
-            '<p><a href="/ui/">Back to sign-in</a></p></main></html>')
+    # The pages' own frame (header, a card, footer), so the refusal reads as Gatehouse's and not as a bare error.
+    body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in with {html.escape(name)} '
+            'did not complete · Gatehouse</title><meta name="viewport" content="width=device-width,initial-scale=1">'
+            '<link rel="icon" href="/ui/assets/favicon.svg" type="image/svg+xml">'
+            '<link rel="stylesheet" href="/ui/assets/style.css"></head><body>'
+            '<header class="top"><a class="brand" href="/ui/">Gatehouse</a></header>'
+            f'<main id="main" data-sso-error="{html.escape(reason)}"><section class="card narrow">'
+            f'<h1>Sign-in with {html.escape(name)} did not complete</h1><p>{html.escape(exc.message)}</p>'
+            '<p class="actions"><a class="button" href="/ui/">Back to sign-in</a>'
+            '<a href="/ui/account">Your account</a></p></section></main>'
+            '<footer class="foot"><p>Gatehouse, the account service of Scaleway and Dedibox.</p></footer>'
+            '</body></html>')
     return Response(body=body, status_code=status, headers={
         "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-        "Set-Cookie": _tx_cookie("", 0)})
+        "Content-Security-Policy": web.CONTENT_SECURITY_POLICY, "Set-Cookie": _tx_cookie("", 0)})
 
 
 @endpoint(bp, "/sso/{provider}", tags=("sso",), status=302)

@@ -1373,3 +1373,111 @@ def test_support_cannot_approve_a_request_short_of_a_document_and_rejects_it_wit
     assert "The card statement is missing" in stack.last_message(new_email)["text"]
     page.reload()
     expect(page.get_by_role("region", name=f"Login {account_id}")).to_have_count(0)
+
+
+# --- single sign-on on the pages: the sign-in page's buttons, the account page's identities card
+
+SSO_DEMO_PASSWORD = "correct horse battery staple"
+
+
+def test_the_sign_in_page_offers_the_three_providers_and_keeps_its_next(
+        tab: Tab, stack: Stack, shots: Path) -> None:
+    page = tab.page
+    page.goto("/ui/")
+    group = page.get_by_role("group", name="Sign in with another account")
+    for provider, label in (("google", "Google"), ("microsoft", "Microsoft"), ("github", "GitHub")):
+        expect(group.get_by_role("link", name=f"Sign in with {label}", exact=True)).to_have_attribute(
+            "href", f"/sso/{provider}")
+    page.screenshot(path=str(shots / "sign-in-sso.png"), full_page=True)
+    page.goto("/ui/?next=/ui/account")
+    expect(page.get_by_role("link", name="Sign in with Google")).to_have_attribute(
+        "href", "/sso/google?return_to=%2Fui%2Faccount")
+    # The button signs in and comes back to where the person was going.
+    page.get_by_role("link", name="Sign in with Google").click()
+    page.get_by_role("button", name=re.compile(r"^Demo User <demo@gatehouse\.local>")).click()
+    expect(page).to_have_url(f"{stack.base}/ui/account")
+    expect(page.locator("#who")).to_have_text("demo@gatehouse.local")
+    expect(page.locator("#identities li[data-provider=google]")).to_contain_text("demo@gatehouse.local")
+
+
+OCTO = "octo@gatehouse.local"  # the demo account whose email is the GitHub fake's `octo` primary verified one
+
+
+def connect_github_as_octo(page: object, stack: Stack) -> requests.Session:
+    """Octo signed in on the page with no identity left by the HTTP tests, then GitHub connected from settings."""
+    owner = stack.client()
+    assert owner.post("/login", json={"email": OCTO, "password": SSO_DEMO_PASSWORD}).ok
+    for i in owner.get("/account/identities").json()["identities"]:  # a fresh sign-in is recent enough
+        assert owner.delete(f"/account/identities/{i['id']}").status_code == 204
+    sign_in(page, OCTO, password=SSO_DEMO_PASSWORD)
+    expect(page).to_have_url(f"{stack.base}/ui/consoles")
+    page.goto("/ui/account")  # type: ignore[attr-defined]
+    expect(page.locator("#identities")).to_contain_text("No provider connected yet.")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Connect GitHub").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to GitHub (local)")  # type: ignore[attr-defined]
+    page.get_by_role("button", name=re.compile(r"^octo \(primary verified")).click()  # type: ignore[attr-defined]
+    expect(page).to_have_url(f"{stack.base}/ui/account")
+    return owner
+
+
+def test_github_is_connected_from_the_account_page_listed_then_disconnected(
+        tab: Tab, stack: Stack, shots: Path) -> None:
+    email = OCTO
+    page = tab.page
+    owner = connect_github_as_octo(page, stack)
+    row = page.locator("#identities li[data-provider=github]")
+    expect(row).to_contain_text(f"GitHub ({email})")
+    expect(row).to_contain_text("Linked ")
+    expect(row).to_contain_text("last used ")
+    page.screenshot(path=str(shots / "account-identities.png"), full_page=True)
+    row.get_by_role("button", name="Disconnect GitHub").click()
+    expect(page.get_by_text("GitHub was disconnected: it no longer signs you in.")).to_be_visible()
+    expect(page.locator("#identities")).to_contain_text("No provider connected yet.")
+    assert owner.get("/account/identities").json()["identities"] == []
+
+
+def test_disconnecting_the_only_way_to_sign_in_is_refused_on_the_account_page(
+        tab: Tab, stack: Stack, shots: Path) -> None:
+    page = tab.page
+    page.goto("/sso/google?login_hint=google-newcomer")  # signs up by Google: no password
+    expect(page).to_have_url(f"{stack.base}/ui/")
+    page.goto("/ui/account")
+    row = page.locator("#identities li[data-provider=google]")
+    expect(row).to_contain_text("newcomer@gatehouse.local")
+    row.get_by_role("button", name="Disconnect Google").click()
+    expect(page.get_by_role("alert").filter(has_text="This is your only way to sign in: set a password first.")
+           ).to_be_visible()
+    page.screenshot(path=str(shots / "account-last-way.png"), full_page=True)
+    page.reload()
+    expect(page.locator("#identities li[data-provider=google]")).to_be_visible()
+
+
+def test_an_sso_refusal_page_says_what_happened_and_leads_back_to_sign_in(
+        tab: Tab, stack: Stack, shots: Path) -> None:
+    page = tab.page
+    response = page.goto("/sso/google/callback?state=made-up&code=made-up")  # no transaction cookie
+    assert response.status == 400
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    expect(page).to_have_title("Sign-in with Google did not complete · Gatehouse")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in with Google did not complete")
+    expect(page.locator("main")).to_contain_text("Allow cookies for this site and start again.")
+    page.screenshot(path=str(shots / "sso-refused.png"), full_page=True)
+    page.get_by_role("link", name="Back to sign-in").click()
+    expect(page).to_have_url(f"{stack.base}/ui/")
+
+
+def test_disconnecting_after_an_old_sign_in_asks_to_sign_in_again_then_works(tab: Tab, stack: Stack) -> None:
+    page = tab.page
+    connect_github_as_octo(page, stack)
+    stack.advance_clock(11 * 60)  # past the ten minutes of a recent sign-in, well within the idle limit
+    page.locator("#identities li[data-provider=github]").get_by_role("button", name="Disconnect GitHub").click()
+    expect(page.get_by_role("alert").filter(has_text="Sign in again to disconnect it")).to_be_visible()
+    page.get_by_role("button", name="Sign in again").click()
+    expect(page).to_have_url(f"{stack.base}/ui/?next=%2Fui%2Faccount")
+    login = page.locator("#login-form")
+    login.get_by_label("Email", exact=True).fill(OCTO)
+    login.get_by_label("Password", exact=True).fill(SSO_DEMO_PASSWORD)
+    login.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{stack.base}/ui/account")
+    page.locator("#identities li[data-provider=github]").get_by_role("button", name="Disconnect GitHub").click()
+    expect(page.get_by_text("GitHub was disconnected: it no longer signs you in.")).to_be_visible()

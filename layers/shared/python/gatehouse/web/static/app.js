@@ -317,7 +317,7 @@ async function home() {
     h("div", { class: "grid" },
       card("Sign in", signIn, h("div", { class: "actions" },
         h("a", { href: "/ui/reset", id: "forgot" }, "Forgot your password?"), codeLoginLink(signIn)),
-      h("p", { class: "or" }, "or"), passkey),
+      h("p", { class: "or" }, "or"), passkey, ssoButtons()),
       card("Create an account", signUp)));
 }
 
@@ -511,6 +511,7 @@ async function account() {
       h("div", {}, card("Email address", h("p", { class: "muted" }, "Currently ", a.email), email),
         phoneCard(a), card("Password", password))),
     card("Where you are signed in", sessions),
+    identitiesCard(),
     card("Second factors", h("p", {}, "Protect your account with an authenticator app or a passkey."),
       h("a", { class: "button secondary", href: "/ui/mfa" }, "Manage second factors")),
     apiKeys(), membersCard(), outsourcingCard());
@@ -1424,6 +1425,58 @@ async function supportQueue() {
       "file and its documents, then decide."),
     requests.length ? requests.map(supportRequest) : h("p", { class: "muted", id: "queue-empty" },
       "No request is waiting."));
+}
+
+// ---- single sign-on: the sign-in buttons and the account's linked identities ----------------------
+const SSO_PROVIDERS = [["google", "Google"], ["microsoft", "Microsoft"], ["github", "GitHub"]];
+
+// Plain links: /sso/{provider} is a browser navigation to the provider and back, not an API call.
+// They sit under the passkey, after the sign-in card's one "or".
+function ssoButtons() {
+  const next = query("next");
+  const back = next.startsWith("/ui/") ? "?return_to=" + encodeURIComponent(next) : "";
+  return h("div", { class: "actions sso", role: "group", "aria-label": "Sign in with another account" },
+    SSO_PROVIDERS.map(([id, label]) => h("a",
+      { class: "button secondary", href: `/sso/${id}${back}`, id: `sso-${id}` }, `Sign in with ${label}`)));
+}
+
+function identitiesCard() {
+  const names = Object.fromEntries(SSO_PROVIDERS);
+  const list = h("ul", { class: "list", id: "identities" });
+  const status = h("div", { "aria-live": "polite" });
+  const load = async () => {
+    const r = await api("GET", "/account/identities");
+    if (!r.ok) return list.replaceChildren(h("li", {}, r.error.message));
+    list.replaceChildren(...(r.data.identities.length ? r.data.identities.map((i) => {
+      const name = names[i.provider] || i.provider;
+      return h("li", { class: "row", "data-provider": i.provider },
+        h("div", {}, h("div", {}, name, i.email ? ` (${i.email})` : ""), h("div", { class: "meta" },
+          `Linked ${new Date(i.linked_at).toLocaleDateString()}, ` +
+          (i.last_used_at ? `last used ${new Date(i.last_used_at).toLocaleString()}` : "not used to sign in yet"))),
+        h("button", { type: "button", class: "danger", "aria-label": `Disconnect ${name}`, onclick: async () => {
+          status.replaceChildren();
+          const d = await api("DELETE", "/account/identities/" + encodeURIComponent(i.id));
+          if (!d.ok) {
+            if (d.error.code === "last_sign_in_method") {
+              return status.replaceChildren(notice("This is your only way to sign in: set a password first.", "error"));
+            }
+            if (d.error.code === "reauthentication_required") {
+              return status.replaceChildren(notice("Sign in again to disconnect it: your last sign-in is too old.",
+                "error"), reauthenticate(d.error, "/ui/account"));
+            }
+            return status.replaceChildren(notice(d.error.message, "error"));
+          }
+          status.replaceChildren(notice(`${name} was disconnected: it no longer signs you in.`));
+          load();
+        } }, "Disconnect"));
+    }) : [h("li", { class: "muted" }, "No provider connected yet.")]));
+  };
+  load();
+  return card("Sign-in with Google, Microsoft or GitHub",
+    h("p", {}, "Connect a provider whose verified email is this account's, then use it to sign in."),
+    status, list, h("div", { class: "actions" }, SSO_PROVIDERS.map(([id, label]) => h("a",
+      { class: "button secondary", id: `connect-${id}`,
+        href: `/sso/${id}?intent=link&return_to=${encodeURIComponent("/ui/account")}` }, `Connect ${label}`))));
 }
 
 function notFound() {
