@@ -113,7 +113,7 @@ FLOWS: dict[str, FlowPermissions] = {
     "mfa_verify": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES), mail=MAIL_SEND, key=(SEEDS_OPEN,)),
     # Sealing new seeds, confirming them; a notice email when a factor is added or removed.
     "mfa_manage": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME), mail=MAIL_SEND, key=(SEEDS_BOTH,)),
-    "consoles": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, ORGANIZATIONS),
+    "consoles": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, ORGANIZATIONS, RESOURCES),
                                 console_secrets=True),  # /consoles/exchange
     # The recovery flow it shares with reset_sms reaches the pepper's item (never the KMS key to open it).
     "reset_email": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, RECOVERY, CODE_PEPPER),

@@ -329,3 +329,20 @@ def test_a_grant_of_ids_no_context_lists_shows_on_the_owners_contexts_that_list_
     assert [(x.get("owner"), [r["id"] for r in x["resources"]]) for x in listed["scaleway"]] == [
         (None, []), (owner.email, ["typed-1"])]
     assert [x.get("owner") for x in listed["dedibox"]] == [None]  # sd-1's context does not hold it
+
+
+def test_the_consoles_list_shows_the_resources_a_console_registered_to_the_owner_and_a_grantee(c: Container) -> None:
+    from gatehouse.domain.accounts import Resource
+
+    owner, ann = _account(c, "owner@example.com"), _account(c, "ann@example.com")
+    context = _context(owner)
+    c.console_resources.register("scaleway", owner.id, context, Resource("srv-new", "server", "web-1"))
+    auth = _signed_in(c, owner)
+    c.organization.grant(auth, ann.email, ["srv-new"], ["read"], None)
+
+    def scaleway(who: Account) -> list[dict[str, object]]:
+        return next(x["contexts"] for x in c.consoles.list(_signed_in(c, who))["consoles"] if x["id"] == "scaleway")
+
+    assert [[r["id"] for r in x["resources"]] for x in scaleway(owner)] == [["srv-new"]]
+    assert [(x.get("owner"), [r["id"] for r in x["resources"]]) for x in scaleway(ann)] == [
+        (None, []), (owner.email, ["srv-new"])]

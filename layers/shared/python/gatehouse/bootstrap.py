@@ -227,7 +227,7 @@ class Container:
         from gatehouse.flows.consoles import Consoles
 
         return Consoles(self.accounts, self.once, self.sessions, self.clock, self.settings,
-                        organizations=self.organization_store)
+                        organizations=self.organization_store, resources=self.resource_store)
 
     @cached_property
     def recovery(self) -> Recovery:

@@ -16,7 +16,7 @@ from gatehouse.domain.accounts import ConsoleContext, Resource
 from gatehouse.domain.secrets import digest, new_token
 from gatehouse.errors import ActionRequiredError, InvalidCodeError, InvalidInputError
 from gatehouse.flows.sessions import Authenticated, SessionService
-from gatehouse.ports import AccountRepository, Clock, Grant, OneTimeItem, OneTimeStore, OrganizationStore
+from gatehouse.ports import AccountRepository, Clock, Grant, OneTimeItem, OneTimeStore, OrganizationStore, ResourceStore
 from gatehouse.settings import Settings
 
 KIND = "handoff"
@@ -47,9 +47,18 @@ class _Shared:
 
 class Consoles:
     def __init__(self, accounts: AccountRepository, once: OneTimeStore, sessions: SessionService, clock: Clock,
-                 settings: Settings, organizations: OrganizationStore | None = None) -> None:
+                 settings: Settings, organizations: OrganizationStore | None = None,
+                 resources: ResourceStore | None = None) -> None:
         self._accounts, self._once, self._sessions, self._clock, self._s = accounts, once, sessions, clock, settings
-        self._organizations = organizations
+        self._organizations, self._resources = organizations, resources
+
+    def _resources_of(self, account_id: str, context: ConsoleContext) -> list[Resource]:
+        """A context's resources: those a console registered (their own items) and, for an account
+        unified before they had them, those kept on the context itself."""
+        found = {r.id: r for r in context.resources}
+        if self._resources is not None:
+            found.update((r.id, r) for r in self._resources.list(account_id, context.id))
+        return list(found.values())
 
     def _shared(self, auth: Authenticated) -> list[tuple[ConsoleContext, str, str]]:
         """(context, its owner's email, how it is reached) of the contexts other accounts share."""
@@ -75,20 +84,22 @@ class Consoles:
             owner = self._accounts.get(owner_id)
             if owner is None:
                 continue
+            held_by = {context.id: self._resources_of(owner.id, context) for context in owner.contexts}
             if owner_id in whole:
                 for context in owner.contexts:
                     shared.setdefault(context.id, _Shared(context, owner.email, whole[owner_id],
-                                                          list(context.resources)))
+                                                          held_by[context.id]))
                 continue
             grants = granted[owner_id]
-            listed = {r.id for context in owner.contexts for r in context.resources}
+            listed = {r.id for rs in held_by.values() for r in rs}
             for context in owner.contexts:
+                context_resources = held_by[context.id]
                 # Per grant: the resources of this context it names (or, for a context that lists none,
                 # the ids it names that no context lists); its actions count where it holds something.
                 held: dict[str, Resource] = {}
                 permissions: set[str] = set()
                 for g in grants:
-                    mine = ([r for r in context.resources if r.id in g.resources] if context.resources
+                    mine = ([r for r in context_resources if r.id in g.resources] if context_resources
                             else [Resource(i, "", i) for i in g.resources if i not in listed])
                     if mine:
                         held.update((r.id, r) for r in mine)
@@ -105,7 +116,7 @@ class Consoles:
             "consoles": [
                 {"id": c.id, "name": c.name, "url": c.url,
                  "contexts": [{"id": x.id, "name": x.name, "legacy_id": x.legacy_id,
-                               "resources": [_resource(r) for r in x.resources]}
+                               "resources": [_resource(r) for r in self._resources_of(account.id, x)]}
                               for x in account.contexts_of(c.id)]
                  + [s.as_dict() for s in shared if s.context.console == c.id]}
                 for c in self._s.consoles
