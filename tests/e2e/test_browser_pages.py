@@ -714,7 +714,7 @@ def test_a_new_user_signs_in_with_an_emailed_code_and_opens_a_console(
 
 
 def test_the_erased_password_account_signs_in_with_a_code_sets_a_password_and_a_factor_then_opens_dedibox(
-        tab: Tab, stack: Stack) -> None:
+        tab: Tab, stack: Stack, shots: Path) -> None:
     import pyotp
 
     email = "many@legacy.gatehouse.local"  # "several D with one email, no S": password and factor erased
@@ -743,6 +743,7 @@ def test_the_erased_password_account_signs_in_with_a_code_sets_a_password_and_a_
 
     page.locator("#nav").get_by_role("link", name="Consoles").click()
     open_console(page, stack, "Dedibox")
+    shows_the_context(page, shots, "legacy-many-dedibox.png", email, re.compile(r"^dedibox-dbx-demo-many-[12]$"))
 
     # The new password works from now on (the second factor is then asked for).
     page.goto("/ui/")
@@ -753,7 +754,7 @@ def test_the_erased_password_account_signs_in_with_a_code_sets_a_password_and_a_
 
 
 def test_a_lone_dedibox_account_reaches_a_console_without_confirming_its_address(
-        tab: Tab, stack: Stack) -> None:
+        tab: Tab, stack: Stack, shots: Path) -> None:
     import pyotp
 
     # "one D, no S": its address came from Dedibox and is not verified, yet nothing is asked of it.
@@ -765,6 +766,7 @@ def test_a_lone_dedibox_account_reaches_a_console_without_confirming_its_address
     second.get_by_role("button", name="Verify").click()
     expect(page.get_by_text("Confirm your email address")).to_have_count(0)
     open_console(page, stack, "Dedibox")
+    shows_the_context(page, shots, "legacy-totp-dedibox.png", "totp@legacy.gatehouse.local", "dedibox-dbx-demo-totp")
 
 
 def test_an_address_still_to_confirm_gets_its_link_again_from_the_page_and_then_opens_a_console(
@@ -1481,3 +1483,97 @@ def test_disconnecting_after_an_old_sign_in_asks_to_sign_in_again_then_works(tab
     expect(page).to_have_url(f"{stack.base}/ui/account")
     page.locator("#identities li[data-provider=github]").get_by_role("button", name="Disconnect GitHub").click()
     expect(page.get_by_text("GitHub was disconnected: it no longer signs you in.")).to_be_visible()
+
+
+def shows_the_context(page: object, shots: Path, name: str, email: str, context: str | re.Pattern[str]) -> None:
+    """The stand-in console is open for the account and context the person picked; a screenshot of it."""
+    expect(page.locator("#email")).to_have_text(email)  # type: ignore[attr-defined]
+    expect(page.locator("#context")).to_have_text(context)  # type: ignore[attr-defined]
+    page.screenshot(path=str(shots / name), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_a_dedibox_account_linked_to_scaleway_signs_in_with_the_scaleway_password_and_opens_both_consoles(
+        tab: Tab, stack: Stack, shots: Path) -> None:
+    # "D linked to S": S's password, S's factor (none here); changes nothing of the account.
+    email = "linked@legacy.gatehouse.local"
+    page = tab.page
+    sign_in(page, email, password="linked scaleway password")
+    expect(page).to_have_url(f"{stack.base}/ui/consoles")
+    card = page.get_by_role("region", name="Your Scaleway and Dedibox accounts are now one")
+    expect(card).to_contain_text("Your password does not change.")
+    expect(card).to_contain_text("Your second factor does not change.")
+    expect(card).to_contain_text("console.online.net keeps working")
+    page.screenshot(path=str(shots / "legacy-linked-consoles.png"), full_page=True)
+    open_console(page, stack, "Scaleway")
+    shows_the_context(page, shots, "legacy-linked-scaleway.png", email, "scaleway-scw-demo-linked")
+    page.get_by_role("link", name="Switch console").click()
+    open_console(page, stack, "Dedibox")
+    shows_the_context(page, shots, "legacy-linked-dedibox.png", email, "dedibox-dbx-demo-linked")
+
+
+def test_a_dedibox_account_with_a_scaleway_of_its_email_signs_in_with_the_scaleway_password_and_its_totp(
+        tab: Tab, stack: Stack, shots: Path) -> None:
+    import pyotp
+
+    # "one D, an S with the same email": S's password; S has no factor, so D's TOTP was migrated and
+    # the person's authenticator app (the demo data's seed) still gives the code. Changes nothing; the
+    # clock moves to the next 30 s step so that a second run's code is not refused as a replay.
+    email = "same@legacy.gatehouse.local"
+    page = tab.page
+    sign_in(page, email, password="same email password")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second step")
+    second = page.locator("#totp-form")
+    second.get_by_label("6-digit code").fill(pyotp.TOTP(TOTP_DEMO_SEED).at(_server_now(stack, advance=30)))
+    second.get_by_role("button", name="Verify").click()
+    expect(page).to_have_url(f"{stack.base}/ui/consoles")
+    card = page.get_by_role("region", name="Your Scaleway and Dedibox accounts are now one")
+    expect(card).to_contain_text("Your password does not change.")
+    page.screenshot(path=str(shots / "legacy-same-consoles.png"), full_page=True)
+    open_console(page, stack, "Dedibox")
+    shows_the_context(page, shots, "legacy-same-dedibox.png", email, "dedibox-dbx-demo-same")
+
+
+def test_a_lone_dedibox_account_whose_sms_factor_was_retired_sets_up_an_app_then_opens_dedibox(
+        tab: Tab, stack: Stack, shots: Path) -> None:
+    import pyotp
+
+    # "one D, no S" with SMS: D's password (its legacy pbkdf2 hash), then `enroll_mfa` before any console.
+    # Leaves solo@legacy.gatehouse.fr with an authenticator app and recovery codes (no other test uses it).
+    email = "solo@legacy.gatehouse.fr"
+    page = tab.page
+    sign_in(page, email, password="solo dedibox password")
+    expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
+    page.screenshot(path=str(shots / "legacy-solo-one-more-step.png"), full_page=True)
+    page.get_by_role("link", name="Set up a second factor").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second factors")
+    page.get_by_role("button", name="Add an authenticator app").click()
+    totp = pyotp.TOTP(page.locator("#totp-secret").inner_text().strip())
+    confirm = page.locator("#totp-confirm-form")
+    confirm.get_by_label("6-digit code from the app").fill(totp.at(_server_now(stack)))
+    confirm.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#recovery-codes li")).not_to_have_count(0)
+    page.screenshot(path=str(shots / "legacy-solo-recovery-codes.png"), full_page=True)
+
+    page.locator("#nav").get_by_role("link", name="Consoles").click()
+    card = page.get_by_role("region", name="Your Scaleway and Dedibox accounts are now one")
+    expect(card).to_contain_text("SMS is retired as a second factor")
+    open_console(page, stack, "Dedibox")
+    shows_the_context(page, shots, "legacy-solo-dedibox.png", email, "dedibox-dbx-demo-solo")
+
+
+def test_several_dedibox_accounts_with_a_scaleway_of_their_email_are_offered_to_choose_from(
+        tab: Tab, stack: Stack, shots: Path) -> None:
+    # "several D with one email and an S": S's password and factor (none); each D is a Dedibox context.
+    email = "group@legacy.gatehouse.local"
+    page = tab.page
+    sign_in(page, email, password="group scaleway password")
+    expect(page).to_have_url(f"{stack.base}/ui/consoles")
+    dedibox = page.get_by_role("region", name="Dedibox", exact=True)
+    expect(dedibox).to_contain_text("Your accounts were unified: choose the one to open.")
+    expect(dedibox.locator("li")).to_have_count(2)
+    expect(dedibox.locator("li").first).to_contain_text("Your account (dbx-demo-group-1)")
+    expect(dedibox.locator("li").nth(1)).to_contain_text("Your account (dbx-demo-group-2)")
+    page.screenshot(path=str(shots / "legacy-group-consoles.png"), full_page=True)
+    dedibox.get_by_role("button", name="Open Dedibox: demo-group-2").click()
+    expect(page.locator("h1")).to_have_text("Dedibox console")
+    shows_the_context(page, shots, "legacy-group-dedibox.png", email, "dedibox-dbx-demo-group-2")
