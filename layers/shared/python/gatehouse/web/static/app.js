@@ -357,7 +357,8 @@ async function home() {
     { name: "email", label: t("field.email"), type: "email", autocomplete: "email" },
     { name: "password", label: t("home.choosePassword"), type: "password", autocomplete: "new-password",
       hint: PASSWORD_HINT(), trim: false },
-    { name: "locale", label: t("home.emailLanguage"), options: [["en", t("lang.en")], ["fr", t("lang.fr")]] },
+    { name: "locale", label: t("home.emailLanguage"), options: [["en", t("lang.en")], ["fr", t("lang.fr")]],
+      value: locale },
   ], onsubmit: async (values, el) => {
     const r = await api("POST", "/signup", values);
     if (!r.ok) return r.error;
