@@ -1389,18 +1389,18 @@ SIGNED_OUT_PAGES = {
     "/ui/reset": ("Reset your password", "Réinitialiser votre mot de passe"),
     "/ui/reset/complete?token={token}": ("Choose a new password", "Choisissez un nouveau mot de passe"),
     "/ui/reset/complete?token=used-or-made-up": ("This link no longer works", "Ce lien ne fonctionne plus"),
-    "/ui/verify?token=made-up": ("This link did not work", "Ce lien n’a pas fonctionné"),
+    "/ui/verify?token=made-up": ("This link did not work", "Ce lien n\u2019a pas fonctionné"),
     "/ui/recovery": ("Recover your account without its email", "Récupérer votre compte sans son e-mail"),
     "/ui/recovery/cancel?request=rr_made_up&token=made-up": ("Cancel a recovery request",
                                                              "Annuler une demande de récupération"),
-    "/ui/outbox": ("Outbox", "Boîte d’envoi"),
+    "/ui/outbox": ("Outbox", "Boîte d\u2019envoi"),
 }
 SIGNED_IN_PAGES = {
     "/ui/": ("Welcome back", "Bon retour"),
     "/ui/consoles": ("Choose a console", "Choisissez une console"),
     "/ui/account": ("Your account", "Votre compte"),
     "/ui/mfa": ("Second factors", "Seconds facteurs"),
-    "/ui/outbox": ("Outbox", "Boîte d’envoi"),
+    "/ui/outbox": ("Outbox", "Boîte d\u2019envoi"),
     "/ui/support": ("This page is for support agents", "Cette page est réservée aux agents du support"),
 }
 LANGUAGES = {"en": 0, "fr": 1}
@@ -1553,3 +1553,16 @@ def test_the_language_switch_signed_out_is_remembered_by_the_browser_and_signed_
     expect(page.get_by_role("heading", level=1)).to_have_text("Choisissez une console")
     assert client.get("/account").json()["locale"] == "fr"
     assert client.get("/session").json()["locale"] == "fr"
+
+
+def test_a_refusal_of_the_api_reads_in_french_on_a_french_page_and_in_the_servers_words_in_english(
+        open_tab: object, signed_up: tuple[object, str]) -> None:
+    _, email = signed_up
+    for browser_locale, expected in (("fr-FR", "L\u2019e-mail ou le mot de passe est incorrect."),
+                                     ("en-GB", "The email or password is incorrect.")):
+        page = open_tab(browser_locale).page  # type: ignore[operator]
+        page.goto("/ui/")
+        page.fill("#login-form input[name=email]", email)
+        page.fill("#login-form input[name=password]", "not the password at all")
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#login-form [data-role=form-error]")).to_have_text(expected)

@@ -32,6 +32,13 @@ function browserLocale() {
   return "en";
 }
 
+// The API's error.message is English: another language shows its own text for a known code, the
+// server's message otherwise (English keeps the server's, which may be more precise).
+function apiMessage(error) {
+  const key = "api." + error.code;
+  return locale !== "en" && CATALOGUES[locale][key] ? t(key) : error.message;
+}
+
 function setLocale(next) {
   locale = CATALOGUES[next] ? next : "en";
   document.documentElement.lang = locale;
@@ -241,7 +248,7 @@ function showError(el, error) {
     first = first || control;
   }
   const alert = el.querySelector("[data-role=form-error]");
-  let message = error.message || t("error.generic");
+  let message = (error.code ? apiMessage(error) : error.message) || t("error.generic");
   if (error.code === "rate_limited" && details.retry_after) {
     message += " " + t("error.retry", { minutes: Math.ceil(details.retry_after / 60) });
   }
@@ -382,7 +389,7 @@ async function verifySignup() {
   const r = token ? await api("POST", "/signup/verify", { token }) : { ok: false,
     error: { message: t("link.noToken") } };
   if (!r.ok) {
-    return page(t("link.didNotWork"), notice(r.error.message, "error"),
+    return page(t("link.didNotWork"), notice(apiMessage(r.error), "error"),
       h("p", {}, t("verify.already"), h("a", { href: "/ui/", id: "to-sign-in" }, t("verify.signInLower")),
         "."),
       h("p", {}, t("verify.otherwise"), h("a", { href: "/ui/" }, t("verify.signUpAgain")), t("verify.newLink")));
@@ -432,7 +439,7 @@ async function consoles() {
     if (r.error.code === "action_required") {
       return requiredActions((r.error.details || {}).required_actions || session.required_actions || []);
     }
-    return page(t("nav.consoles"), notice(r.error.message, "error"));
+    return page(t("nav.consoles"), notice(apiMessage(r.error), "error"));
   }
   const alert = h("div", { class: "alert error", role: "alert" });
   const open = async (consoleId, contextId, button) => {
@@ -511,7 +518,7 @@ async function account() {
   if (session.status === "mfa_required") return go("/ui/mfa");
   setNav(session);
   const r = await api("GET", "/account");
-  if (!r.ok) return page(t("home.yourAccount"), notice(r.error.message, "error"));
+  if (!r.ok) return page(t("home.yourAccount"), notice(apiMessage(r.error), "error"));
   const a = r.data;
   const saved = h("div", { role: "status", "aria-live": "polite" });
   const profile = form({ id: "profile-form", submit: t("account.save"), fields: [
@@ -550,7 +557,7 @@ async function account() {
   const sessions = h("ul", { class: "list", id: "sessions" });
   const loadSessions = async () => {
     const s = await api("GET", "/sessions");
-    if (!s.ok) return sessions.replaceChildren(h("li", {}, s.error.message));
+    if (!s.ok) return sessions.replaceChildren(h("li", {}, apiMessage(s.error)));
     sessions.replaceChildren(...s.data.sessions.map((x) => h("li", { class: "row" },
       h("div", {}, h("div", { title: x.user_agent || null }, x.device || x.user_agent || t("sessions.unknown"), x.current ? h("span", { class: "badge" }, t("sessions.thisOne")) : null),
         h("div", { class: "meta" }, t("sessions.when", { created: new Date(x.created_at).toLocaleString(locale), seen: new Date(x.last_seen_at).toLocaleString(locale) }))),
@@ -575,13 +582,13 @@ function apiKeys() {
   const shown = h("div", { "aria-live": "polite" });
   const load = async () => {
     const r = await api("GET", "/api-keys");
-    if (!r.ok) return list.replaceChildren(h("li", {}, r.error.message));
+    if (!r.ok) return list.replaceChildren(h("li", {}, apiMessage(r.error)));
     list.replaceChildren(...(r.data.api_keys.length ? r.data.api_keys.map((k) => h("li", { class: "row" },
       h("div", {}, h("div", {}, k.name), h("div", { class: "meta" }, t("keys.meta", { id: k.key_id, scope: k.context ? t("keys.dediboxOnly", { id: k.context.replace(/^dedibox-/, "") })
         : t("keys.everyConsole"), date: new Date(k.created_at).toLocaleDateString(locale) }))),
       h("button", { type: "button", class: "danger", onclick: async () => {
         const d = await api("DELETE", "/api-keys/" + encodeURIComponent(k.key_id));
-        if (!d.ok) return shown.replaceChildren(notice(d.error.message, "error"));
+        if (!d.ok) return shown.replaceChildren(notice(apiMessage(d.error), "error"));
         shown.replaceChildren(notice(t("keys.deleted", { name: k.name })));
         load();
       } }, t("delete")))) : [h("li", { class: "muted" }, t("keys.none"))]));
@@ -613,7 +620,7 @@ function apiKeys() {
 // revoked or expired since the page was shown) says so and offers the list as it is now.
 function openRefused(error) {
   const gone = ((error.details || {}).fields || {}).context;
-  if (!gone) return [error.message];
+  if (!gone) return [apiMessage(error)];
   return [gone + t("org.noLongerShared"),
     h("button", { type: "button", class: "secondary", onclick: () => location.reload() }, t("org.showAgain"))];
 }
@@ -645,13 +652,13 @@ function membersCard() {
   const help = h("div", {});
   const load = async () => {
     const r = await api("GET", "/organization/members");
-    if (!r.ok) return list.replaceChildren(h("li", {}, r.error.message));
+    if (!r.ok) return list.replaceChildren(h("li", {}, apiMessage(r.error)));
     list.replaceChildren(...(r.data.members.length ? r.data.members.map((m) => h("li", { class: "row" },
       h("div", {}, h("div", {}, m.email), h("div", { class: "meta" },
         t("org.memberMeta", { role: m.role === "admin" ? t("org.admin") : t("org.member"), date: new Date(m.created_at).toLocaleDateString(locale) }))),
       h("button", { type: "button", class: "danger", "aria-label": t("org.removeLabel", { email: m.email }), onclick: async () => {
         const d = await api("DELETE", "/organization/members/" + encodeURIComponent(m.id));
-        if (!d.ok) return shown.replaceChildren(notice(d.error.message, "error"));
+        if (!d.ok) return shown.replaceChildren(notice(apiMessage(d.error), "error"));
         shown.replaceChildren(notice(t("org.removed", { email: m.email })));
         load();
       } }, t("remove")))) : [h("li", { class: "muted" }, t("org.noMember"))]));
@@ -691,7 +698,7 @@ function outsourcingCard() {
   const body = h("div", {});
   const load = async () => {
     const r = await api("GET", "/outsourcing");
-    if (!r.ok) return list.replaceChildren(h("li", {}, r.error.message));
+    if (!r.ok) return list.replaceChildren(h("li", {}, apiMessage(r.error)));
     list.replaceChildren(...(r.data.outsourcing.length ? r.data.outsourcing.map((g) => h("li", { class: "row" },
       h("div", {}, h("div", {}, g.grantee_email), h("div", { class: "meta" },
         `${g.resources.join(", ")}: ${g.permissions.join(", ")}, ` +
@@ -699,7 +706,7 @@ function outsourcingCard() {
       h("button", { type: "button", class: "danger", "aria-label": t("org.revokeLabel", { email: g.grantee_email }),
         onclick: async () => {
           const d = await api("DELETE", "/outsourcing/" + encodeURIComponent(g.id));
-          if (!d.ok) return shown.replaceChildren(notice(d.error.message, "error"));
+          if (!d.ok) return shown.replaceChildren(notice(apiMessage(d.error), "error"));
           shown.replaceChildren(notice(t("org.revoked", { email: g.grantee_email })));
           load();
         } }, t("org.revoke")))) : [h("li", { class: "muted" }, t("org.nobody"))]));
@@ -853,7 +860,7 @@ async function resetComplete() {
   const valid = token ? await api("POST", "/password/reset/email/check", { token }) : { ok: false,
     error: { code: "invalid_token", message: t("link.noToken") } };
   if (!valid.ok && valid.error.code === "invalid_token") {
-    return page(t("link.noLonger"), notice(valid.error.message, "error"),
+    return page(t("link.noLonger"), notice(apiMessage(valid.error), "error"),
       h("p", {}, t("reset.linkOnce")),
       h("p", {}, h("a", { class: "button", href: "/ui/reset", id: "new-link" }, t("reset.askNew"))));
   }
@@ -886,11 +893,11 @@ async function mfaChallenge(session) {
     parts.push(card(t("mfa.passkey"), alert, h("button", { type: "button", id: "passkey-verify", onclick: async () => {
       alert.replaceChildren();
       const c = await api("POST", "/mfa/webauthn/challenge");
-      if (!c.ok) return alert.replaceChildren(c.error.message);
+      if (!c.ok) return alert.replaceChildren(apiMessage(c.error));
       const got = await webauthn("get", c.data.options.publicKey || c.data.options);
-      if (got.error) return alert.replaceChildren(got.error.message);
+      if (got.error) return alert.replaceChildren(apiMessage(got.error));
       const r = await api("POST", "/mfa/verify", { method: "webauthn", credential: got.credential });
-      if (!r.ok) return alert.replaceChildren(r.error.message);
+      if (!r.ok) return alert.replaceChildren(apiMessage(r.error));
       afterLogin({ status: "authenticated" });
     } }, t("mfa.usePasskey"))));
   }
@@ -929,7 +936,7 @@ async function mfaManage(session) {
         (m.type === "totp" ? t("mfa.app") : t("mfa.passkey")) + t("mfa.added", { date: new Date(m.created_at).toLocaleDateString(locale) }))),
       h("button", { type: "button", class: "danger", onclick: async () => {
         const d = await api("DELETE", "/mfa/" + encodeURIComponent(m.id));
-        if (!d.ok) return status.replaceChildren(notice(d.error.message, "error"));
+        if (!d.ok) return status.replaceChildren(notice(apiMessage(d.error), "error"));
         reloadList();
       } }, t("remove")))) : [h("li", { class: "muted" }, t("mfa.none"))]));
   };
@@ -937,12 +944,12 @@ async function mfaManage(session) {
     const again = await api("GET", "/mfa");
     if (again.ok) render(again.data);
   };
-  if (!r.ok) return page(t("mfa.title"), notice(r.error.message, "error"));
+  if (!r.ok) return page(t("mfa.title"), notice(apiMessage(r.error), "error"));
   render(r.data);
   const totpArea = h("div", {});
   const startTotp = h("button", { type: "button", id: "totp-start", onclick: async () => {
     const t = await api("POST", "/mfa/totp");
-    if (!t.ok) return totpArea.replaceChildren(notice(t.error.message, "error"), reauthenticate(t.error));
+    if (!t.ok) return totpArea.replaceChildren(notice(apiMessage(t.error), "error"), reauthenticate(t.error));
     // The SVG goes in an <img> as a data: URI: an image cannot run script, and the CSP allows it.
     const qr = t.data.qr_svg ? "data:image/svg+xml;charset=utf-8," + encodeURIComponent(t.data.qr_svg) : null;
     totpArea.replaceChildren(
@@ -982,7 +989,7 @@ async function mfaManage(session) {
   const codesArea = h("div", {});
   const newCodes = h("button", { type: "button", class: "secondary", id: "new-recovery-codes", onclick: async () => {
     const c = await api("POST", "/mfa/recovery-codes");
-    codesArea.replaceChildren(c.ok ? recoveryCodes(c.data.recovery_codes) : notice(c.error.message, "error"));
+    codesArea.replaceChildren(c.ok ? recoveryCodes(c.data.recovery_codes) : notice(apiMessage(c.error), "error"));
     reloadList();
   } }, t("mfa.newCodes"));
   const actions = session.required_actions || [];
@@ -1008,7 +1015,7 @@ async function verifyEmail() {
   const r = token ? await api("POST", "/account/email/verify", { token }) : { ok: false,
     error: { message: t("link.noToken") } };
   if (!r.ok) {
-    return page(t("link.didNotWork"), notice(r.error.message, "error"),
+    return page(t("link.didNotWork"), notice(apiMessage(r.error), "error"),
       h("p", {}, t("verifyEmail.already"),
         t("verifyEmail.forLink"), h("a", { href: "/ui/account", id: "to-account" }, t("verifyEmail.goAccount")), "."));
   }
@@ -1023,7 +1030,7 @@ async function outbox() {
     h("label", { for: "outbox-to" }, t("outbox.recipient")),
     h("input", { id: "outbox-to", name: "to", type: "text", value: to, placeholder: "someone@example.com" }),
     h("button", { type: "submit", class: "secondary" }, t("outbox.filter")));
-  if (!r.ok) return page(t("nav.outbox"), notice(r.error.message, "error"));
+  if (!r.ok) return page(t("nav.outbox"), notice(apiMessage(r.error), "error"));
   const messages = r.data.messages;
   page(t("nav.outbox"), h("p", { class: "lead" }, t("outbox.lead")), card(t("outbox.filter"), filter),
   messages.length ? h("ol", { class: "list", id: "messages" }, messages.map((m) => h("li", { class: "card message" },
@@ -1087,7 +1094,7 @@ async function verifyEmailCard() {
     again.disabled = true;
     const r = await api("POST", "/account/email/confirm");
     again.disabled = false;
-    status.replaceChildren(r.ok ? notice(t("confirm.sent", { email: session ? session.email : t("confirm.yourAddress") })) : notice(r.error.message, "error"));
+    status.replaceChildren(r.ok ? notice(t("confirm.sent", { email: session ? session.email : t("confirm.yourAddress") })) : notice(apiMessage(r.error), "error"));
   } }, t("confirm.again"));
   return card(t("confirm.title"), h("p", {}, ACTIONS.verify_email), status,
     h("div", { class: "actions" }, again, h("a", { class: "button secondary", href: "/ui/account" },
@@ -1102,7 +1109,7 @@ async function confirmEmail() {
   const r = token ? await api("POST", "/account/email/verify", { token }) : { ok: false,
     error: { message: t("link.noToken") } };
   if (!r.ok) {
-    return page(t("link.didNotWork"), notice(r.error.message, "error"),
+    return page(t("link.didNotWork"), notice(apiMessage(r.error), "error"),
       session && session.status === "authenticated" ? await verifyEmailCard()
         : h("p", {}, h("a", { href: "/ui/" }, t("signIn")), t("confirm.askNew")));
   }
@@ -1295,8 +1302,8 @@ async function recoveryRequest() {
             if (!mapped.has(key)) mapped.set(key, [target && control(target) ? control(target) : null, message]);
           }
           const problems = [...mapped.values()];
-          return showSummary(el, problems.length ? problems : [[null, r.error.message]],
-            problems.length ? r.error.message : null);
+          return showSummary(el, problems.length ? problems : [[null, apiMessage(r.error)]],
+            problems.length ? apiMessage(r.error) : null);
         }
         sent = r.data;
         // The request exists: its details can no longer change, only the documents can be sent again.
@@ -1352,11 +1359,11 @@ async function recoveryCancel() {
       h("p", {}, h("a", { class: "button", href: "/ui/" }, t("signIn"))));
     }
     if (r.error.code === "invalid_token") {
-      return page(t("link.noLonger"), notice(r.error.message, "error"),
+      return page(t("link.noLonger"), notice(apiMessage(r.error), "error"),
         h("p", {}, t("cancel.once"),
         h("a", { href: "/ui/recovery" }, t("cancel.makeRequest")), "."));
     }
-    alert.replaceChildren(r.error.message);
+    alert.replaceChildren(apiMessage(r.error));
   } }, t("cancel.button"));
   page(t("cancel.title"),
     h("p", { class: "lead" }, t("cancel.lead")),
@@ -1396,7 +1403,7 @@ function supportRequest(r) {
           h("ul", {}, missing.map((m) => h("li", {}, labels[m] || m))),
           h("p", {}, t("support.rejectOrWait"))));
       }
-      return status.replaceChildren(notice(d.error.message, "error"));
+      return status.replaceChildren(notice(apiMessage(d.error), "error"));
     }
     decision.replaceWith(d.data.status === "approved"
       ? notice(t("support.approved", { email: r.new_email, date: utcTime(d.data.effective_at) }))
@@ -1449,7 +1456,7 @@ async function supportQueue() {
       return page(t("support.notAgent"), h("p", {}, t("support.notAgentText")),
       h("p", {}, h("a", { class: "button", href: "/ui/consoles" }, t("support.toConsoles"))));
     }
-    return page(t("support.title"), notice(r.error.message, "error"));
+    return page(t("support.title"), notice(apiMessage(r.error), "error"));
   }
   const requests = r.data.requests;
   page(t("support.title"),
