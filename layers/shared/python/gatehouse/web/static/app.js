@@ -948,15 +948,15 @@ async function mfaManage(session) {
   render(r.data);
   const totpArea = h("div", {});
   const startTotp = h("button", { type: "button", id: "totp-start", onclick: async () => {
-    const t = await api("POST", "/mfa/totp");
-    if (!t.ok) return totpArea.replaceChildren(notice(apiMessage(t.error), "error"), reauthenticate(t.error));
+    const totp = await api("POST", "/mfa/totp");
+    if (!totp.ok) return totpArea.replaceChildren(notice(apiMessage(totp.error), "error"), reauthenticate(totp.error));
     // The SVG goes in an <img> as a data: URI: an image cannot run script, and the CSP allows it.
-    const qr = t.data.qr_svg ? "data:image/svg+xml;charset=utf-8," + encodeURIComponent(t.data.qr_svg) : null;
+    const qr = totp.data.qr_svg ? "data:image/svg+xml;charset=utf-8," + encodeURIComponent(totp.data.qr_svg) : null;
     totpArea.replaceChildren(
       qr ? h("img", { class: "qr", src: qr, alt: t("mfa.qrAlt") }) : null,
       h("p", {}, t("mfa.scan")),
-      h("p", { class: "secret", id: "totp-secret" }, t.data.secret),
-      h("p", {}, h("a", { href: t.data.otpauth_uri }, t("mfa.openApp"))),
+      h("p", { class: "secret", id: "totp-secret" }, totp.data.secret),
+      h("p", {}, h("a", { href: totp.data.otpauth_uri }, t("mfa.openApp"))),
       form({ id: "totp-confirm-form", submit: t("mfa.confirm"), fields: [
         { name: "code", label: t("mfa.code6App"), inputmode: "numeric", autocomplete: "one-time-code",
           maxlength: 6 }],

@@ -307,7 +307,6 @@ export default {
   "sessions.unknown": "Unknown device",
   "sessions.when": "Signed in {created}, last seen {seen}",
   "shell.footer": "Gatehouse, the account service of Scaleway and Dedibox.",
-  "shell.loading": "Loading…",
   "shell.skip": "Skip to content",
   "signIn": "Sign in",
   "signInAgain": "Sign in again",

@@ -306,7 +306,6 @@ export default {
   "sessions.unknown": "Appareil inconnu",
   "sessions.when": "Connexion le {created}, vue pour la dernière fois le {seen}",
   "shell.footer": "Gatehouse, le service de comptes de Scaleway et Dedibox.",
-  "shell.loading": "Chargement…",
   "shell.skip": "Aller au contenu",
   "signIn": "Se connecter",
   "signInAgain": "Se reconnecter",
