@@ -1052,22 +1052,23 @@ def test_sharing_is_refused_while_a_required_action_is_pending_and_the_page_lead
     from tests.bench.unification import PASSWORD as LEGACY_PASSWORD
 
     page = tab.page
-    # A lone Dedibox account of the legacy fixture: its SMS factor retired, `enroll_mfa` is pending.
+    # A lone Dedibox account of the legacy fixture: its SMS factor retired, `enroll_mfa` is pending. Dedibox
+    # accounts speak French: once signed in, the pages do too.
     sign_in(page, legacy.email(3), password=LEGACY_PASSWORD)  # type: ignore[attr-defined]
-    expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
-    page.locator("#nav").get_by_role("link", name="Account").click()
-    outsourcing = page.get_by_role("region", name="Outsourcing")
-    expect(outsourcing).to_contain_text("Finish the steps your account needs before you share it.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Encore une étape")
+    page.locator("#nav").get_by_role("link", name="Compte").click()
+    outsourcing = page.get_by_role("region", name="Infogérance")
+    expect(outsourcing).to_contain_text("Terminez les étapes dont votre compte a besoin avant de le partager.")
     outsourcing.screenshot(path=str(shots / "account-outsourcing-pending.png"))
     expect(page.locator("#grant-form")).to_have_count(0)
     add = page.locator("#member-form")
-    add.get_by_label("Member's email").fill("someone@example.com")
-    add.get_by_role("button", name="Add the member").click()
+    add.get_by_label("E-mail du membre").fill("someone@example.com")
+    add.get_by_role("button", name="Ajouter le membre").click()
     expect(add.get_by_role("alert")).not_to_be_empty()
-    expect(page.locator("#members")).to_contain_text("No member yet.")
-    page.get_by_role("region", name="Members").get_by_role("link", name="Finish the steps first").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
-    expect(page.get_by_role("link", name="Set up a second factor")).to_be_visible()
+    expect(page.locator("#members")).to_contain_text("Aucun membre pour l\u2019instant.")
+    page.get_by_role("region", name="Membres").get_by_role("link", name="Terminez d\u2019abord les étapes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Encore une étape")
+    expect(page.get_by_role("link", name="Configurer un second facteur")).to_be_visible()
 
 
 # --- recovery when the email no longer works: the request form with its four documents, support's
