@@ -15,6 +15,7 @@ const CATALOGUES = { en, fr };
 const LOCALE_KEY = "gatehouse.locale";
 let locale = "en";
 let signedIn = false;
+let sessionChecked = false;
 
 function t(key, values) {
   const text = CATALOGUES[locale][key] ?? en[key] ?? key;
@@ -54,6 +55,8 @@ function setLocale(next) {
 function languageSwitch() {
   const choose = async (next) => {
     try { localStorage.setItem(LOCALE_KEY, next); } catch { /* private mode: this page only */ }
+    // A click before the page asked for its session (or on a page that never does) asks now.
+    if (!sessionChecked) await currentSession();
     if (signedIn) await api("PATCH", "/account", { locale: next });
     location.reload();
   };
@@ -153,6 +156,7 @@ async function logout() {
 
 async function currentSession() {
   const r = await api("GET", "/session");
+  sessionChecked = true;
   signedIn = r.ok && r.data.status === "authenticated";
   if (r.ok && r.data.locale && r.data.locale !== locale) setLocale(r.data.locale);
   return r.ok ? r.data : null;
