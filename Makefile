@@ -11,12 +11,18 @@ CHECKOV_VERSION ?= 3.3.30
 CHECKOV := $(VENV)/checkov/bin/checkov
 # The local OpenID provider (panva's oidc-provider), installed from the committed lock file.
 OIDC := local-oidc/node_modules/.package-lock.json
+# axe-core, which the browser tests inject into each page, from its committed lock file.
+AXE := tests/e2e/axe/node_modules/.package-lock.json
 
 .PHONY: run test test-fast lint package checkov bench browser clean
 
 $(OIDC): local-oidc/package.json local-oidc/package-lock.json
 	cd local-oidc && npm ci --no-audit --no-fund --silent
 	touch $(OIDC)
+
+$(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
+	cd tests/e2e/axe && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +39,7 @@ $(CHECKOV): | $(STAMP)
 	$(VENV)/checkov/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 
 ## make test: lint, the template's security scan, then the three tiers (unit, conformance, e2e over HTTP and in Chromium).
-test: $(STAMP) $(OIDC) browser
+test: $(STAMP) $(OIDC) $(AXE) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -63,4 +69,4 @@ bench: $(STAMP) package
 	$(BIN)/python -m tests.bench.run
 
 clean:
-	rm -rf build .venv .mypy_cache .ruff_cache local-oidc/node_modules
+	rm -rf build .venv .mypy_cache .ruff_cache local-oidc/node_modules tests/e2e/axe/node_modules

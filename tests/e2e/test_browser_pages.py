@@ -1054,22 +1054,23 @@ def test_sharing_is_refused_while_a_required_action_is_pending_and_the_page_lead
     from tests.bench.unification import PASSWORD as LEGACY_PASSWORD
 
     page = tab.page
-    # A lone Dedibox account of the legacy fixture: its SMS factor retired, `enroll_mfa` is pending.
+    # A lone Dedibox account of the legacy fixture: its SMS factor retired, `enroll_mfa` is pending. Dedibox
+    # accounts speak French: once signed in, the pages do too.
     sign_in(page, legacy.email(3), password=LEGACY_PASSWORD)  # type: ignore[attr-defined]
-    expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
-    page.locator("#nav").get_by_role("link", name="Account").click()
-    outsourcing = page.get_by_role("region", name="Outsourcing")
-    expect(outsourcing).to_contain_text("Finish the steps your account needs before you share it.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Encore une étape")
+    page.locator("#nav").get_by_role("link", name="Compte").click()
+    outsourcing = page.get_by_role("region", name="Infogérance")
+    expect(outsourcing).to_contain_text("Terminez les étapes dont votre compte a besoin avant de le partager.")
     outsourcing.screenshot(path=str(shots / "account-outsourcing-pending.png"))
     expect(page.locator("#grant-form")).to_have_count(0)
     add = page.locator("#member-form")
-    add.get_by_label("Member's email").fill("someone@example.com")
-    add.get_by_role("button", name="Add the member").click()
+    add.get_by_label("E-mail du membre").fill("someone@example.com")
+    add.get_by_role("button", name="Ajouter le membre").click()
     expect(add.get_by_role("alert")).not_to_be_empty()
-    expect(page.locator("#members")).to_contain_text("No member yet.")
-    page.get_by_role("region", name="Members").get_by_role("link", name="Finish the steps first").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
-    expect(page.get_by_role("link", name="Set up a second factor")).to_be_visible()
+    expect(page.locator("#members")).to_contain_text("Aucun membre pour l\u2019instant.")
+    page.get_by_role("region", name="Membres").get_by_role("link", name="Terminez d\u2019abord les étapes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Encore une étape")
+    expect(page.get_by_role("link", name="Configurer un second facteur")).to_be_visible()
 
 
 # --- recovery when the email no longer works: the request form with its four documents, support's
@@ -1577,3 +1578,196 @@ def test_several_dedibox_accounts_with_a_scaleway_of_their_email_are_offered_to_
     dedibox.get_by_role("button", name="Open Dedibox: demo-group-2").click()
     expect(page.locator("h1")).to_have_text("Dedibox console")
     shows_the_context(page, shots, "legacy-group-dedibox.png", email, "dedibox-dbx-demo-group-2")
+
+
+# --- every page in English and French, and axe-core finds no serious or critical violation on any ----
+# The language is the account's once signed in, else the browser's (Accept-Language, navigator.languages)
+# or the one chosen with the footer's switch; axe-core (tests/e2e/axe, `npm ci` by `make test`) is
+# evaluated in each page as it is shown.
+
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+# path -> (English heading, French heading); {token} and {request} are filled in by the test.
+SIGNED_OUT_PAGES = {
+    "/ui/": ("Sign in to Gatehouse", "Se connecter à Gatehouse"),
+    "/ui/code": ("Sign in with a code", "Se connecter avec un code"),
+    "/ui/reset": ("Reset your password", "Réinitialiser votre mot de passe"),
+    "/ui/reset/complete?token={token}": ("Choose a new password", "Choisissez un nouveau mot de passe"),
+    "/ui/reset/complete?token=used-or-made-up": ("This link no longer works", "Ce lien ne fonctionne plus"),
+    "/ui/verify?token=made-up": ("This link did not work", "Ce lien n\u2019a pas fonctionné"),
+    "/ui/recovery": ("Recover your account without its email", "Récupérer votre compte sans son e-mail"),
+    "/ui/recovery/cancel?request=rr_made_up&token=made-up": ("Cancel a recovery request",
+                                                             "Annuler une demande de récupération"),
+    "/ui/outbox": ("Outbox", "Boîte d\u2019envoi"),
+}
+SIGNED_IN_PAGES = {
+    "/ui/": ("Welcome back", "Bon retour"),
+    "/ui/consoles": ("Choose a console", "Choisissez une console"),
+    "/ui/account": ("Your account", "Votre compte"),
+    "/ui/mfa": ("Second factors", "Seconds facteurs"),
+    "/ui/outbox": ("Outbox", "Boîte d\u2019envoi"),
+    "/ui/support": ("This page is for support agents", "Cette page est réservée aux agents du support"),
+}
+LANGUAGES = {"en": 0, "fr": 1}
+
+
+class LocaleTab(Tab):
+    """A Tab whose browser speaks `browser_locale` (Accept-Language and navigator.languages)."""
+
+    def __init__(self, browser: object, stack: Stack, browser_locale: str) -> None:
+        self.context = browser.new_context(base_url=stack.base, viewport={"width": 1100, "height": 800},  # type: ignore[attr-defined]
+                                           locale=browser_locale)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.problems = []
+        self.page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+                     and self.problems.append(m.text))
+        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
+
+
+@pytest.fixture
+def open_tab(browser: object, stack: Stack) -> Iterator[object]:
+    opened: list[LocaleTab] = []
+
+    def make(browser_locale: str) -> LocaleTab:
+        opened.append(LocaleTab(browser, stack, browser_locale))
+        return opened[-1]
+
+    yield make
+    for one in opened:
+        one.close()
+        assert not one.problems, one.problems
+
+
+def serious_violations(page: object) -> list[str]:
+    """axe-core's serious and critical violations on the page as shown, one line each."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make test` installs it (npm ci in tests/e2e/axe)")
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
+    # Evaluated rather than added as a <script>: the pages' Content-Security-Policy refuses inline script.
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    result = page.evaluate("axe.run()")  # type: ignore[attr-defined]
+    assert result["passes"], "axe-core checked nothing"
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def sign_in_by_names(page: object, email: str, password: str = STRONG_PASSWORD) -> None:
+    """The home page's sign-in form filled by field names, which do not change with the language."""
+    page.goto("/ui/")  # type: ignore[attr-defined]
+    page.fill("#login-form input[name=email]", email)  # type: ignore[attr-defined]
+    page.fill("#login-form input[name=password]", password)  # type: ignore[attr-defined]
+    page.click("#login-form button[type=submit]")  # type: ignore[attr-defined]
+    expect(page).to_have_url(re.compile(r"/ui/consoles$"))
+
+
+def check_pages(page: object, pages: dict[str, tuple[str, str]], language: str, shots: Path | None = None,
+                **values: str) -> list[str]:
+    """Each page's heading in `language`, <html lang> to match, and axe's serious findings (returned)."""
+    found = []
+    for path, headings in pages.items():
+        page.goto(path.format(**values))  # type: ignore[attr-defined]
+        expect(page.get_by_role("heading", level=1)).to_have_text(headings[LANGUAGES[language]])
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        found += [f"{path}: {v}" for v in serious_violations(page)]
+        if shots is not None:
+            name = re.sub(r"\W+", "-", path.split("?")[0].strip("/")) or "home"
+            page.screenshot(path=str(shots / f"{language}-{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    return found
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_signed_out_page_speaks_the_browsers_language_and_axe_finds_nothing_serious(
+        open_tab: object, stack: Stack, unique_email: str, language: str, shots: Path) -> None:
+    from tests.e2e.conftest import sign_up
+
+    sign_up(stack, unique_email)
+    assert requests.post(f"{stack.base}/password/reset/email", json={"email": unique_email},
+                         headers={"Origin": stack.base}, timeout=30).status_code == 202
+    page = open_tab({"en": "en-GB", "fr": "fr-FR"}[language]).page  # type: ignore[operator]
+    found = check_pages(page, SIGNED_OUT_PAGES, language, shots, token=stack.link_token(unique_email))
+    if language == "fr":
+        page.goto("/ui/")
+        expect(page.locator("#login-form")).to_contain_text("Mot de passe")
+        expect(page.locator("#signup-form")).to_contain_text("Créer mon compte")
+        expect(page.locator(".foot")).to_contain_text("le service de comptes")
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_signed_in_page_speaks_the_accounts_language_whatever_the_browsers_and_axe_finds_nothing_serious(
+        open_tab: object, stack: Stack, unique_email: str, language: str, shots: Path) -> None:
+    from tests.e2e.conftest import sign_up
+
+    sign_up(stack, unique_email, locale=language)
+    # The browser asks for the other language: the account's wins once signed in.
+    page = open_tab({"en": "fr-FR", "fr": "en-GB"}[language]).page  # type: ignore[operator]
+    sign_in_by_names(page, unique_email)
+    found = check_pages(page, SIGNED_IN_PAGES, language, shots)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_supports_queue_speaks_the_agents_language_and_axe_finds_nothing_serious(
+        open_tab: object, stack: Stack, language: str, tmp_path: Path) -> None:
+    from gatehouse.local.demo import DEMO_PASSWORD, SUPPORT_EMAIL
+
+    # A request waits in the queue, so the page shows its comparison table and decision form.
+    stranger = open_tab("en-GB").page  # type: ignore[operator]
+    stranger.goto("/ui/recovery")
+    fill_recovery_request(stranger, "demo-domain.example", f"queue-{language}@example.net",
+                          recovery_files(tmp_path / "docs"))
+    stranger.get_by_role("button", name="Send the request").click()
+    expect(stranger.get_by_role("heading", level=1)).to_have_text("Request sent")
+    page = open_tab({"en": "en-GB", "fr": "fr-FR"}[language]).page  # type: ignore[operator]
+    page.goto("/ui/")
+    if language == "fr":
+        # The agent's account speaks English: switching to French, signed in, changes it.
+        sign_in_by_names(page, SUPPORT_EMAIL, DEMO_PASSWORD)
+        page.locator(".foot button[data-locale=fr]").click()
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+    else:
+        sign_in_by_names(page, SUPPORT_EMAIL, DEMO_PASSWORD)
+    found = check_pages(page, {"/ui/support": ("Recovery requests", "Demandes de récupération")}, language)
+    expect(page.locator(".card.request").first).to_contain_text(
+        ["The request says", "La demande indique"][LANGUAGES[language]])
+    if language == "fr":
+        # Back to English for the other tests' agent; the switch PATCHes the account's locale.
+        page.locator(".foot button[data-locale=en]").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert not found, "\n".join(found)
+
+
+def test_the_language_switch_signed_out_is_remembered_by_the_browser_and_signed_in_changes_the_account(
+        open_tab: object, stack: Stack, unique_email: str) -> None:
+    from tests.e2e.conftest import sign_up
+
+    client = sign_up(stack, unique_email)
+    page = open_tab("en-GB").page  # type: ignore[operator]
+    page.goto("/ui/reset")
+    expect(page.locator(".foot button[data-locale=en]")).to_have_attribute("aria-pressed", "true")
+    page.locator(".foot button[data-locale=fr]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Réinitialiser votre mot de passe")
+    page.goto("/ui/code")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter avec un code")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    # Signed in, the account (English) wins; switching to French changes the account's locale.
+    sign_in_by_names(page, unique_email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
+    page.locator(".foot button[data-locale=fr]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choisissez une console")
+    assert client.get("/account").json()["locale"] == "fr"
+    assert client.get("/session").json()["locale"] == "fr"
+
+
+def test_a_refusal_of_the_api_reads_in_french_on_a_french_page_and_in_the_servers_words_in_english(
+        open_tab: object, signed_up: tuple[object, str]) -> None:
+    _, email = signed_up
+    for browser_locale, expected in (("fr-FR", "L\u2019e-mail ou le mot de passe est incorrect."),
+                                     ("en-GB", "The email or password is incorrect.")):
+        page = open_tab(browser_locale).page  # type: ignore[operator]
+        page.goto("/ui/")
+        page.fill("#login-form input[name=email]", email)
+        page.fill("#login-form input[name=password]", "not the password at all")
+        page.click("#login-form button[type=submit]")
+        expect(page.locator("#login-form [data-role=form-error]")).to_have_text(expected)

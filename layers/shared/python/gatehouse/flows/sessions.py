@@ -133,6 +133,8 @@ class SessionService:
             "console": auth.session.console,
             "context": auth.session.context,
             "expires_at": iso(auth.session.expires_at),
+            # The pages speak the account's language once signed in.
+            "locale": account.locale,
         }
 
     def list(self, auth: Authenticated) -> list[dict[str, Any]]:

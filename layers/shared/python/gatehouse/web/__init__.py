@@ -23,6 +23,10 @@ ASSET_TYPES = {
     "style.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
+# The pages' texts, one catalogue per language (static/i18n/<locale>.js); `{name}` takes no slash, so
+# each is served under a flat name.
+ASSET_PATHS = {"i18n-en.js": "i18n/en.js", "i18n-fr.js": "i18n/fr.js"}
+ASSET_TYPES |= dict.fromkeys(ASSET_PATHS, "text/javascript; charset=utf-8")
 
 # No inline script or style, nothing from another origin, no framing. `data:` images are for the
 # TOTP QR code when the API returns one as a data URI.
@@ -56,4 +60,4 @@ def shell() -> str:
 def asset(name: str) -> tuple[str, str] | None:
     """(text, content type) of a public asset, or None for any other name (no path tricks)."""
     content_type = ASSET_TYPES.get(name)
-    return None if content_type is None else (read(name), content_type)
+    return None if content_type is None else (read(ASSET_PATHS.get(name, name)), content_type)

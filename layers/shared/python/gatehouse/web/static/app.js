@@ -2,8 +2,69 @@
 // names and talks to the JSON API with the session cookie (credentials: "same-origin"). Nothing is
 // ever written with innerHTML: every text, including API messages and emails, goes in as text.
 
+import en from "./i18n-en.js";
+import fr from "./i18n-fr.js";
+
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
+
+// ---- texts: one catalogue per language ---------------------------------------------------------
+// The account's locale once signed in (GET /session); before that the choice remembered on this
+// browser, else the browser's languages. English is the fallback for a key a catalogue lacks.
+const CATALOGUES = { en, fr };
+const LOCALE_KEY = "gatehouse.locale";
+let locale = "en";
+let signedIn = false;
+let sessionChecked = false;
+
+function t(key, values) {
+  const text = CATALOGUES[locale][key] ?? en[key] ?? key;
+  return values ? text.replace(/\{(\w+)\}/g, (m, name) => (name in values ? String(values[name]) : m)) : text;
+}
+
+function browserLocale() {
+  let stored = null;
+  try { stored = localStorage.getItem(LOCALE_KEY); } catch { stored = null; }
+  if (CATALOGUES[stored]) return stored;
+  for (const tag of navigator.languages || [navigator.language || ""]) {
+    const base = tag.toLowerCase().split("-")[0];
+    if (CATALOGUES[base]) return base;
+  }
+  return "en";
+}
+
+// The API's error.message is English: another language shows its own text for a known code, the
+// server's message otherwise (English keeps the server's, which may be more precise).
+function apiMessage(error) {
+  const key = "api." + error.code;
+  return locale !== "en" && CATALOGUES[locale][key] ? t(key) : error.message;
+}
+
+function setLocale(next) {
+  locale = CATALOGUES[next] ? next : "en";
+  document.documentElement.lang = locale;
+  const skip = document.querySelector(".skip");
+  if (skip) skip.textContent = t("shell.skip");
+  nav.setAttribute("aria-label", t("nav.main"));
+  const foot = document.querySelector(".foot");
+  if (foot) foot.replaceChildren(h("p", {}, t("shell.footer")), languageSwitch());
+}
+
+// English / Français on every page: signed in, the account's locale changes (its emails follow);
+// signed out, this browser remembers the choice.
+function languageSwitch() {
+  const choose = async (next) => {
+    try { localStorage.setItem(LOCALE_KEY, next); } catch { /* private mode: this page only */ }
+    // A click before the page asked for its session (or on a page that never does) asks now.
+    if (!sessionChecked) await currentSession();
+    if (signedIn) await api("PATCH", "/account", { locale: next });
+    location.reload();
+  };
+  return h("nav", { class: "languages", "aria-label": t("lang.label") },
+    [["en", "English"], ["fr", "Français"]].map(([code, text]) => h("button", { type: "button", lang: code,
+      class: "secondary", "aria-pressed": code === locale ? "true" : "false", "data-locale": code,
+      onclick: () => (code === locale ? null : choose(code)) }, text)));
+}
 
 // ---- API -------------------------------------------------------------------------------------
 async function api(method, path, body) {
@@ -17,14 +78,14 @@ async function api(method, path, body) {
     response = await fetch(path, init);
   } catch {
     return { ok: false, status: 0, data: null,
-      error: { code: "network", message: "Gatehouse could not be reached. Check your connection and try again." } };
+      error: { code: "network", message: t("error.network") } };
   }
   let data = null;
   if (response.status !== 204) {
     try { data = await response.json(); } catch { data = null; }
   }
   const error = response.ok ? null : (data && data.error) ||
-    { code: "http_" + response.status, message: "The request failed (" + response.status + ")." };
+    { code: "http_" + response.status, message: t("error.http", { status: response.status }) };
   return { ok: response.ok, status: response.status, data, error };
 }
 
@@ -61,7 +122,7 @@ function linkified(text) {
 }
 
 function page(title, ...children) {
-  document.title = title + " · Gatehouse";
+  document.title = t("page.title", { title });
   const heading = h("h1", { tabindex: "-1" }, title);
   // An absent part (null, as for an account the unification never touched) is left out: replaceChildren
   // would print it as the text "null".
@@ -78,13 +139,13 @@ function setNav(session) {
   const link = (href, text) => h("a", { href, "aria-current": here === href.replace(/\/$/, "") ? "page" : null }, text);
   const items = [];
   if (session && session.status === "authenticated") {
-    items.push(link("/ui/consoles", "Consoles"), link("/ui/account", "Account"), link("/ui/mfa", "Security"));
+    items.push(link("/ui/consoles", t("nav.consoles")), link("/ui/account", t("nav.account")), link("/ui/mfa", t("nav.security")));
   } else if (!session) {
-    items.push(link("/ui/", "Sign in"));
+    items.push(link("/ui/", t("signIn")));
   }
   // The outbox only exists on the local stage, which runs on this machine.
-  if (["localhost", "127.0.0.1"].includes(location.hostname)) items.push(link("/ui/outbox", "Outbox"));
-  if (session) items.push(h("button", { type: "button", class: "secondary", id: "logout", onclick: logout }, "Sign out"));
+  if (["localhost", "127.0.0.1"].includes(location.hostname)) items.push(link("/ui/outbox", t("nav.outbox")));
+  if (session) items.push(h("button", { type: "button", class: "secondary", id: "logout", onclick: logout }, t("nav.signOut")));
   nav.replaceChildren(...items);
 }
 
@@ -95,6 +156,9 @@ async function logout() {
 
 async function currentSession() {
   const r = await api("GET", "/session");
+  sessionChecked = true;
+  signedIn = r.ok && r.data.status === "authenticated";
+  if (r.ok && r.data.locale && r.data.locale !== locale) setLocale(r.data.locale);
   return r.ok ? r.data : null;
 }
 
@@ -143,8 +207,8 @@ function form({ id, fields, submit, onsubmit, extra }) {
     }
     const missing = fields.filter((f) => f.required !== false && !f.optional && values[f.name] === "");
     if (missing.length) {
-      showError(el, { message: "Some fields are missing.",
-        details: { fields: Object.fromEntries(missing.map((f) => [f.name, "This field is required."])) } });
+      showError(el, { message: t("form.missing"),
+        details: { fields: Object.fromEntries(missing.map((f) => [f.name, t("form.required")])) } });
       return;
     }
     button.disabled = true;
@@ -188,9 +252,9 @@ function showError(el, error) {
     first = first || control;
   }
   const alert = el.querySelector("[data-role=form-error]");
-  let message = error.message || "Something went wrong.";
+  let message = (error.code ? apiMessage(error) : error.message) || t("error.generic");
   if (error.code === "rate_limited" && details.retry_after) {
-    message += ` You can try again in ${Math.ceil(details.retry_after / 60)} minute(s).`;
+    message += " " + t("error.retry", { minutes: Math.ceil(details.retry_after / 60) });
   }
   alert.replaceChildren(message);
   if (first) {
@@ -249,7 +313,7 @@ function credentialJson(cred) {
 
 async function webauthn(kind, options) {
   if (!window.PublicKeyCredential) {
-    return { error: { message: "This browser does not support passkeys." } };
+    return { error: { message: t("passkey.unsupported") } };
   }
   try {
     const publicKey = publicKeyOptions(options);
@@ -258,7 +322,7 @@ async function webauthn(kind, options) {
     return { credential: credentialJson(cred) };
   } catch (err) {
     return { error: { message: err && err.name === "NotAllowedError"
-      ? "The passkey request was cancelled or timed out." : "The passkey could not be used." } };
+      ? t("passkey.cancelled") : t("passkey.failed") } };
   }
 }
 
@@ -269,21 +333,21 @@ function afterLogin(result) {
 }
 
 // ---- pages -----------------------------------------------------------------------------------
-const PASSWORD_HINT = "At least 8 characters. A few unrelated words make a strong one.";
+const PASSWORD_HINT = () => t("password.hint");
 
 async function home() {
   const session = await currentSession();
   setNav(session);
   if (session && session.status === "mfa_required") return go("/ui/mfa");
   if (session) {
-    return page("Welcome back", h("div", { class: "card narrow" },
-      h("p", {}, "Signed in as ", h("strong", { id: "who" }, session.email), "."),
-      h("div", { class: "actions" }, h("a", { class: "button", href: "/ui/consoles" }, "Open a console"),
-        h("a", { class: "button secondary", href: "/ui/account" }, "Your account"))));
+    return page(t("home.welcome"), h("div", { class: "card narrow" },
+      h("p", {}, t("home.signedInAs"), h("strong", { id: "who" }, session.email), "."),
+      h("div", { class: "actions" }, h("a", { class: "button", href: "/ui/consoles" }, t("home.openConsole")),
+        h("a", { class: "button secondary", href: "/ui/account" }, t("home.yourAccount")))));
   }
-  const signIn = form({ id: "login-form", submit: "Sign in", fields: [
-    { name: "email", label: "Email", type: "email", autocomplete: "username" },
-    { name: "password", label: "Password", type: "password", autocomplete: "current-password", trim: false },
+  const signIn = form({ id: "login-form", submit: t("signIn"), fields: [
+    { name: "email", label: t("field.email"), type: "email", autocomplete: "username" },
+    { name: "password", label: t("field.password"), type: "password", autocomplete: "current-password", trim: false },
   ], onsubmit: async (values) => {
     const r = await api("POST", "/login", values);
     if (!r.ok) return r.error;
@@ -299,73 +363,74 @@ async function home() {
     const r = await api("POST", "/login/passkey", { credential: got.credential });
     if (!r.ok) return showError(signIn, r.error);
     afterLogin(r.data);
-  } }, "Sign in with a passkey");
-  const signUp = form({ id: "signup-form", submit: "Create my account", fields: [
-    { name: "email", label: "Email", type: "email", autocomplete: "email" },
-    { name: "password", label: "Choose a password", type: "password", autocomplete: "new-password",
-      hint: PASSWORD_HINT, trim: false },
-    { name: "locale", label: "Language of our emails", options: [["en", "English"], ["fr", "Français"]] },
+  } }, t("home.passkey"));
+  const signUp = form({ id: "signup-form", submit: t("home.createMine"), fields: [
+    { name: "email", label: t("field.email"), type: "email", autocomplete: "email" },
+    { name: "password", label: t("home.choosePassword"), type: "password", autocomplete: "new-password",
+      hint: PASSWORD_HINT(), trim: false },
+    { name: "locale", label: t("home.emailLanguage"), options: [["en", t("lang.en")], ["fr", t("lang.fr")]],
+      value: locale },
   ], onsubmit: async (values, el) => {
     const r = await api("POST", "/signup", values);
     if (!r.ok) return r.error;
-    el.replaceWith(notice(`We sent a link to ${values.email}. Follow it within 30 minutes to create your account.`));
+    el.replaceWith(notice(t("home.linkSent", { email: values.email })));
     document.querySelector("[role=status]").setAttribute("tabindex", "-1");
     document.querySelector("[role=status]").focus();
   } });
-  page("Sign in to Gatehouse",
-    h("p", { class: "lead" }, "One account for the Scaleway and Dedibox consoles."),
+  page(t("home.title"),
+    h("p", { class: "lead" }, t("home.lead")),
     h("div", { class: "grid" },
-      card("Sign in", signIn, h("div", { class: "actions" },
-        h("a", { href: "/ui/reset", id: "forgot" }, "Forgot your password?"), codeLoginLink(signIn)),
-      h("p", { class: "or" }, "or"), passkey, ssoButtons()),
-      card("Create an account", signUp)));
+      card(t("signIn"), signIn, h("div", { class: "actions" },
+        h("a", { href: "/ui/reset", id: "forgot" }, t("home.forgot")), codeLoginLink(signIn)),
+      h("p", { class: "or" }, t("home.or")), passkey, ssoButtons()),
+      card(t("home.createTitle"), signUp)));
 }
 
 async function verifySignup() {
   setNav(null);
   const token = query("token");
-  page("Confirming your email…");
+  page(t("verify.confirming"));
   const r = token ? await api("POST", "/signup/verify", { token }) : { ok: false,
-    error: { message: "This link has no token. Open the link from your email again." } };
+    error: { message: t("link.noToken") } };
   if (!r.ok) {
-    return page("This link did not work", notice(r.error.message, "error"),
-      h("p", {}, "Already followed it? Your account exists: ", h("a", { href: "/ui/", id: "to-sign-in" }, "sign in"),
+    return page(t("link.didNotWork"), notice(apiMessage(r.error), "error"),
+      h("p", {}, t("verify.already"), h("a", { href: "/ui/", id: "to-sign-in" }, t("verify.signInLower")),
         "."),
-      h("p", {}, "Otherwise ", h("a", { href: "/ui/" }, "sign up again"), " to get a new link."));
+      h("p", {}, t("verify.otherwise"), h("a", { href: "/ui/" }, t("verify.signUpAgain")), t("verify.newLink")));
   }
-  page("Account created", notice("Your account is ready in the Scaleway and Dedibox consoles. Sign in to continue."),
-    h("p", {}, h("a", { class: "button", href: "/ui/", id: "to-sign-in" }, "Sign in")));
+  page(t("verify.created"), notice(t("verify.ready")),
+    h("p", {}, h("a", { class: "button", href: "/ui/", id: "to-sign-in" }, t("signIn"))));
 }
 
 const ACTIONS = {
-  set_password: "Your password was erased when your accounts were unified: choose a new one.",
-  enroll_mfa: "Set up a second factor (an authenticator app or a passkey) to protect your account.",
-  verify_email: "Confirm your email address: follow the link we emailed you, or ask for it again below.",
+  get set_password() { return t("actions.setPassword"); },
+  get enroll_mfa() { return t("actions.enrollMfa"); },
+  get verify_email() { return t("actions.verifyEmail"); },
 };
 
 async function requiredActions(actions) {
-  const parts = [h("p", { class: "lead" }, "Before you open a console, your account needs attention:")];
+  const parts = [h("p", { class: "lead" }, t("actions.lead"))];
   for (const action of actions) {
     if (action === "set_password") {
-      parts.push(card("Choose a new password", h("p", {}, ACTIONS.set_password), form({ id: "set-password-form",
-        submit: "Save the password", fields: [{ name: "new_password", label: "New password", type: "password",
-          autocomplete: "new-password", hint: PASSWORD_HINT, trim: false }],
+      parts.push(card(t("actions.newPasswordTitle"), h("p", {}, ACTIONS.set_password), form({ id: "set-password-form",
+        submit: t("actions.savePassword"), fields: [{ name: "new_password", label: t("field.newPassword"), type: "password",
+          autocomplete: "new-password", hint: PASSWORD_HINT(), trim: false }],
         onsubmit: async (values) => {
           const r = await api("POST", "/password/set", values);
           if (!r.ok) return r.error;
           location.reload();
         } })));
     } else if (action === "enroll_mfa") {
-      parts.push(card("Set up a second factor", h("p", {}, ACTIONS.enroll_mfa),
-        h("a", { class: "button", href: "/ui/mfa" }, "Set up a second factor")));
+      parts.push(card(t("actions.setUpMfa"), h("p", {}, ACTIONS.enroll_mfa),
+        h("a", { class: "button", href: "/ui/mfa" }, t("actions.setUpMfa"))));
     } else if (action === "verify_email") {
       parts.push(await verifyEmailCard());
     } else {
-      parts.push(card("Action needed", h("p", {}, ACTIONS[action] || action),
-        h("a", { class: "button secondary", href: "/ui/account" }, "Go to your account")));
+      parts.push(card(t("actions.needed"), h("p", {}, ACTIONS[action] || action),
+        h("a", { class: "button secondary", href: "/ui/account" }, t("actions.goAccount"))));
     }
   }
-  page("One more step", ...parts);
+  page(t("actions.title"), ...parts);
 }
 
 async function consoles() {
@@ -378,7 +443,7 @@ async function consoles() {
     if (r.error.code === "action_required") {
       return requiredActions((r.error.details || {}).required_actions || session.required_actions || []);
     }
-    return page("Consoles", notice(r.error.message, "error"));
+    return page(t("nav.consoles"), notice(apiMessage(r.error), "error"));
   }
   const alert = h("div", { class: "alert error", role: "alert" });
   const open = async (consoleId, contextId, button) => {
@@ -401,39 +466,38 @@ async function consoles() {
       button.addEventListener("click", () => open(c.id, x ? x.id : null, button));
       return button;
     };
-    const heading = h("h2", { id: "console-" + c.id }, c.name, current ? h("span", { class: "badge" }, "current") : null);
+    const heading = h("h2", { id: "console-" + c.id }, c.name, current ? h("span", { class: "badge" }, t("consoles.current")) : null);
     if (c.contexts.length <= 1) {
       const x = c.contexts[0] || null;
       return h("section", { class: "card console", "aria-labelledby": "console-" + c.id }, heading,
-        h("p", { class: "muted" }, current ? `You are using ${c.name}. Open it again to go back.`
-          : `Manage your ${c.name} resources.`),
-        openButton(x, `Open ${c.name}`, "open"));
+        h("p", { class: "muted" }, current ? t("consoles.using", { name: c.name })
+          : t("consoles.manage", { name: c.name })),
+        openButton(x, t("consoles.open", { name: c.name }), "open"));
     }
     return h("section", { class: "card console", "aria-labelledby": "console-" + c.id }, heading,
-      h("p", { class: "muted" }, c.contexts.some((x) => x.owner) ? "Choose the account to open."
-        : "Your accounts were unified: choose the one to open."),
+      h("p", { class: "muted" }, c.contexts.some((x) => x.owner) ? t("consoles.chooseAccount")
+        : t("consoles.unifiedChoose")),
       h("ul", { class: "list" }, c.contexts.map((x) => h("li", { class: "row" },
         h("div", {}, h("div", {}, x.name), h("div", { class: "meta" },
-          contextWhose(x) + (current && r.data.context === x.id ? " · you are using this one" : ""))),
-        openButton(x, `Open ${c.name}: ${x.name}` + (x.owner ? ` of ${x.owner}` : ""), "", "Open")))));
+          contextWhose(x) + (current && r.data.context === x.id ? t("consoles.usingThis") : ""))),
+        openButton(x, t("consoles.openContext", { name: c.name, context: x.name }) + (x.owner ? t("consoles.ofOwner", { owner: x.owner }) : ""), "", t("consoles.openShort"))))));
   });
-  page("Choose a console", h("p", { class: "lead" }, "Signed in as ", h("strong", { id: "who" }, session.email),
-    ". Open a console, or switch to the other one at any time."), alert, await unificationCard(),
+  page(t("consoles.title"), h("p", { class: "lead" }, t("home.signedInAs"), h("strong", { id: "who" }, session.email),
+    t("consoles.lead")), alert, await unificationCard(),
     h("div", { class: "grid" }, cards));
 }
 
 // GET /unification in words: where the account stands, what changed and why, whom to ask.
 const UNIFICATION_CHANGES = {
   password: {
-    unchanged: "Your password does not change.",
-    erased: "Several Dedibox accounts shared this address, so none of their passwords was kept: " +
-      "set a new one (sign in with a code sent to this address).",
+    get unchanged() { return t("unification.passwordUnchanged"); },
+    get erased() { return t("unification.passwordErased"); },
   },
   mfa: {
-    unchanged: "Your second factor does not change.",
-    disabled_sms: "SMS is retired as a second factor: enrol an authenticator app or a passkey.",
-    erased: "Your second factor was reset: enrol a new one (an authenticator app or a passkey).",
-    replaced_by_scaleway: "Your Scaleway second factor now protects the whole account.",
+    get unchanged() { return t("unification.mfaUnchanged"); },
+    get disabled_sms() { return t("unification.mfaSms"); },
+    get erased() { return t("unification.mfaErased"); },
+    get replaced_by_scaleway() { return t("unification.mfaScaleway"); },
   },
 };
 
@@ -443,13 +507,13 @@ async function unificationCard() {
   const v = u.data;
   const done = v.state === "completed";
   const lines = [UNIFICATION_CHANGES.password[v.changes.password], UNIFICATION_CHANGES.mfa[v.changes.mfa],
-    v.legacy_access ? "Your Dedibox login at console.online.net keeps working."
-      : "Sign in to Dedibox here, with this account."].filter(Boolean);
+    v.legacy_access ? t("unification.legacyKept")
+      : t("unification.signInHere")].filter(Boolean);
   return h("section", { class: "card", id: "unification", "aria-labelledby": "unification-title" },
-    h("h2", { id: "unification-title" }, done ? "Your Scaleway and Dedibox accounts are now one"
-      : "Your Scaleway and Dedibox accounts are becoming one"),
+    h("h2", { id: "unification-title" }, done ? t("unification.done")
+      : t("unification.becoming")),
     h("ul", {}, lines.map((line) => h("li", {}, line))),
-    h("p", { class: "muted" }, `Questions? Contact ${v.support === "dedibox" ? "Dedibox" : "Scaleway"} support.`));
+    h("p", { class: "muted" }, t("unification.questions", { support: v.support === "dedibox" ? "Dedibox" : "Scaleway" })));
 }
 
 async function account() {
@@ -458,62 +522,62 @@ async function account() {
   if (session.status === "mfa_required") return go("/ui/mfa");
   setNav(session);
   const r = await api("GET", "/account");
-  if (!r.ok) return page("Your account", notice(r.error.message, "error"));
+  if (!r.ok) return page(t("home.yourAccount"), notice(apiMessage(r.error), "error"));
   const a = r.data;
   const saved = h("div", { role: "status", "aria-live": "polite" });
-  const profile = form({ id: "profile-form", submit: "Save", fields: [
-    { name: "name", label: "Name", autocomplete: "name", value: a.name || "", required: false },
-    { name: "locale", label: "Language", options: [["en", "English"], ["fr", "Français"]], value: a.locale || "en" },
-    { name: "postal_address", label: "Postal address", textarea: true, autocomplete: "street-address",
+  const profile = form({ id: "profile-form", submit: t("account.save"), fields: [
+    { name: "name", label: t("field.name"), autocomplete: "name", value: a.name || "", required: false },
+    { name: "locale", label: t("field.language"), options: [["en", t("lang.en")], ["fr", t("lang.fr")]], value: a.locale || "en" },
+    { name: "postal_address", label: t("field.postalAddress"), textarea: true, autocomplete: "street-address",
       value: a.postal_address || "", required: false },
-    { name: "organization", label: "Organization", autocomplete: "organization", value: a.organization || "",
+    { name: "organization", label: t("field.organization"), autocomplete: "organization", value: a.organization || "",
       required: false },
   ], onsubmit: async (values) => {
     saved.replaceChildren();
     const p = await api("PATCH", "/account", values);
     if (!p.ok) return p.error;
-    saved.replaceChildren(notice("Your changes were saved."));
+    saved.replaceChildren(notice(t("account.saved")));
   } });
-  const email = form({ id: "email-form", submit: "Change my email", fields: [
-    { name: "new_email", label: "New email", type: "email", autocomplete: "email" },
-    { name: "password", label: "Current password", type: "password", autocomplete: "current-password", trim: false },
+  const email = form({ id: "email-form", submit: t("account.changeEmail"), fields: [
+    { name: "new_email", label: t("field.newEmail"), type: "email", autocomplete: "email" },
+    { name: "password", label: t("field.currentPassword"), type: "password", autocomplete: "current-password", trim: false },
   ], onsubmit: async (values, el) => {
     const p = await api("POST", "/account/email", values);
     if (!p.ok) return p.error;
-    el.replaceWith(notice(`We sent a link to ${values.new_email}. Your address changes when you follow it.`));
+    el.replaceWith(notice(t("account.emailLinkSent", { email: values.new_email })));
   } });
-  const password = form({ id: "password-form", submit: "Change my password", fields: [
-    { name: "current_password", label: "Current password", type: "password", autocomplete: "current-password",
+  const password = form({ id: "password-form", submit: t("changePassword"), fields: [
+    { name: "current_password", label: t("field.currentPassword"), type: "password", autocomplete: "current-password",
       trim: false },
-    { name: "new_password", label: "New password", type: "password", autocomplete: "new-password",
-      hint: PASSWORD_HINT, trim: false },
+    { name: "new_password", label: t("field.newPassword"), type: "password", autocomplete: "new-password",
+      hint: PASSWORD_HINT(), trim: false },
   ], onsubmit: async (values, el) => {
     const p = await api("POST", "/password/change", values);
     if (!p.ok) return p.error;
     el.reset();
-    el.prepend(notice("Your password was changed. Your other sessions were signed out."));
+    el.prepend(notice(t("account.passwordChanged")));
     loadSessions();
   } });
   const sessions = h("ul", { class: "list", id: "sessions" });
   const loadSessions = async () => {
     const s = await api("GET", "/sessions");
-    if (!s.ok) return sessions.replaceChildren(h("li", {}, s.error.message));
+    if (!s.ok) return sessions.replaceChildren(h("li", {}, apiMessage(s.error)));
     sessions.replaceChildren(...s.data.sessions.map((x) => h("li", { class: "row" },
-      h("div", {}, h("div", { title: x.user_agent || null }, x.device || x.user_agent || "Unknown device", x.current ? h("span", { class: "badge" }, "this one") : null),
-        h("div", { class: "meta" }, `Signed in ${new Date(x.created_at).toLocaleString()}, last seen ${new Date(x.last_seen_at).toLocaleString()}`)),
+      h("div", {}, h("div", { title: x.user_agent || null }, x.device || x.user_agent || t("sessions.unknown"), x.current ? h("span", { class: "badge" }, t("sessions.thisOne")) : null),
+        h("div", { class: "meta" }, t("sessions.when", { created: new Date(x.created_at).toLocaleString(locale), seen: new Date(x.last_seen_at).toLocaleString(locale) }))),
       x.current ? null : h("button", { type: "button", class: "danger", onclick: async () => {
         const d = await api("DELETE", "/sessions/" + encodeURIComponent(x.id));
         if (d.ok) loadSessions();
-      } }, "Sign out this session"))));
+      } }, t("sessions.signOutThis")))));
   };
-  page("Your account", h("p", { class: "lead" }, "Signed in as ", h("strong", { id: "who" }, a.email)),
-    h("div", { class: "grid" }, card("Profile", saved, profile),
-      h("div", {}, card("Email address", h("p", { class: "muted" }, "Currently ", a.email), email),
-        phoneCard(a), card("Password", password))),
-    card("Where you are signed in", sessions),
+  page(t("home.yourAccount"), h("p", { class: "lead" }, t("home.signedInAs"), h("strong", { id: "who" }, a.email)),
+    h("div", { class: "grid" }, card(t("account.profile"), saved, profile),
+      h("div", {}, card(t("account.emailAddress"), h("p", { class: "muted" }, t("account.currently"), a.email), email),
+        phoneCard(a), card(t("field.password"), password))),
+    card(t("account.whereSignedIn"), sessions),
     identitiesCard(),
-    card("Second factors", h("p", {}, "Protect your account with an authenticator app or a passkey."),
-      h("a", { class: "button secondary", href: "/ui/mfa" }, "Manage second factors")),
+    card(t("mfa.title"), h("p", {}, t("account.mfaLead")),
+      h("a", { class: "button secondary", href: "/ui/mfa" }, t("account.manageMfa"))),
     apiKeys(), membersCard(), outsourcingCard());
   loadSessions();
 }
@@ -523,20 +587,19 @@ function apiKeys() {
   const shown = h("div", { "aria-live": "polite" });
   const load = async () => {
     const r = await api("GET", "/api-keys");
-    if (!r.ok) return list.replaceChildren(h("li", {}, r.error.message));
+    if (!r.ok) return list.replaceChildren(h("li", {}, apiMessage(r.error)));
     list.replaceChildren(...(r.data.api_keys.length ? r.data.api_keys.map((k) => h("li", { class: "row" },
-      h("div", {}, h("div", {}, k.name), h("div", { class: "meta" }, `${k.key_id}, ` +
-        (k.context ? `Dedibox account ${k.context.replace(/^dedibox-/, "")} only` : "every console") +
-        `, made ${new Date(k.created_at).toLocaleDateString()}`)),
+      h("div", {}, h("div", {}, k.name), h("div", { class: "meta" }, t("keys.meta", { id: k.key_id, scope: k.context ? t("keys.dediboxOnly", { id: k.context.replace(/^dedibox-/, "") })
+        : t("keys.everyConsole"), date: new Date(k.created_at).toLocaleDateString(locale) }))),
       h("button", { type: "button", class: "danger", onclick: async () => {
         const d = await api("DELETE", "/api-keys/" + encodeURIComponent(k.key_id));
-        if (!d.ok) return shown.replaceChildren(notice(d.error.message, "error"));
-        shown.replaceChildren(notice(`The key ${k.name} was deleted: it no longer works.`));
+        if (!d.ok) return shown.replaceChildren(notice(apiMessage(d.error), "error"));
+        shown.replaceChildren(notice(t("keys.deleted", { name: k.name })));
         load();
-      } }, "Delete"))) : [h("li", { class: "muted" }, "No API key yet.")]));
+      } }, t("delete")))) : [h("li", { class: "muted" }, t("keys.none"))]));
   };
-  const make = form({ id: "api-key-form", submit: "Make a key", fields: [
-    { name: "name", label: "Name of the key", hint: "What will use it, for example: deploy bot." },
+  const make = form({ id: "api-key-form", submit: t("keys.make"), fields: [
+    { name: "name", label: t("keys.name"), hint: t("keys.nameHint") },
   ], onsubmit: async (values, el) => {
     const m = await api("POST", "/api-keys", values);
     if (!m.ok) {
@@ -546,13 +609,13 @@ function apiKeys() {
     }
     el.reset();
     shown.replaceChildren(h("div", { class: "card", id: "api-key-made" },
-      h("p", {}, "Copy the secret now: it will not be shown again."),
-      h("p", {}, "Key id: ", h("span", { class: "secret", id: "api-key-id" }, m.data.key_id)),
-      h("p", {}, "Secret: ", h("span", { class: "secret", id: "api-key-secret" }, m.data.secret))));
+      h("p", {}, t("keys.copy")),
+      h("p", {}, t("keys.id"), h("span", { class: "secret", id: "api-key-id" }, m.data.key_id)),
+      h("p", {}, t("keys.secret"), h("span", { class: "secret", id: "api-key-secret" }, m.data.secret))));
     load();
   } });
   load();
-  return card("API keys", h("p", {}, "Keys let your scripts use the Scaleway and Dedibox APIs as you."),
+  return card(t("keys.title"), h("p", {}, t("keys.lead")),
     shown, list, make);
 }
 
@@ -562,24 +625,24 @@ function apiKeys() {
 // revoked or expired since the page was shown) says so and offers the list as it is now.
 function openRefused(error) {
   const gone = ((error.details || {}).fields || {}).context;
-  if (!gone) return [error.message];
-  return [gone + " It may no longer be shared with you. ",
-    h("button", { type: "button", class: "secondary", onclick: () => location.reload() }, "Show my consoles again")];
+  if (!gone) return [apiMessage(error)];
+  return [gone + t("org.noLongerShared"),
+    h("button", { type: "button", class: "secondary", onclick: () => location.reload() }, t("org.showAgain"))];
 }
 
 // A consoles-page row's line: the account's own contexts from those others share, and what access.
 function contextWhose(x) {
-  if (!x.owner) return "Your account" + (x.legacy_id ? ` (${x.legacy_id})` : "");
-  if (x.access !== "outsourcing") return `Shared by ${x.owner} (whole account)`;
+  if (!x.owner) return t("home.yourAccount") + (x.legacy_id ? ` (${x.legacy_id})` : "");
+  if (x.access !== "outsourcing") return t("org.sharedWhole", { owner: x.owner });
   const n = (x.resources || []).length;
-  return `Shared by ${x.owner}: ${n} resource${n === 1 ? "" : "s"}, ${(x.permissions || []).join(", ")}`;
+  return t(n === 1 ? "org.sharedOne" : "org.sharedMany", { owner: x.owner, n, permissions: (x.permissions || []).join(", ") });
 }
 
 // What a refusal to hand over access asks of the person, beside the form's message: sign in again
 // (a second factor is enrolled and the sign-in is not recent), or finish the pending steps first.
 function handOverHelp(error) {
   if (error.code === "action_required") {
-    return h("p", {}, h("a", { class: "button secondary", href: "/ui/consoles" }, "Finish the steps first"));
+    return h("p", {}, h("a", { class: "button secondary", href: "/ui/consoles" }, t("org.finishFirst")));
   }
   return reauthenticate(error, "/ui/account");
 }
@@ -594,21 +657,21 @@ function membersCard() {
   const help = h("div", {});
   const load = async () => {
     const r = await api("GET", "/organization/members");
-    if (!r.ok) return list.replaceChildren(h("li", {}, r.error.message));
+    if (!r.ok) return list.replaceChildren(h("li", {}, apiMessage(r.error)));
     list.replaceChildren(...(r.data.members.length ? r.data.members.map((m) => h("li", { class: "row" },
       h("div", {}, h("div", {}, m.email), h("div", { class: "meta" },
-        `${m.role === "admin" ? "Admin" : "Member"}, added ${new Date(m.created_at).toLocaleDateString()}`)),
-      h("button", { type: "button", class: "danger", "aria-label": `Remove ${m.email}`, onclick: async () => {
+        t("org.memberMeta", { role: m.role === "admin" ? t("org.admin") : t("org.member"), date: new Date(m.created_at).toLocaleDateString(locale) }))),
+      h("button", { type: "button", class: "danger", "aria-label": t("org.removeLabel", { email: m.email }), onclick: async () => {
         const d = await api("DELETE", "/organization/members/" + encodeURIComponent(m.id));
-        if (!d.ok) return shown.replaceChildren(notice(d.error.message, "error"));
-        shown.replaceChildren(notice(`${m.email} was removed: their access ended.`));
+        if (!d.ok) return shown.replaceChildren(notice(apiMessage(d.error), "error"));
+        shown.replaceChildren(notice(t("org.removed", { email: m.email })));
         load();
-      } }, "Remove"))) : [h("li", { class: "muted" }, "No member yet.")]));
+      } }, t("remove")))) : [h("li", { class: "muted" }, t("org.noMember"))]));
   };
-  const add = form({ id: "member-form", submit: "Add the member", fields: [
-    { name: "email", label: "Member's email", type: "email", autocomplete: "off",
-      hint: "They reach your whole account in both consoles once signed in with this address." },
-    { name: "role", label: "Role", options: [["member", "Member"], ["admin", "Admin"]], value: "member" },
+  const add = form({ id: "member-form", submit: t("org.addMember"), fields: [
+    { name: "email", label: t("org.memberEmail"), type: "email", autocomplete: "off",
+      hint: t("org.memberHint") },
+    { name: "role", label: t("org.role"), options: [["member", t("org.member")], ["admin", t("org.admin")]], value: "member" },
   ], onsubmit: async (values, el) => {
     help.replaceChildren();
     shown.replaceChildren();
@@ -619,11 +682,11 @@ function membersCard() {
       return m.error;
     }
     el.reset();
-    shown.replaceChildren(notice(`${values.email} was added: we emailed them.`));
+    shown.replaceChildren(notice(t("org.added", { email: values.email })));
     load();
   } });
   load();
-  return card("Members", h("p", {}, "Members reach your whole account, in the Scaleway and Dedibox consoles."),
+  return card(t("org.members"), h("p", {}, t("org.membersLead")),
     shown, list, add, help);
 }
 
@@ -640,25 +703,25 @@ function outsourcingCard() {
   const body = h("div", {});
   const load = async () => {
     const r = await api("GET", "/outsourcing");
-    if (!r.ok) return list.replaceChildren(h("li", {}, r.error.message));
+    if (!r.ok) return list.replaceChildren(h("li", {}, apiMessage(r.error)));
     list.replaceChildren(...(r.data.outsourcing.length ? r.data.outsourcing.map((g) => h("li", { class: "row" },
       h("div", {}, h("div", {}, g.grantee_email), h("div", { class: "meta" },
         `${g.resources.join(", ")}: ${g.permissions.join(", ")}, ` +
-        (g.expires_at ? `until ${new Date(g.expires_at).toLocaleString()}` : "no end date"))),
-      h("button", { type: "button", class: "danger", "aria-label": `Revoke ${g.grantee_email}'s access`,
+        (g.expires_at ? t("org.until", { date: new Date(g.expires_at).toLocaleString(locale) }) : t("org.noEnd")))),
+      h("button", { type: "button", class: "danger", "aria-label": t("org.revokeLabel", { email: g.grantee_email }),
         onclick: async () => {
           const d = await api("DELETE", "/outsourcing/" + encodeURIComponent(g.id));
-          if (!d.ok) return shown.replaceChildren(notice(d.error.message, "error"));
-          shown.replaceChildren(notice(`The access of ${g.grantee_email} was revoked.`));
+          if (!d.ok) return shown.replaceChildren(notice(apiMessage(d.error), "error"));
+          shown.replaceChildren(notice(t("org.revoked", { email: g.grantee_email })));
           load();
-        } }, "Revoke"))) : [h("li", { class: "muted" }, "Nobody has access to chosen resources.")]));
+        } }, t("org.revoke")))) : [h("li", { class: "muted" }, t("org.nobody"))]));
   };
   const show = async () => {
     // The account's own resources, from its contexts in each console.
     const c = await api("GET", "/consoles");
     if (!c.ok && c.error.code === "action_required") {
       // Sharing is refused until then: say so rather than offer a form that cannot succeed.
-      return body.replaceChildren(h("p", {}, "Finish the steps your account needs before you share it."),
+      return body.replaceChildren(h("p", {}, t("org.finishBeforeShare")),
         handOverHelp(c.error));
     }
     const groups = [];
@@ -669,19 +732,19 @@ function outsourcingCard() {
       }
     }
     const typed = groups.length
-      ? { name: "resources", label: "Other resource ids", optional: true, required: false,
-        hint: "Separated by commas, for a resource not listed above." }
-      : { name: "resources", label: "Resource ids", optional: true, required: false,
-        hint: "Your account lists no resources yet: type their ids, separated by commas." };
+      ? { name: "resources", label: t("org.otherIds"), optional: true, required: false,
+        hint: t("org.otherIdsHint") }
+      : { name: "resources", label: t("org.ids"), optional: true, required: false,
+        hint: t("org.idsHint") };
     picker.replaceChildren(...groups);
-    const actions = checkboxes("Actions they may do", "perm",
-      [["read", "read"], ["write", "write"], ["reboot", "reboot"], ["delete", "delete"]]);
-    const grant = form({ id: "grant-form", submit: "Give access", fields: [
-      { name: "grantee_email", label: "Their email", type: "email", autocomplete: "off" },
+    const actions = checkboxes(t("org.actions"), "perm",
+      [["read", t("perm.read")], ["write", t("perm.write")], ["reboot", t("perm.reboot")], ["delete", t("perm.delete")]]);
+    const grant = form({ id: "grant-form", submit: t("org.give"), fields: [
+      { name: "grantee_email", label: t("org.theirEmail"), type: "email", autocomplete: "off" },
       typed,
-      { name: "permissions", label: "Other actions", optional: true, required: false,
-        hint: "Separated by commas, besides those ticked." },
-      { name: "expires_at", label: "Access ends (optional)", type: "datetime-local", optional: true, required: false },
+      { name: "permissions", label: t("org.otherActions"), optional: true, required: false,
+        hint: t("org.otherActionsHint") },
+      { name: "expires_at", label: t("org.ends"), type: "datetime-local", optional: true, required: false },
     ], onsubmit: async (values, el) => {
       help.replaceChildren();
       shown.replaceChildren();
@@ -689,9 +752,9 @@ function outsourcingCard() {
       const resources = [...new Set([...ticked("pick"), ...splitIds(values.resources)])];
       const permissions = [...new Set([...ticked("perm"), ...splitIds(values.permissions)])];
       const missing = {};
-      if (!resources.length) missing.resources = "Choose at least one resource.";
-      if (!permissions.length) missing.permissions = "Choose at least one action.";
-      if (Object.keys(missing).length) return { message: "Some fields are missing.", details: { fields: missing } };
+      if (!resources.length) missing.resources = t("org.chooseResource");
+      if (!permissions.length) missing.permissions = t("org.chooseAction");
+      if (Object.keys(missing).length) return { message: t("form.missing"), details: { fields: missing } };
       const payload = { grantee_email: values.grantee_email, resources, permissions };
       if (values.expires_at) payload.expires_at = new Date(values.expires_at).toISOString();
       const g = await api("POST", "/outsourcing", payload);
@@ -701,8 +764,8 @@ function outsourcingCard() {
         return g.error;
       }
       el.reset();
-      shown.replaceChildren(notice(`${values.grantee_email} was given access to ${resources.length} ` +
-        `resource${resources.length === 1 ? "" : "s"}: we emailed them.`));
+      shown.replaceChildren(notice(t(resources.length === 1 ? "org.givenOne" : "org.givenMany",
+        { email: values.grantee_email, n: resources.length })));
       load();
     } });
     // The choices go above the fields they complete.
@@ -712,19 +775,19 @@ function outsourcingCard() {
   };
   load();
   show();
-  return card("Outsourcing", h("p", {}, "Give someone chosen actions on chosen resources only, until a date if you like."),
+  return card(t("org.outsourcing"), h("p", {}, t("org.outsourcingLead")),
     shown, list, body, help);
 }
 
 // The phone is a recovery channel: it changes only once the code texted to the new number comes back.
 function phoneCard(a) {
   const current = h("p", { class: "muted", id: "phone-current" },
-    a.phone ? "Currently " + a.phone : "No phone yet: add one to reset your password by SMS.");
+    a.phone ? t("account.currently") + a.phone : t("phone.none"));
   const status = h("div", { "aria-live": "polite" });
-  const ask = form({ id: "phone-form", submit: "Text me a code", fields: [
-    { name: "phone", label: "New phone", type: "tel", autocomplete: "tel",
-      hint: "International format, for example +33612345678." },
-    { name: "password", label: "Current password", type: "password", autocomplete: "current-password", trim: false },
+  const ask = form({ id: "phone-form", submit: t("textCode"), fields: [
+    { name: "phone", label: t("phone.new"), type: "tel", autocomplete: "tel",
+      hint: t("phone.hint") },
+    { name: "password", label: t("field.currentPassword"), type: "password", autocomplete: "current-password", trim: false },
   ], onsubmit: async (values, el) => {
     const r = await api("POST", "/account/phone", values);
     if (!r.ok) {
@@ -732,27 +795,26 @@ function phoneCard(a) {
       if (again) el.after(again);
       return r.error;
     }
-    const confirm = form({ id: "phone-code-form", submit: "Confirm my phone", fields: [
-      { name: "code", label: "Code from the SMS", autocomplete: "one-time-code", inputmode: "numeric" },
+    const confirm = form({ id: "phone-code-form", submit: t("phone.confirm"), fields: [
+      { name: "code", label: t("smsCode"), autocomplete: "one-time-code", inputmode: "numeric" },
     ], onsubmit: async (code, codeForm) => {
       const v = await api("POST", "/account/phone/verify", code);
       if (!v.ok) return v.error;
-      current.textContent = "Currently " + v.data.phone;
-      codeForm.replaceWith(notice(`Your phone is now ${v.data.phone}. Password reset codes by SMS go to it.`));
+      current.textContent = t("account.currently") + v.data.phone;
+      codeForm.replaceWith(notice(t("phone.changed", { phone: v.data.phone })));
     } });
-    status.replaceChildren(notice(`We texted a code to ${values.phone}. It works for 10 minutes; ` +
-      "your phone stays the one on file until you enter it."));
+    status.replaceChildren(notice(t("phone.sent", { phone: values.phone })));
     el.replaceWith(confirm);
   } });
-  return card("Phone", current, status, ask);
+  return card(t("field.phone"), current, status, ask);
 }
 
 function resetRequestForm(channel) {
-  return form({ id: `reset-${channel}-form`, submit: channel === "email" ? "Email me a link" : "Text me a code",
+  return form({ id: `reset-${channel}-form`, submit: channel === "email" ? t("reset.emailLink") : t("textCode"),
     fields: [
-      { name: "kind", label: "I will give", options: [["email", "my email address"],
-        ["identifier", "my Dedibox login"], ["domain", "one of my domain names"]] },
-      { name: "value", label: "Email, login or domain", autocomplete: "username" },
+      { name: "kind", label: t("reset.iWillGive"), options: [["email", t("reset.myEmail")],
+        ["identifier", t("reset.myLogin")], ["domain", t("reset.myDomain")]] },
+      { name: "value", label: t("reset.value"), autocomplete: "username" },
     ], onsubmit: async (values, el) => {
       const r = await api("POST", `/password/reset/${channel}`, { [values.kind]: values.value });
       if (!r.ok) {
@@ -761,8 +823,7 @@ function resetRequestForm(channel) {
         return r.error;
       }
       if (channel === "email") {
-        el.replaceWith(notice("If an account matches, we emailed it a link to choose a new password. " +
-          "The link works for 30 minutes."));
+        el.replaceWith(notice(t("reset.emailSent")));
       } else {
         el.replaceWith(smsCompleteForm(r.data.flow_id));
       }
@@ -770,31 +831,31 @@ function resetRequestForm(channel) {
 }
 
 function smsCompleteForm(flowId) {
-  const done = form({ id: "reset-sms-complete-form", submit: "Change my password", fields: [
-    { name: "code", label: "Code from the SMS", inputmode: "numeric", autocomplete: "one-time-code" },
-    { name: "new_password", label: "New password", type: "password", autocomplete: "new-password",
-      hint: PASSWORD_HINT, trim: false },
+  const done = form({ id: "reset-sms-complete-form", submit: t("changePassword"), fields: [
+    { name: "code", label: t("smsCode"), inputmode: "numeric", autocomplete: "one-time-code" },
+    { name: "new_password", label: t("field.newPassword"), type: "password", autocomplete: "new-password",
+      hint: PASSWORD_HINT(), trim: false },
   ], onsubmit: async (values, el) => {
     const r = await api("POST", "/password/reset/sms/complete", { flow_id: flowId, ...values });
     if (!r.ok) return r.error;
     el.replaceWith(resetDone());
   } });
-  return h("div", {}, notice("If an account matches and has a phone, we texted it a code. It works for 10 minutes."),
+  return h("div", {}, notice(t("reset.smsSent")),
     done);
 }
 
 function resetDone() {
-  return h("div", {}, notice("Your password was changed and every session was signed out."),
-    h("p", {}, h("a", { class: "button", href: "/ui/", id: "to-sign-in" }, "Sign in")));
+  return h("div", {}, notice(t("reset.done")),
+    h("p", {}, h("a", { class: "button", href: "/ui/", id: "to-sign-in" }, t("signIn"))));
 }
 
 async function reset() {
   setNav(await currentSession());
-  page("Reset your password", h("p", { class: "lead" }, "Tell us which account, and how to reach you."),
-    h("div", { class: "grid" }, card("By email", resetRequestForm("email")),
-      card("By SMS", resetRequestForm("sms"))),
-    h("p", {}, "No longer have access to your email or phone? ",
-      h("a", { href: "/ui/recovery", id: "to-recovery" }, "Ask support to move your account to a new address"), "."));
+  page(t("reset.title"), h("p", { class: "lead" }, t("reset.lead")),
+    h("div", { class: "grid" }, card(t("reset.byEmail"), resetRequestForm("email")),
+      card(t("reset.bySms"), resetRequestForm("sms"))),
+    h("p", {}, t("reset.noAccess"),
+      h("a", { href: "/ui/recovery", id: "to-recovery" }, t("reset.toRecovery")), "."));
 }
 
 async function resetComplete() {
@@ -802,20 +863,20 @@ async function resetComplete() {
   const token = query("token");
   // Say at once when the link is used or expired, rather than after a new password was typed.
   const valid = token ? await api("POST", "/password/reset/email/check", { token }) : { ok: false,
-    error: { code: "invalid_token", message: "This link has no token. Open the link from your email again." } };
+    error: { code: "invalid_token", message: t("link.noToken") } };
   if (!valid.ok && valid.error.code === "invalid_token") {
-    return page("This link no longer works", notice(valid.error.message, "error"),
-      h("p", {}, "A reset link works once, for 30 minutes, and a newer link replaces it."),
-      h("p", {}, h("a", { class: "button", href: "/ui/reset", id: "new-link" }, "Ask for a new link")));
+    return page(t("link.noLonger"), notice(apiMessage(valid.error), "error"),
+      h("p", {}, t("reset.linkOnce")),
+      h("p", {}, h("a", { class: "button", href: "/ui/reset", id: "new-link" }, t("reset.askNew"))));
   }
-  page("Choose a new password", card("New password", form({ id: "reset-complete-form", submit: "Change my password",
-    fields: [{ name: "new_password", label: "New password", type: "password", autocomplete: "new-password",
-      hint: PASSWORD_HINT, trim: false }],
+  page(t("actions.newPasswordTitle"), card(t("field.newPassword"), form({ id: "reset-complete-form", submit: t("changePassword"),
+    fields: [{ name: "new_password", label: t("field.newPassword"), type: "password", autocomplete: "new-password",
+      hint: PASSWORD_HINT(), trim: false }],
     onsubmit: async (values, el) => {
       const r = await api("POST", "/password/reset/email/complete", { token, new_password: values.new_password });
       if (!r.ok) {
         if (r.error.code === "invalid_token" && !document.getElementById("new-link")) {
-          el.after(h("p", { id: "new-link" }, h("a", { href: "/ui/reset" }, "Ask for a new link")));
+          el.after(h("p", { id: "new-link" }, h("a", { href: "/ui/reset" }, t("reset.askNew"))));
         }
         return r.error;
       }
@@ -826,31 +887,31 @@ async function resetComplete() {
 async function mfaChallenge(session) {
   const methods = session.mfa_methods || [];
   const done = (r) => (r.ok ? afterLogin({ status: "authenticated" }) : r.error);
-  const parts = [h("p", { class: "lead" }, "Confirm it is you with your second factor.")];
+  const parts = [h("p", { class: "lead" }, t("mfa.lead"))];
   if (methods.includes("totp")) {
-    parts.push(card("Authenticator app", form({ id: "totp-form", submit: "Verify", fields: [
-      { name: "code", label: "6-digit code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6 },
+    parts.push(card(t("mfa.app"), form({ id: "totp-form", submit: t("mfa.verify"), fields: [
+      { name: "code", label: t("mfa.code6"), inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6 },
     ], onsubmit: async (values) => done(await api("POST", "/mfa/verify", { method: "totp", code: values.code })) })));
   }
   if (methods.includes("webauthn") || methods.includes("passkey")) {
     const alert = h("div", { class: "alert error", role: "alert" });
-    parts.push(card("Passkey", alert, h("button", { type: "button", id: "passkey-verify", onclick: async () => {
+    parts.push(card(t("mfa.passkey"), alert, h("button", { type: "button", id: "passkey-verify", onclick: async () => {
       alert.replaceChildren();
       const c = await api("POST", "/mfa/webauthn/challenge");
-      if (!c.ok) return alert.replaceChildren(c.error.message);
+      if (!c.ok) return alert.replaceChildren(apiMessage(c.error));
       const got = await webauthn("get", c.data.options.publicKey || c.data.options);
-      if (got.error) return alert.replaceChildren(got.error.message);
+      if (got.error) return alert.replaceChildren(apiMessage(got.error));
       const r = await api("POST", "/mfa/verify", { method: "webauthn", credential: got.credential });
-      if (!r.ok) return alert.replaceChildren(r.error.message);
+      if (!r.ok) return alert.replaceChildren(apiMessage(r.error));
       afterLogin({ status: "authenticated" });
-    } }, "Use my passkey")));
+    } }, t("mfa.usePasskey"))));
   }
-  parts.push(card("Recovery code", form({ id: "recovery-form", submit: "Use this code", fields: [
-    { name: "code", label: "Recovery code", autocomplete: "off",
-      hint: "One of the codes you saved when you set up your second factor." },
+  parts.push(card(t("mfa.recoveryCode"), form({ id: "recovery-form", submit: t("mfa.useCode"), fields: [
+    { name: "code", label: t("mfa.recoveryCode"), autocomplete: "off",
+      hint: t("mfa.recoveryHint") },
   ], onsubmit: async (values) => done(await api("POST", "/mfa/verify",
     { method: "recovery_code", code: values.code })) })));
-  page("Second step", h("div", { class: "grid" }, parts));
+  page(t("mfa.secondStep"), h("div", { class: "grid" }, parts));
 }
 
 // Changing second factors needs a recent sign-in: offer the way to get one.
@@ -859,13 +920,12 @@ function reauthenticate(error, next = "/ui/mfa") {
   return h("p", {}, h("button", { type: "button", class: "secondary", onclick: async () => {
     await api("POST", "/logout");
     go("/ui/?next=" + encodeURIComponent(next));
-  } }, "Sign in again"));
+  } }, t("signInAgain")));
 }
 
 function recoveryCodes(codes) {
-  return h("div", { class: "card", id: "recovery-codes" }, h("h2", {}, "Your recovery codes"),
-    h("p", {}, "Save them somewhere safe: each one signs you in once if you lose your second factor. " +
-      "They will not be shown again."),
+  return h("div", { class: "card", id: "recovery-codes" }, h("h2", {}, t("mfa.yourCodes")),
+    h("p", {}, t("mfa.saveCodes")),
     h("ul", { class: "codes" }, codes.map((c) => h("li", {}, c))));
 }
 
@@ -875,47 +935,47 @@ async function mfaManage(session) {
   const list = h("ul", { class: "list", id: "mfa-methods" });
   const left = h("p", { class: "muted", id: "recovery-codes-left" });
   const render = (data) => {
-    left.replaceChildren(`Recovery codes left: ${data.recovery_codes_remaining ?? 0}`);
+    left.replaceChildren(t("mfa.codesLeft", { n: data.recovery_codes_remaining ?? 0 }));
     list.replaceChildren(...(data.methods.length ? data.methods.map((m) => h("li", { class: "row" },
       h("div", {}, h("div", {}, m.name || m.type), h("div", { class: "meta" },
-        (m.type === "totp" ? "Authenticator app" : "Passkey") + ", added " + new Date(m.created_at).toLocaleDateString())),
+        (m.type === "totp" ? t("mfa.app") : t("mfa.passkey")) + t("mfa.added", { date: new Date(m.created_at).toLocaleDateString(locale) }))),
       h("button", { type: "button", class: "danger", onclick: async () => {
         const d = await api("DELETE", "/mfa/" + encodeURIComponent(m.id));
-        if (!d.ok) return status.replaceChildren(notice(d.error.message, "error"));
+        if (!d.ok) return status.replaceChildren(notice(apiMessage(d.error), "error"));
         reloadList();
-      } }, "Remove"))) : [h("li", { class: "muted" }, "No second factor yet.")]));
+      } }, t("remove")))) : [h("li", { class: "muted" }, t("mfa.none"))]));
   };
   const reloadList = async () => {
     const again = await api("GET", "/mfa");
     if (again.ok) render(again.data);
   };
-  if (!r.ok) return page("Second factors", notice(r.error.message, "error"));
+  if (!r.ok) return page(t("mfa.title"), notice(apiMessage(r.error), "error"));
   render(r.data);
   const totpArea = h("div", {});
   const startTotp = h("button", { type: "button", id: "totp-start", onclick: async () => {
-    const t = await api("POST", "/mfa/totp");
-    if (!t.ok) return totpArea.replaceChildren(notice(t.error.message, "error"), reauthenticate(t.error));
+    const totp = await api("POST", "/mfa/totp");
+    if (!totp.ok) return totpArea.replaceChildren(notice(apiMessage(totp.error), "error"), reauthenticate(totp.error));
     // The SVG goes in an <img> as a data: URI: an image cannot run script, and the CSP allows it.
-    const qr = t.data.qr_svg ? "data:image/svg+xml;charset=utf-8," + encodeURIComponent(t.data.qr_svg) : null;
+    const qr = totp.data.qr_svg ? "data:image/svg+xml;charset=utf-8," + encodeURIComponent(totp.data.qr_svg) : null;
     totpArea.replaceChildren(
-      qr ? h("img", { class: "qr", src: qr, alt: "QR code to scan with your authenticator app" }) : null,
-      h("p", {}, "Scan the QR code, or enter this key in your authenticator app:"),
-      h("p", { class: "secret", id: "totp-secret" }, t.data.secret),
-      h("p", {}, h("a", { href: t.data.otpauth_uri }, "Open in an authenticator app on this device")),
-      form({ id: "totp-confirm-form", submit: "Confirm", fields: [
-        { name: "code", label: "6-digit code from the app", inputmode: "numeric", autocomplete: "one-time-code",
+      qr ? h("img", { class: "qr", src: qr, alt: t("mfa.qrAlt") }) : null,
+      h("p", {}, t("mfa.scan")),
+      h("p", { class: "secret", id: "totp-secret" }, totp.data.secret),
+      h("p", {}, h("a", { href: totp.data.otpauth_uri }, t("mfa.openApp"))),
+      form({ id: "totp-confirm-form", submit: t("mfa.confirm"), fields: [
+        { name: "code", label: t("mfa.code6App"), inputmode: "numeric", autocomplete: "one-time-code",
           maxlength: 6 }],
       onsubmit: async (values) => {
         const c = await api("POST", "/mfa/totp/confirm", values);
         if (!c.ok) return c.error;
-        totpArea.replaceChildren(notice("Your authenticator app is set up."),
+        totpArea.replaceChildren(notice(t("mfa.appSet")),
           c.data.recovery_codes ? recoveryCodes(c.data.recovery_codes) : null);
         reloadList();
       } }));
     totpArea.querySelector("input").focus();
-  } }, "Add an authenticator app");
-  const passkeyForm = form({ id: "passkey-register-form", submit: "Add a passkey", fields: [
-    { name: "name", label: "Name of this passkey", hint: "For example: work laptop.", value: "My passkey" },
+  } }, t("mfa.addApp"));
+  const passkeyForm = form({ id: "passkey-register-form", submit: t("mfa.addPasskey"), fields: [
+    { name: "name", label: t("mfa.passkeyName"), hint: t("mfa.passkeyHint"), value: t("mfa.myPasskey") },
   ], onsubmit: async (values, el) => {
     const o = await api("POST", "/mfa/webauthn/register");
     if (!o.ok) {
@@ -927,22 +987,22 @@ async function mfaManage(session) {
     if (made.error) return made.error;
     const v = await api("POST", "/mfa/webauthn/register/verify", { credential: made.credential, name: values.name });
     if (!v.ok) return v.error;
-    el.prepend(notice("Your passkey was added."));
+    el.prepend(notice(t("mfa.passkeyAdded")));
     if (v.data && v.data.recovery_codes) el.after(recoveryCodes(v.data.recovery_codes));
     reloadList();
   } });
   const codesArea = h("div", {});
   const newCodes = h("button", { type: "button", class: "secondary", id: "new-recovery-codes", onclick: async () => {
     const c = await api("POST", "/mfa/recovery-codes");
-    codesArea.replaceChildren(c.ok ? recoveryCodes(c.data.recovery_codes) : notice(c.error.message, "error"));
+    codesArea.replaceChildren(c.ok ? recoveryCodes(c.data.recovery_codes) : notice(apiMessage(c.error), "error"));
     reloadList();
-  } }, "Make new recovery codes");
+  } }, t("mfa.newCodes"));
   const actions = session.required_actions || [];
-  page("Second factors",
+  page(t("mfa.title"),
     actions.includes("enroll_mfa") ? notice(ACTIONS.enroll_mfa, "error") : null,
-    status, card("Your second factors", list, left,
+    status, card(t("mfa.yours"), list, left,
       h("div", { class: "actions" }, newCodes), codesArea),
-    h("div", { class: "grid" }, card("Authenticator app", totpArea, startTotp), card("Passkey", passkeyForm)));
+    h("div", { class: "grid" }, card(t("mfa.app"), totpArea, startTotp), card(t("mfa.passkey"), passkeyForm)));
 }
 
 async function mfa() {
@@ -956,16 +1016,15 @@ async function mfa() {
 async function verifyEmail() {
   setNav(await currentSession());
   const token = query("token");
-  page("Confirming your new address…");
+  page(t("verifyEmail.confirming"));
   const r = token ? await api("POST", "/account/email/verify", { token }) : { ok: false,
-    error: { message: "This link has no token. Open the link from your email again." } };
+    error: { message: t("link.noToken") } };
   if (!r.ok) {
-    return page("This link did not work", notice(r.error.message, "error"),
-      h("p", {}, "Already followed it? Your account shows the address it uses now. Otherwise change it again ",
-        "for a new link: ", h("a", { href: "/ui/account", id: "to-account" }, "go to your account"), "."));
+    return page(t("link.didNotWork"), notice(apiMessage(r.error), "error"),
+      h("p", {}, t("verifyEmail.already"),
+        t("verifyEmail.forLink"), h("a", { href: "/ui/account", id: "to-account" }, t("verifyEmail.goAccount")), "."));
   }
-  page("Email address changed", notice("Your account now uses this address" +
-    (r.data && r.data.email ? `: ${r.data.email}.` : ".")), h("p", {}, h("a", { href: "/ui/" }, "Continue")));
+  page(t("verifyEmail.changed"), notice(r.data && r.data.email ? t("verifyEmail.nowUsesThis", { email: r.data.email }) : t("verifyEmail.nowUses")), h("p", {}, h("a", { href: "/ui/" }, t("continue"))));
 }
 
 async function outbox() {
@@ -973,17 +1032,16 @@ async function outbox() {
   const to = query("to");
   const r = await api("GET", "/dev/outbox" + (to ? "?to=" + encodeURIComponent(to) : ""));
   const filter = h("form", { id: "outbox-filter", method: "get", action: "/ui/outbox", class: "actions" },
-    h("label", { for: "outbox-to" }, "Recipient"),
+    h("label", { for: "outbox-to" }, t("outbox.recipient")),
     h("input", { id: "outbox-to", name: "to", type: "text", value: to, placeholder: "someone@example.com" }),
-    h("button", { type: "submit", class: "secondary" }, "Filter"));
-  if (!r.ok) return page("Outbox", notice(r.error.message, "error"));
+    h("button", { type: "submit", class: "secondary" }, t("outbox.filter")));
+  if (!r.ok) return page(t("nav.outbox"), notice(apiMessage(r.error), "error"));
   const messages = r.data.messages;
-  page("Outbox", h("p", { class: "lead" }, "The mail and SMS the local stack sent, newest last. Nothing leaves " +
-    "your machine."), card("Filter", filter),
+  page(t("nav.outbox"), h("p", { class: "lead" }, t("outbox.lead")), card(t("outbox.filter"), filter),
   messages.length ? h("ol", { class: "list", id: "messages" }, messages.map((m) => h("li", { class: "card message" },
-    h("header", {}, h("h2", {}, m.subject || (m.channel === "sms" ? "SMS" : "(no subject)")),
-      h("span", { class: "meta muted" }, `${m.channel} to ${m.to}, ${new Date(m.sent_at).toLocaleString()}`)),
-    h("pre", {}, linkified(m.text || ""))))) : h("p", { class: "muted" }, "No message yet."));
+    h("header", {}, h("h2", {}, m.subject || (m.channel === "sms" ? "SMS" : t("outbox.noSubject"))),
+      h("span", { class: "meta muted" }, t("outbox.meta", { channel: m.channel, to: m.to, date: new Date(m.sent_at).toLocaleString(locale) }))),
+    h("pre", {}, linkified(m.text || ""))))) : h("p", { class: "muted" }, t("outbox.none")));
   const last = main.querySelector("#messages > li:last-child");
   if (last && !to) last.scrollIntoView({ block: "end" });
 }
@@ -998,7 +1056,7 @@ function codeLoginLink(signIn) {
       event.preventDefault();
       go("/ui/code?email=" + encodeURIComponent(email));
     }
-  } }, "Email me a code");
+  } }, t("code.emailMe"));
 }
 
 async function codeLogin() {
@@ -1006,9 +1064,9 @@ async function codeLogin() {
   setNav(session);
   if (session && session.status === "mfa_required") return go("/ui/mfa");
   const area = h("div", {});
-  const ask = (email) => form({ id: "code-request-form", submit: "Email me a code", fields: [
-    { name: "email", label: "Email", type: "email", autocomplete: "username", value: email,
-      hint: "We email you an 8-digit code that signs you in once, within 10 minutes." },
+  const ask = (email) => form({ id: "code-request-form", submit: t("code.emailMe"), fields: [
+    { name: "email", label: t("field.email"), type: "email", autocomplete: "username", value: email,
+      hint: t("code.hint") },
   ], onsubmit: async (values) => {
     const r = await api("POST", "/login/code", values);
     if (!r.ok) return r.error;
@@ -1016,9 +1074,9 @@ async function codeLogin() {
     area.querySelector("input[name=code]").focus();
   } });
   const enter = (email) => h("div", {},
-    notice(`If ${email} belongs to an account, we emailed it an 8-digit code. Enter it below.`),
-    form({ id: "code-verify-form", submit: "Sign in", fields: [
-      { name: "code", label: "8-digit code from the email", inputmode: "numeric", autocomplete: "one-time-code",
+    notice(t("code.sent", { email })),
+    form({ id: "code-verify-form", submit: t("signIn"), fields: [
+      { name: "code", label: t("code.label"), inputmode: "numeric", autocomplete: "one-time-code",
         maxlength: 9 },
     ], onsubmit: async (values) => {
       const r = await api("POST", "/login/code/verify", { email, code: values.code.replace(/\s+/g, "") });
@@ -1027,10 +1085,10 @@ async function codeLogin() {
     } }),
     h("p", {}, h("button", { type: "button", class: "secondary", id: "code-again", onclick: () => {
       area.replaceChildren(ask(email));
-    } }, "Send a new code")));
+    } }, t("code.again"))));
   area.replaceChildren(ask(query("email")));
-  page("Sign in with a code", card("Sign in with an emailed code", area),
-    h("p", {}, h("a", { href: "/ui/" }, "Sign in with your password instead")));
+  page(t("code.title"), card(t("code.card"), area),
+    h("p", {}, h("a", { href: "/ui/" }, t("code.password"))));
 }
 
 // The card of the `verify_email` action: the link can always be sent again.
@@ -1041,41 +1099,40 @@ async function verifyEmailCard() {
     again.disabled = true;
     const r = await api("POST", "/account/email/confirm");
     again.disabled = false;
-    status.replaceChildren(r.ok ? notice(`We sent a new link to ${session ? session.email : "your address"}. ` +
-      "Follow it within 30 minutes.") : notice(r.error.message, "error"));
-  } }, "Send the link again");
-  return card("Confirm your email address", h("p", {}, ACTIONS.verify_email), status,
+    status.replaceChildren(r.ok ? notice(t("confirm.sent", { email: session ? session.email : t("confirm.yourAddress") })) : notice(apiMessage(r.error), "error"));
+  } }, t("confirm.again"));
+  return card(t("confirm.title"), h("p", {}, ACTIONS.verify_email), status,
     h("div", { class: "actions" }, again, h("a", { class: "button secondary", href: "/ui/account" },
-      "Use another address")));
+      t("confirm.another"))));
 }
 
 async function confirmEmail() {
   const session = await currentSession();
   setNav(session);
   const token = query("token");
-  page("Confirming your email address…");
+  page(t("confirm.confirming"));
   const r = token ? await api("POST", "/account/email/verify", { token }) : { ok: false,
-    error: { message: "This link has no token. Open the link from your email again." } };
+    error: { message: t("link.noToken") } };
   if (!r.ok) {
-    return page("This link did not work", notice(r.error.message, "error"),
+    return page(t("link.didNotWork"), notice(apiMessage(r.error), "error"),
       session && session.status === "authenticated" ? await verifyEmailCard()
-        : h("p", {}, h("a", { href: "/ui/" }, "Sign in"), " to ask for a new link."));
+        : h("p", {}, h("a", { href: "/ui/" }, t("signIn")), t("confirm.askNew")));
   }
-  page("Email address confirmed", notice(`Thank you: ${r.data.email} is confirmed.`),
-    h("p", {}, h("a", { class: "button", href: "/ui/consoles", id: "to-consoles" }, "Continue to your consoles")));
+  page(t("confirm.done"), notice(t("confirm.thanks", { email: r.data.email })),
+    h("p", {}, h("a", { class: "button", href: "/ui/consoles", id: "to-consoles" }, t("confirm.toConsoles"))));
 }
 
 // ---- recovery when the email no longer works: the request, the owner's cancel link, support ----
 // The request form reports its errors the GOV.UK way: a summary at the top linking to each field
 // in error, and each field's message next to it saying how to fix it.
+// [name, label, hint] in the page's language (a function: the language is known only once the page runs).
 const RECOVERY_DOCUMENTS = [
-  ["identity_1", "First identity document",
-    "A passport or national ID card. For a company: the ID card or passport of its legal representative."],
-  ["identity_2", "Second identity document",
-    "Another passport or ID card. For a company: its certificate of incorporation."],
-  ["last_bill", "Last bill", "The account's last Scaleway or Dedibox bill."],
-  ["card_statement", "Card statement", "The bank or card statement showing the payment of that bill."],
+  ["identity_1", "doc.identity1", "doc.identity1Hint"],
+  ["identity_2", "doc.identity2", "doc.identity2Hint"],
+  ["last_bill", "doc.lastBill", "doc.lastBillHint"],
+  ["card_statement", "doc.cardStatement", "doc.cardStatementHint"],
 ];
+const recoveryDocuments = () => RECOVERY_DOCUMENTS.map(([name, label, hint]) => [name, t(label), t(hint)]);
 const RECOVERY_TYPES = { "application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG" };
 const RECOVERY_MAX_BYTES = 10 * 1024 * 1024;
 
@@ -1094,7 +1151,7 @@ function showSummary(el, problems, lead) {
     summary.replaceChildren();
     return;
   }
-  summary.replaceChildren(...[h("h2", { id: "error-summary-title" }, "There is a problem"),
+  summary.replaceChildren(...[h("h2", { id: "error-summary-title" }, t("summary.title")),
     lead ? h("p", {}, lead) : null,
     h("ul", {}, problems.map(([control, message]) => h("li", {}, control
       ? h("a", { href: "#" + control.id, onclick: (event) => { event.preventDefault(); control.focus(); } }, message)
@@ -1102,7 +1159,7 @@ function showSummary(el, problems, lead) {
   for (const [control, message] of problems) {
     if (!control) continue;
     const box = el.querySelector(`.field-error[data-for="${CSS.escape(control.name)}"]`);
-    if (box) box.replaceChildren(h("span", { class: "visually-hidden" }, "Error: "), message);
+    if (box) box.replaceChildren(h("span", { class: "visually-hidden" }, t("summary.error")), message);
     control.setAttribute("aria-invalid", "true");
   }
   summary.hidden = false;
@@ -1113,12 +1170,12 @@ function fileField(name, label, hint) {
   const id = "f" + (++uid) + "-" + name;
   return h("div", { class: "field", "data-document": name },
     h("label", { for: id }, label),
-    h("p", { class: "hint", id: id + "-hint" }, hint + " PDF, JPG or PNG, up to 10 MB."),
+    h("p", { class: "hint", id: id + "-hint" }, hint + t("doc.types")),
     h("input", { id, name, type: "file", accept: Object.keys(RECOVERY_TYPES).join(","),
       "aria-describedby": `${id}-hint ${id}-error` }),
     h("div", { class: "field-error", id: id + "-error", "data-for": name }),
     h("div", { class: "upload", hidden: true },
-      h("progress", { max: "100", value: "0", id: id + "-progress", "aria-label": label + ": upload" }),
+      h("progress", { max: "100", value: "0", id: id + "-progress", "aria-label": t("doc.uploadLabel", { label }) }),
       h("span", { class: "meta", "data-role": "upload-status", "aria-live": "polite" })));
 }
 
@@ -1142,38 +1199,38 @@ function uploadDocument(upload, file, onprogress) {
 }
 
 function recoveryDocumentProblem(file, label) {
-  if (!file) return `Choose a file for the ${label.toLowerCase()}`;
-  if (!RECOVERY_TYPES[file.type]) return `The ${label.toLowerCase()} must be a PDF, JPG or PNG`;
-  if (file.size === 0) return `The ${label.toLowerCase()} file is empty: choose another file`;
-  if (file.size > RECOVERY_MAX_BYTES) return `The ${label.toLowerCase()} must be smaller than 10 MB`;
+  const doc = label.toLowerCase();
+  if (!file) return t("doc.choose", { doc });
+  if (!RECOVERY_TYPES[file.type]) return t("doc.badType", { doc });
+  if (file.size === 0) return t("doc.empty", { doc });
+  if (file.size > RECOVERY_MAX_BYTES) return t("doc.tooBig", { doc });
   return null;
 }
 
 function utcTime(iso) {
-  return new Date(iso).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "long", timeStyle: "short" }) + " UTC";
+  return new Date(iso).toLocaleString(locale === "fr" ? "fr-FR" : "en-GB", { timeZone: "UTC", dateStyle: "long", timeStyle: "short" }) + " UTC";
 }
 
 async function recoveryRequest() {
   setNav(await currentSession());
   const summary = errorSummary();
-  const kind = field({ name: "kind", label: "I will give", options: [["identifier", "my Dedibox login"],
-    ["domain", "one of my domain names"]] });
+  const kind = field({ name: "kind", label: t("reset.iWillGive"), options: [["identifier", t("reset.myLogin")],
+    ["domain", t("reset.myDomain")]] });
   const fields = [
-    field({ name: "value", label: "Dedibox login or domain name", autocomplete: "username",
-      hint: "What you remember of the account: its Dedibox login, or a domain name it holds." }),
-    field({ name: "new_email", label: "New email address", type: "email", autocomplete: "email",
-      hint: "The address to move the account to. We write to it once support has decided." }),
-    field({ name: "postal_address", label: "Postal address", textarea: true, autocomplete: "street-address",
-      hint: "The address on your bills." }),
-    field({ name: "phone", label: "Phone", type: "tel", autocomplete: "tel",
-      hint: "In international format, for example +33612345678." }),
+    field({ name: "value", label: t("recovery.value"), autocomplete: "username",
+      hint: t("recovery.valueHint") }),
+    field({ name: "new_email", label: t("recovery.newEmail"), type: "email", autocomplete: "email",
+      hint: t("recovery.newEmailHint") }),
+    field({ name: "postal_address", label: t("field.postalAddress"), textarea: true, autocomplete: "street-address",
+      hint: t("recovery.addressHint") }),
+    field({ name: "phone", label: t("field.phone"), type: "tel", autocomplete: "tel",
+      hint: t("recovery.phoneHint") }),
   ];
-  const button = h("button", { type: "submit" }, "Send the request");
+  const button = h("button", { type: "submit" }, t("recovery.send"));
   const el = h("form", { id: "recovery-form", novalidate: true }, summary, kind, ...fields,
-    h("fieldset", { class: "documents" }, h("legend", {}, "Documents"),
-      h("p", { class: "hint" }, "Support compares them with the account on file. They are deleted after the " +
-        "decision."),
-      RECOVERY_DOCUMENTS.map(([name, label, hint]) => fileField(name, label, hint))),
+    h("fieldset", { class: "documents" }, h("legend", {}, t("recovery.documents")),
+      h("p", { class: "hint" }, t("recovery.documentsHint")),
+      recoveryDocuments().map(([name, label, hint]) => fileField(name, label, hint))),
     h("div", { class: "actions" }, button));
   let sent = null; // the API's answer once the request exists: a retry only uploads again
   const control = (name) => el.elements[name];
@@ -1186,17 +1243,17 @@ async function recoveryRequest() {
       if (box.dataset.uploaded === "yes") return;
       box.querySelector(".upload").hidden = false;
       bar.value = 0;
-      status.textContent = "Uploading…";
+      status.textContent = t("upload.uploading");
       const ok = await uploadDocument(u, control(u.document).files[0], (percent) => {
         bar.value = percent;
-        status.textContent = `Uploading… ${percent}%`;
+        status.textContent = t("upload.percent", { percent });
       });
       if (ok) {
         bar.value = 100;
         box.dataset.uploaded = "yes";
-        status.textContent = "Uploaded";
+        status.textContent = t("upload.done");
       } else {
-        status.textContent = "Not uploaded";
+        status.textContent = t("upload.notDone");
         failed.push(u.document);
       }
     }));
@@ -1208,26 +1265,25 @@ async function recoveryRequest() {
     const v = (name) => control(name).value.trim();
     if (!sent) {
       if (!v("value")) {
-        problems.push([control("value"), v("kind") === "domain" ? "Enter a domain name of the account"
-          : "Enter the Dedibox login of the account"]);
+        problems.push([control("value"), v("kind") === "domain" ? t("recovery.enterDomain")
+          : t("recovery.enterLogin")]);
       }
       if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v("new_email"))) {
-        problems.push([control("new_email"), v("new_email") ? "Enter the new email address in the correct format, " +
-          "like name@example.com" : "Enter the new email address"]);
+        problems.push([control("new_email"), v("new_email") ? t("recovery.emailFormat") : t("recovery.enterEmail")]);
       }
-      if (!v("postal_address")) problems.push([control("postal_address"), "Enter your postal address"]);
+      if (!v("postal_address")) problems.push([control("postal_address"), t("recovery.enterAddress")]);
       const phone = v("phone").replace(/[\s.-]/g, "");
       if (!/^\+[1-9][0-9]{6,14}$/.test(phone)) {
-        problems.push([control("phone"), phone ? "Enter the phone in international format, like +33612345678"
-          : "Enter your phone number"]);
+        problems.push([control("phone"), phone ? t("recovery.phoneFormat")
+          : t("recovery.enterPhone")]);
       }
     }
-    for (const [name, label] of RECOVERY_DOCUMENTS) {
+    for (const [name, label] of recoveryDocuments()) {
       let problem = recoveryDocumentProblem(control(name).files[0], label);
       // Each upload form was signed for the type of the file first chosen: another type would be refused.
       const signed = sent && sent.uploads.find((u) => u.document === name).content_type;
       if (!problem && signed && control(name).files[0].type !== signed) {
-        problem = `The ${label.toLowerCase()} must be a ${RECOVERY_TYPES[signed]}, like the file first chosen`;
+        problem = t("doc.sameType", { doc: label.toLowerCase(), type: RECOVERY_TYPES[signed] });
       }
       if (problem) problems.push([control(name), problem]);
     }
@@ -1238,7 +1294,7 @@ async function recoveryRequest() {
       if (!sent) {
         const body = { [v("kind")]: v("value"), new_email: v("new_email"), postal_address: v("postal_address"),
           phone: v("phone").replace(/[\s.-]/g, ""),
-          content_types: Object.fromEntries(RECOVERY_DOCUMENTS.map(([name]) => [name, control(name).files[0].type])) };
+          content_types: Object.fromEntries(recoveryDocuments().map(([name]) => [name, control(name).files[0].type])) };
         const r = await api("POST", "/recovery-requests", body);
         if (!r.ok) {
           const bad = (r.error.details || {}).fields || {};
@@ -1251,8 +1307,8 @@ async function recoveryRequest() {
             if (!mapped.has(key)) mapped.set(key, [target && control(target) ? control(target) : null, message]);
           }
           const problems = [...mapped.values()];
-          return showSummary(el, problems.length ? problems : [[null, r.error.message]],
-            problems.length ? r.error.message : null);
+          return showSummary(el, problems.length ? problems : [[null, apiMessage(r.error)]],
+            problems.length ? apiMessage(r.error) : null);
         }
         sent = r.data;
         // The request exists: its details can no longer change, only the documents can be sent again.
@@ -1260,38 +1316,33 @@ async function recoveryRequest() {
       }
       const failed = await upload();
       if (failed.length) {
-        button.textContent = "Send the documents again";
-        const labels = Object.fromEntries(RECOVERY_DOCUMENTS.map(([name, label]) => [name, label]));
+        button.textContent = t("recovery.sendAgain");
+        const labels = Object.fromEntries(recoveryDocuments().map(([name, label]) => [name, label]));
         return showSummary(el, failed.map((name) => [control(name),
-          `The ${labels[name].toLowerCase()} could not be uploaded: check your connection, then send it again`]));
+          t("doc.failed", { doc: labels[name].toLowerCase() })]));
       }
       recoverySent(sent, v("new_email"));
     } finally {
       button.disabled = false;
     }
   });
-  page("Recover your account without its email",
-    h("p", { class: "lead" }, "If you can no longer read the account's email, support can move the account to a " +
-      "new address once it has checked who you are."),
+  page(t("recovery.title"),
+    h("p", { class: "lead" }, t("recovery.lead")),
     h("div", { class: "card" }, el),
-    h("p", {}, h("a", { href: "/ui/reset" }, "Still have the email or phone? Reset your password instead")));
+    h("p", {}, h("a", { href: "/ui/reset" }, t("recovery.resetInstead"))));
 }
 
 function recoverySent(sent, newEmail) {
   const hours = Math.round((sent.hold_seconds || 72 * 3600) / 3600);
-  page("Request sent", notice("We have your request and its four documents."),
-    card("What happens next",
+  page(t("recovery.sent"), notice(t("recovery.received")),
+    card(t("recovery.next"),
       h("ol", { class: "steps" },
-        h("li", {}, "Support checks your documents by hand against the account on file. If the account's email " +
-          "still works, its owner is told a request was made."),
-        h("li", {}, `If support approves, the change waits ${hours} hours. The account's current email address and ` +
-          "phone are told at once, and either can cancel the request until then."),
-        h("li", {}, `After those ${hours} hours, the account moves to ${newEmail}, every session is signed out, and ` +
-          `we email ${newEmail} a link to choose a new password.`),
-        h("li", {}, `If support cannot confirm the request, we email ${newEmail} to say so; the account does ` +
-          "not change.")),
-      h("p", { class: "muted" }, "Reference of your request: ", h("span", { id: "request-id" }, sent.request_id))),
-    h("p", {}, h("a", { href: "/ui/" }, "Back to sign in")));
+        h("li", {}, t("recovery.step1")),
+        h("li", {}, t("recovery.step2", { hours })),
+        h("li", {}, t("recovery.step3", { hours, email: newEmail })),
+        h("li", {}, t("recovery.step4", { email: newEmail }))),
+      h("p", { class: "muted" }, t("recovery.reference"), h("span", { id: "request-id" }, sent.request_id))),
+    h("p", {}, h("a", { href: "/ui/" }, t("recovery.back"))));
 }
 
 async function recoveryCancel() {
@@ -1299,8 +1350,7 @@ async function recoveryCancel() {
   const id = query("request");
   const token = query("token");
   if (!id || !token) {
-    return page("This link is incomplete", notice("The link has lost part of its address. Open it again from " +
-      "your email or SMS.", "error"));
+    return page(t("cancel.incomplete"), notice(t("cancel.incompleteText"), "error"));
   }
   const alert = h("div", { class: "alert error", role: "alert" });
   const button = h("button", { type: "button", id: "cancel-request", onclick: async () => {
@@ -1309,32 +1359,28 @@ async function recoveryCancel() {
     const r = await api("POST", `/recovery-requests/${encodeURIComponent(id)}/cancel`, { token });
     button.disabled = false;
     if (r.ok) {
-      return page("Request cancelled", notice("The request ended. Nothing changed: your account keeps its email " +
-        "address, password and sessions."),
-      h("p", {}, "If you did not make that request, someone may know your login: choosing a new password " +
-        "keeps them out."),
-      h("p", {}, h("a", { class: "button", href: "/ui/" }, "Sign in")));
+      return page(t("cancel.done"), notice(t("cancel.doneText")),
+      h("p", {}, t("cancel.advice")),
+      h("p", {}, h("a", { class: "button", href: "/ui/" }, t("signIn"))));
     }
     if (r.error.code === "invalid_token") {
-      return page("This link no longer works", notice(r.error.message, "error"),
-        h("p", {}, "A cancel link works once, until the change takes effect. If the request was already " +
-          "cancelled, nothing changed. If your account moved to another address without you, ask for it back: ",
-        h("a", { href: "/ui/recovery" }, "make a recovery request"), "."));
+      return page(t("link.noLonger"), notice(apiMessage(r.error), "error"),
+        h("p", {}, t("cancel.once"),
+        h("a", { href: "/ui/recovery" }, t("cancel.makeRequest")), "."));
     }
-    alert.replaceChildren(r.error.message);
-  } }, "Cancel the request");
-  page("Cancel a recovery request",
-    h("p", { class: "lead" }, "Someone asked support to move your account to another email address, and support " +
-      "approved it. Until the change takes effect, you can stop it."),
+    alert.replaceChildren(apiMessage(r.error));
+  } }, t("cancel.button"));
+  page(t("cancel.title"),
+    h("p", { class: "lead" }, t("cancel.lead")),
     h("div", { class: "card narrow" }, alert,
-      h("p", {}, "If you did not ask for this, cancel it: the request ends and your account stays as it is."),
+      h("p", {}, t("cancel.ifNot")),
       h("div", { class: "actions" }, button)));
 }
 
 // ---- support's queue --------------------------------------------------------------------------
 function bytes(size) {
-  return size < 1024 ? `${size} bytes` : size < 1024 * 1024 ? `${Math.round(size / 1024)} KB`
-    : `${(size / 1024 / 1024).toFixed(1)} MB`;
+  return size < 1024 ? t("size.bytes", { n: size }) : size < 1024 * 1024 ? t("size.kb", { n: Math.round(size / 1024) })
+    : t("size.mb", { n: (size / 1024 / 1024).toFixed(1) });
 }
 
 function supportRequest(r) {
@@ -1344,10 +1390,10 @@ function supportRequest(r) {
   const cell = (value) => (value === null || value === undefined || value === "" ? dash.cloneNode(true) : value);
   const row = (label, asked, onFile) => h("tr", {}, h("th", { scope: "row" }, label), h("td", {}, cell(asked)),
     h("td", {}, cell(onFile)));
-  const labels = Object.fromEntries(RECOVERY_DOCUMENTS.map(([name, label]) => [name, label]));
+  const labels = Object.fromEntries(recoveryDocuments().map(([name, label]) => [name, label]));
   const status = h("div", { "aria-live": "polite", "data-role": "decision-status" });
-  const note = field({ name: "note", label: "Note", textarea: true, required: false,
-    hint: "Why you decide so. A refusal's note is emailed to the new address." });
+  const note = field({ name: "note", label: t("support.note"), textarea: true, required: false,
+    hint: t("support.noteHint") });
   const decide = async (approve, button) => {
     button.disabled = true;
     status.replaceChildren();
@@ -1358,51 +1404,50 @@ function supportRequest(r) {
       if (d.error.code === "documents_missing") {
         const missing = (d.error.details || {}).missing || [];
         return status.replaceChildren(h("div", { class: "alert error", role: "alert" },
-          h("p", {}, "This request cannot be approved: a document is missing."),
+          h("p", {}, t("support.missing")),
           h("ul", {}, missing.map((m) => h("li", {}, labels[m] || m))),
-          h("p", {}, "Reject it with a note saying what to send, or wait for the documents.")));
+          h("p", {}, t("support.rejectOrWait"))));
       }
-      return status.replaceChildren(notice(d.error.message, "error"));
+      return status.replaceChildren(notice(apiMessage(d.error), "error"));
     }
     decision.replaceWith(d.data.status === "approved"
-      ? notice(`Approved. The account moves to ${r.new_email} on ${utcTime(d.data.effective_at)}, unless its ` +
-        "owner cancels before: the current address and phone were told.")
-      : notice(`Rejected. We emailed ${r.new_email} that the account does not change.`));
+      ? notice(t("support.approved", { email: r.new_email, date: utcTime(d.data.effective_at) }))
+      : notice(t("support.rejected", { email: r.new_email })));
   };
-  const approve = h("button", { type: "button", "data-action": "approve" }, "Approve");
-  const reject = h("button", { type: "button", class: "danger", "data-action": "reject" }, "Reject");
+  const approve = h("button", { type: "button", "data-action": "approve" }, t("support.approve"));
+  const reject = h("button", { type: "button", class: "danger", "data-action": "reject" }, t("support.reject"));
   approve.addEventListener("click", () => decide(true, approve));
   reject.addEventListener("click", () => decide(false, reject));
   // With no account, or the new address already another account's, a request can only be rejected.
   const decision = h("form", { class: "decision", novalidate: true, onsubmit: (e) => e.preventDefault() }, note,
     h("div", { class: "actions" }, a && !r.new_email_taken ? approve : null, reject));
-  const bill = a && a.last_bill ? `${a.last_bill.amount} on ${a.last_bill.date}` : null;
+  const bill = a && a.last_bill ? t("support.bill", { amount: a.last_bill.amount, date: a.last_bill.date }) : null;
   return h("section", { class: "card request", id, "aria-labelledby": id + "-title", "data-request": r.id },
-    h("h2", { id: id + "-title" }, `${r.lookup.kind === "domain" ? "Domain" : "Login"} ${r.lookup.value}`),
-    h("p", { class: "muted" }, `Request ${r.id}, made ${utcTime(r.created_at)}`),
-    a ? null : notice(`No account matches ${r.lookup.value}: this request can only be rejected.`, "error"),
-    r.new_email_taken ? notice(`${r.new_email} belongs to another account: reject this request.`, "error") : null,
+    h("h2", { id: id + "-title" }, t(r.lookup.kind === "domain" ? "support.domain" : "support.login", { value: r.lookup.value })),
+    h("p", { class: "muted" }, t("support.made", { id: r.id, date: utcTime(r.created_at) })),
+    a ? null : notice(t("support.noAccount", { value: r.lookup.value }), "error"),
+    r.new_email_taken ? notice(t("support.taken", { email: r.new_email }), "error") : null,
     h("table", { class: "compare" },
-      h("thead", {}, h("tr", {}, h("td", {}), h("th", { scope: "col" }, "The request says"),
-        h("th", { scope: "col" }, "The account on file"))),
+      h("thead", {}, h("tr", {}, h("td", {}), h("th", { scope: "col" }, t("support.says")),
+        h("th", { scope: "col" }, t("support.onFile")))),
       h("tbody", {},
-        row("Email", r.new_email + " (new)", a && a.email),
-        row("Name", null, a && a.name),
-        row("Postal address", r.postal_address, a && a.postal_address),
-        row("Phone", r.phone, a && a.phone),
-        row("Organization", null, a && a.organization),
-        row("Last bill", null, bill),
-        row("Account age", null, a && `${a.age_days} days (since ${utcTime(a.created_at)})`),
-        row("Second factors", null, a && (a.second_factors.length ? a.second_factors.join(", ") : "none")))),
-    h("h3", {}, "Documents"),
+        row(t("field.email"), t("support.new", { email: r.new_email }), a && a.email),
+        row(t("field.name"), null, a && a.name),
+        row(t("field.postalAddress"), r.postal_address, a && a.postal_address),
+        row(t("field.phone"), r.phone, a && a.phone),
+        row(t("field.organization"), null, a && a.organization),
+        row(t("doc.lastBill"), null, bill),
+        row(t("support.age"), null, a && t("support.ageValue", { n: a.age_days, date: utcTime(a.created_at) })),
+        row(t("mfa.title"), null, a && (a.second_factors.length ? a.second_factors.join(", ") : t("support.none"))))),
+    h("h3", {}, t("recovery.documents")),
     h("ul", { class: "list documents" }, r.documents.map((d) => h("li", { class: "row" },
       h("div", {}, h("div", {}, labels[d.document] || d.document), h("div", { class: "meta" },
-        d.uploaded ? `${RECOVERY_TYPES[d.content_type] || d.content_type}, ${bytes(d.size)}` : "Not uploaded")),
+        d.uploaded ? `${RECOVERY_TYPES[d.content_type] || d.content_type}, ${bytes(d.size)}` : t("upload.notDone"))),
       d.uploaded ? h("a", { class: "button secondary", href: d.url, "data-document": d.document },
-        `Open the ${labels[d.document].toLowerCase()}`) : h("span", { class: "badge missing" }, "missing")))),
-    r.downloads.length ? h("p", { class: "meta muted" }, "Opened: " + r.downloads.map((x) =>
-      `${labels[x.document] || x.document} by ${x.by}`).join("; ") + ".") : null,
-    h("h3", {}, "Decision"), status, decision);
+        t("support.openDoc", { doc: labels[d.document].toLowerCase() })) : h("span", { class: "badge missing" }, t("support.missingBadge"))))),
+    r.downloads.length ? h("p", { class: "meta muted" }, t("support.opened", { list: r.downloads.map((x) =>
+      t("support.openedBy", { doc: labels[x.document] || x.document, by: x.by })).join("; ") })) : null,
+    h("h3", {}, t("support.decision")), status, decision);
 }
 
 async function supportQueue() {
@@ -1413,18 +1458,16 @@ async function supportQueue() {
   const r = await api("GET", "/support/recovery-requests");
   if (!r.ok) {
     if (r.status === 403) {
-      return page("This page is for support agents", h("p", {}, "Your account is not a support agent's, so it " +
-        "cannot see recovery requests."),
-      h("p", {}, h("a", { class: "button", href: "/ui/consoles" }, "Go to your consoles")));
+      return page(t("support.notAgent"), h("p", {}, t("support.notAgentText")),
+      h("p", {}, h("a", { class: "button", href: "/ui/consoles" }, t("support.toConsoles"))));
     }
-    return page("Recovery requests", notice(r.error.message, "error"));
+    return page(t("support.title"), notice(apiMessage(r.error), "error"));
   }
   const requests = r.data.requests;
-  page("Recovery requests",
-    h("p", { class: "lead" }, "People who lost their account's email. Check each request against the account on " +
-      "file and its documents, then decide."),
+  page(t("support.title"),
+    h("p", { class: "lead" }, t("support.lead")),
     requests.length ? requests.map(supportRequest) : h("p", { class: "muted", id: "queue-empty" },
-      "No request is waiting."));
+      t("support.empty")));
 }
 
 // ---- single sign-on: the sign-in buttons and the account's linked identities ----------------------
@@ -1435,9 +1478,9 @@ const SSO_PROVIDERS = [["google", "Google"], ["microsoft", "Microsoft"], ["githu
 function ssoButtons() {
   const next = query("next");
   const back = next.startsWith("/ui/") ? "?return_to=" + encodeURIComponent(next) : "";
-  return h("div", { class: "actions sso", role: "group", "aria-label": "Sign in with another account" },
+  return h("div", { class: "actions sso", role: "group", "aria-label": t("sso.otherAccount") },
     SSO_PROVIDERS.map(([id, label]) => h("a",
-      { class: "button secondary", href: `/sso/${id}${back}`, id: `sso-${id}` }, `Sign in with ${label}`)));
+      { class: "button secondary", href: `/sso/${id}${back}`, id: `sso-${id}` }, t("sso.signInWith", { provider: label }))));
 }
 
 function identitiesCard() {
@@ -1451,37 +1494,39 @@ function identitiesCard() {
       const name = names[i.provider] || i.provider;
       return h("li", { class: "row", "data-provider": i.provider },
         h("div", {}, h("div", {}, name, i.email ? ` (${i.email})` : ""), h("div", { class: "meta" },
-          `Linked ${new Date(i.linked_at).toLocaleDateString()}, ` +
-          (i.last_used_at ? `last used ${new Date(i.last_used_at).toLocaleString()}` : "not used to sign in yet"))),
-        h("button", { type: "button", class: "danger", "aria-label": `Disconnect ${name}`, onclick: async () => {
+          t("sso.linked", { date: new Date(i.linked_at).toLocaleDateString(locale) }) +
+          (i.last_used_at ? t("sso.lastUsed", { date: new Date(i.last_used_at).toLocaleString(locale) })
+            : t("sso.notUsed")))),
+        h("button", { type: "button", class: "danger", "aria-label": t("sso.disconnectName", { provider: name }), onclick: async () => {
           status.replaceChildren();
           const d = await api("DELETE", "/account/identities/" + encodeURIComponent(i.id));
           if (!d.ok) {
             if (d.error.code === "last_sign_in_method") {
-              return status.replaceChildren(notice("This is your only way to sign in: set a password first.", "error"));
+              return status.replaceChildren(notice(t("sso.lastWay"), "error"));
             }
             if (d.error.code === "reauthentication_required") {
-              return status.replaceChildren(notice("Sign in again to disconnect it: your last sign-in is too old.",
+              return status.replaceChildren(notice(t("sso.reauth"),
                 "error"), reauthenticate(d.error, "/ui/account"));
             }
             return status.replaceChildren(notice(d.error.message, "error"));
           }
-          status.replaceChildren(notice(`${name} was disconnected: it no longer signs you in.`));
+          status.replaceChildren(notice(t("sso.disconnected", { provider: name })));
           load();
-        } }, "Disconnect"));
-    }) : [h("li", { class: "muted" }, "No provider connected yet.")]));
+        } }, t("sso.disconnect")));
+    }) : [h("li", { class: "muted" }, t("sso.none"))]));
   };
   load();
-  return card("Sign-in with Google, Microsoft or GitHub",
-    h("p", {}, "Connect a provider whose verified email is this account's, then use it to sign in."),
+  return card(t("sso.title"),
+    h("p", {}, t("sso.lead")),
     status, list, h("div", { class: "actions" }, SSO_PROVIDERS.map(([id, label]) => h("a",
       { class: "button secondary", id: `connect-${id}`,
-        href: `/sso/${id}?intent=link&return_to=${encodeURIComponent("/ui/account")}` }, `Connect ${label}`))));
+        href: `/sso/${id}?intent=link&return_to=${encodeURIComponent("/ui/account")}` }, t("sso.connect", { provider: label })))));
 }
+
 
 function notFound() {
   setNav(null);
-  page("Page not found", h("p", {}, h("a", { href: "/ui/" }, "Go to the home page")));
+  page(t("notFound.title"), h("p", {}, h("a", { href: "/ui/" }, t("notFound.home"))));
 }
 
 const ROUTES = {
@@ -1490,7 +1535,8 @@ const ROUTES = {
 };
 Object.assign(ROUTES, { recovery: recoveryRequest, "recovery/cancel": recoveryCancel, support: supportQueue });
 
+setLocale(browserLocale());
 const name = location.pathname.replace(/^\/ui\/?/, "").replace(/\/$/, "");
 (ROUTES[name] || notFound)().catch(() => {
-  page("Something went wrong", notice("The page could not be shown. Reload it to try again.", "error"));
+  page(t("crash.title"), notice(t("crash.text"), "error"));
 });
