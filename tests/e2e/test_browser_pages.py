@@ -1543,6 +1543,10 @@ def test_a_lone_dedibox_account_whose_sms_factor_was_retired_sets_up_an_app_then
     email = "solo@legacy.gatehouse.fr"
     page = tab.page
     sign_in(page, email, password="solo dedibox password")
+    # The account is French (its legacy address is .fr): its pages speak French until its owner
+    # switches to English in the footer, as a person who reads English would.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Encore une étape")
+    page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
     page.screenshot(path=str(shots / "legacy-solo-one-more-step.png"), full_page=True)
     page.get_by_role("link", name="Set up a second factor").click()
