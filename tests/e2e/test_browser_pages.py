@@ -1546,7 +1546,7 @@ def test_a_lone_dedibox_account_whose_sms_factor_was_retired_sets_up_an_app_then
     # The account is French (its legacy address is .fr): its pages speak French until its owner
     # switches to English in the footer, as a person who reads English would.
     expect(page.get_by_role("heading", level=1)).to_have_text("Encore une étape")
-    page.get_by_role("button", name="English").click()
+    switch_signed_in(page, page.get_by_role("button", name="English"))
     expect(page.get_by_role("heading", level=1)).to_have_text("One more step")
     page.screenshot(path=str(shots / "legacy-solo-one-more-step.png"), full_page=True)
     page.get_by_role("link", name="Set up a second factor").click()
@@ -1711,6 +1711,13 @@ def test_every_signed_in_page_speaks_the_accounts_language_whatever_the_browsers
     assert not found, "\n".join(found)
 
 
+def switch_signed_in(page: object, button: object) -> None:
+    """Click a language switch while signed in and wait for its PATCH /account to be answered: the
+    next page reads the account's locale from the server."""
+    with page.expect_response(lambda r: r.url.endswith("/account") and r.request.method == "PATCH"):  # type: ignore[attr-defined]
+        button.click()  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_supports_queue_speaks_the_agents_language_and_axe_finds_nothing_serious(
         open_tab: object, stack: Stack, language: str, tmp_path: Path) -> None:
@@ -1728,7 +1735,9 @@ def test_supports_queue_speaks_the_agents_language_and_axe_finds_nothing_serious
     if language == "fr":
         # The agent's account speaks English: switching to French, signed in, changes it.
         sign_in_by_names(page, SUPPORT_EMAIL, DEMO_PASSWORD)
-        page.locator(".foot button[data-locale=fr]").click()
+        # Signed in, the page takes the account's language (English) before the switch is used.
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        switch_signed_in(page, page.locator(".foot button[data-locale=fr]"))
         expect(page.locator("html")).to_have_attribute("lang", "fr")
     else:
         sign_in_by_names(page, SUPPORT_EMAIL, DEMO_PASSWORD)
@@ -1737,7 +1746,7 @@ def test_supports_queue_speaks_the_agents_language_and_axe_finds_nothing_serious
         ["The request says", "La demande indique"][LANGUAGES[language]])
     if language == "fr":
         # Back to English for the other tests' agent; the switch PATCHes the account's locale.
-        page.locator(".foot button[data-locale=en]").click()
+        switch_signed_in(page, page.locator(".foot button[data-locale=en]"))
         expect(page.locator("html")).to_have_attribute("lang", "en")
     assert not found, "\n".join(found)
 
@@ -1758,7 +1767,7 @@ def test_the_language_switch_signed_out_is_remembered_by_the_browser_and_signed_
     # Signed in, the account (English) wins; switching to French changes the account's locale.
     sign_in_by_names(page, unique_email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a console")
-    page.locator(".foot button[data-locale=fr]").click()
+    switch_signed_in(page, page.locator(".foot button[data-locale=fr]"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Choisissez une console")
     assert client.get("/account").json()["locale"] == "fr"
     assert client.get("/session").json()["locale"] == "fr"
