@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.support.deployed import DEPLOYED_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 EMAIL = "cold@example.com"
@@ -109,19 +111,10 @@ def child_env(endpoint: str, table: str, home: str) -> dict[str, str]:
         "AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-west-3",
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "GATEHOUSE_STAGE": "dev", "GATEHOUSE_TABLE_NAME": table, "GATEHOUSE_AWS_ENDPOINT_URL": endpoint,
-        "GATEHOUSE_PUBLIC_BASE_URL": "https://account.example.test",
-        "GATEHOUSE_ALLOWED_ORIGINS": "https://account.example.test",
-        # A deployed stage refuses the local defaults (gatehouse.settings): what the template passes.
-        "GATEHOUSE_MAIL_FROM": "no-reply@account.example.test",
-        "GATEHOUSE_CONSOLES": json.dumps([{"id": "scaleway", "name": "Scaleway", "url": "https://console.example.test"},
-                                          {"id": "dedibox", "name": "Dedibox", "url": "https://dedibox.example.test"}]),
-        "GATEHOUSE_CONSOLE_SECRETS_ID": "gatehouse/dev/console-secrets",
-        "GATEHOUSE_KMS_KEY_ID": "alias/gatehouse-bench",
+        # What the template passes a deployed stage (it refuses local defaults).
+        **DEPLOYED_ENV, "GATEHOUSE_KMS_KEY_ID": "alias/gatehouse-bench",
         "GATEHOUSE_DOCUMENTS_BUCKET": "bench-documents",
-        "GATEHOUSE_WEBAUTHN_RP_ID": "account.example.test",
-        "GATEHOUSE_WEBAUTHN_ORIGIN": "https://account.example.test",
         "GATEHOUSE_LOG_LEVEL": "ERROR", "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_SERVICE_NAME": "gatehouse", "POWERTOOLS_METRICS_NAMESPACE": "Gatehouse",
     }
 
 

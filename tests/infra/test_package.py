@@ -40,6 +40,7 @@ from infra.layer import (
     flow_layers,
 )
 from tests.bench.run import zipped_size
+from tests.support.deployed import DEPLOYED_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME = "python3.12"
@@ -270,18 +271,10 @@ def test_function_artifact_serves_requests_with_only_its_own_layers(
         "AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "eu-west-3",
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "GATEHOUSE_STAGE": "dev", "GATEHOUSE_TABLE_NAME": f"package-{uuid.uuid4().hex[:8]}",
-        "GATEHOUSE_AWS_ENDPOINT_URL": moto_url, "GATEHOUSE_PUBLIC_BASE_URL": "https://account.example.test",
-        "GATEHOUSE_ALLOWED_ORIGINS": "https://account.example.test",
-        # A deployed stage refuses the local defaults (gatehouse.settings): what the template passes.
-        "GATEHOUSE_MAIL_FROM": "no-reply@account.example.test",
-        "GATEHOUSE_CONSOLES": json.dumps([{"id": "scaleway", "name": "Scaleway", "url": "https://console.example.test"},
-                                          {"id": "dedibox", "name": "Dedibox", "url": "https://dedibox.example.test"}]),
-        "GATEHOUSE_CONSOLE_SECRETS_ID": "gatehouse/dev/console-secrets",
-        "GATEHOUSE_KMS_KEY_ID": "arn:aws:kms:eu-west-3:123456789012:key/package-test",
+        "GATEHOUSE_AWS_ENDPOINT_URL": moto_url,
+        # What the template passes a deployed stage (it refuses local defaults).
+        **DEPLOYED_ENV, "GATEHOUSE_KMS_KEY_ID": "arn:aws:kms:eu-west-3:123456789012:key/package-test",
         "GATEHOUSE_DOCUMENTS_BUCKET": "package-documents",
-        "GATEHOUSE_WEBAUTHN_RP_ID": "account.example.test",
-        "GATEHOUSE_WEBAUTHN_ORIGIN": "https://account.example.test",
-        "POWERTOOLS_SERVICE_NAME": "gatehouse", "POWERTOOLS_METRICS_NAMESPACE": "Gatehouse",
     }
     # -I -S: no site-packages, no PYTHONPATH, no user site: sys.path is the stdlib plus what we add.
     done = subprocess.run([sys.executable, "-I", "-S", str(script), json.dumps(args)], env=env, cwd=tmp_path,
