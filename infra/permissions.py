@@ -77,7 +77,7 @@ class FlowPermissions:
     sso_secrets: bool = False
 
 
-# Partition key prefixes, by the adapters that write them (gatehouse/adapters/dynamodb.py).
+# Partition key prefixes, by the adapters that write them (gatehouse/adapters/dynamodb/).
 ACCOUNTS = ("ACCOUNT#*", "CLAIM#*")  # the account (and, beside it, factors, API keys, members) and its claims
 SESSIONS = ("SESSION#*", "SESSIONS#*")  # a session; an account's sessions on the gsi1 index
 ONE_TIME = ("ONCE#*", "LATEST#*")  # single-use tokens and each subject's latest one

@@ -57,12 +57,12 @@ def partition_keys(operation: str, body: Mapping[str, Any]) -> list[str]:
 
 
 def _caller() -> tuple[str, str] | None:
-    """The outermost adapter method (of a `Dynamo...` class of the DynamoDB module) on the stack: the
+    """The outermost adapter method (of a `Dynamo...` class of the DynamoDB package) on the stack: the
     one the flow called, whichever private helpers it went through."""
     found, frame = None, inspect.currentframe()
     while frame is not None:
         cls = type(frame.f_locals.get("self"))
-        if cls.__module__ == ADAPTERS and cls.__name__.startswith("Dynamo"):
+        if cls.__module__.startswith(ADAPTERS + ".") and cls.__name__.startswith("Dynamo"):
             found = cls.__name__, frame.f_code.co_name
         frame = frame.f_back
     return found

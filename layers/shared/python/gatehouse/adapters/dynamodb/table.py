@@ -1,0 +1,164 @@
+"""The table wrapper every DynamoDB adapter shares: one client, item (de)serialisation, batch and
+transaction helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from gatehouse.adapters import codec
+from gatehouse.adapters.aws import client, error_code, translated
+from gatehouse.adapters.ddb_types import TypeDeserializer, TypeSerializer
+from gatehouse.settings import Settings
+
+_ser = TypeSerializer()
+
+
+_de = TypeDeserializer()
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return codec.plain({k: _de.deserialize(v) for k, v in item.items()})
+
+
+class Table:
+    """The table and its client; adapters share one per cold start."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.name = settings.table_name
+        self.client = client("dynamodb", settings)
+
+    def get(self, pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
+        with translated("DynamoDB"):
+            got = self.client.get_item(
+                TableName=self.name, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=consistent
+            )
+        return from_item(got["Item"]) if "Item" in got else None
+
+    def put(self, values: Mapping[str, Any], **kwargs: Any) -> None:
+        with translated("DynamoDB"):
+            self.client.put_item(TableName=self.name, Item=to_item(values), **kwargs)
+
+    def delete(self, pk: str, sk: str, **kwargs: Any) -> dict[str, Any] | None:
+        with translated("DynamoDB"):
+            out = self.client.delete_item(TableName=self.name, Key=to_item({"pk": pk, "sk": sk}), **kwargs)
+        return from_item(out["Attributes"]) if out.get("Attributes") else None
+
+    def update(self, pk: str, sk: str, expression: str, values: Mapping[str, Any],
+               names: Mapping[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        extra: dict[str, Any] = {"ExpressionAttributeNames": dict(names)} if names else {}
+        with translated("DynamoDB"):
+            out = self.client.update_item(
+                TableName=self.name, Key=to_item({"pk": pk, "sk": sk}), UpdateExpression=expression,
+                ExpressionAttributeValues=to_item(values), **extra, **kwargs,
+            )
+        return from_item(out.get("Attributes") or {})
+
+    def query(self, **kwargs: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        paginator = self.client.get_paginator("query")
+        with translated("DynamoDB"):
+            for page in paginator.paginate(TableName=self.name, **kwargs):
+                items.extend(from_item(i) for i in page["Items"])
+        return items
+
+    def transact(self, operations: list[dict[str, Any]]) -> None:
+        for op in operations:
+            next(iter(op.values()))["TableName"] = self.name
+        with translated("DynamoDB"):
+            self.client.transact_write_items(TransactItems=operations)
+
+    def batch_delete(self, keys: Iterable[tuple[str, str]]) -> None:
+        pending = [{"DeleteRequest": {"Key": to_item({"pk": pk, "sk": sk})}} for pk, sk in keys]
+        with translated("DynamoDB"):
+            while pending:
+                chunk, pending = pending[:25], pending[25:]
+                out = self.client.batch_write_item(RequestItems={self.name: chunk})
+                pending.extend(out.get("UnprocessedItems", {}).get(self.name, []))
+
+
+def conditional_failed(exc: ClientError) -> bool:
+    return error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def batch_get(t: Table, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """BatchGetItem, 100 keys a call, retrying what DynamoDB leaves unprocessed."""
+    found: list[dict[str, Any]] = []
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 100):
+        chunk = unique[start:start + 100]
+        request: dict[str, Any] = {t.name: {"Keys": [to_item({"pk": pk, "sk": sk}) for pk, sk in chunk],
+                                            "ConsistentRead": True}}
+        while request:
+            with translated("DynamoDB"):
+                out = t.client.batch_get_item(RequestItems=request)
+            found.extend(from_item(i) for i in out["Responses"].get(t.name, []))
+            request = out.get("UnprocessedKeys") or {}
+    return found
+
+
+def batch_put(t: Table, items: Sequence[Mapping[str, Any]]) -> None:
+    pending = [{"PutRequest": {"Item": to_item(i)}} for i in items]
+    with translated("DynamoDB"):
+        while pending:
+            chunk, pending = pending[:25], pending[25:]
+            out = t.client.batch_write_item(RequestItems={t.name: chunk})
+            pending.extend(out.get("UnprocessedItems", {}).get(t.name, []))
+
+
+def transact_each(t: Table, ops: list[dict[str, Any]], size: int = 100) -> list[bool]:
+    """Apply conditional writes 100 to a transaction; per op, whether it won.
+
+    A transaction is all or nothing, so when one condition fails the others are retried alone
+    (CancellationReasons says which one failed): one call per 100 in the common case, and a lost
+    race never blocks the rest of its batch.
+    """
+    won = [False] * len(ops)
+    if size <= 1:
+        return [single_write(t, op) for op in ops]
+    for start in range(0, len(ops), size):
+        chunk = list(range(start, min(start + size, len(ops))))
+        while chunk:
+            batch = [dict(ops[i]) for i in chunk]
+            for op in batch:
+                next(iter(op.values()))["TableName"] = t.name
+            try:
+                with translated("DynamoDB"):
+                    t.client.transact_write_items(TransactItems=batch)
+            except ClientError as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+                reasons = exc.response.get("CancellationReasons") or []
+                if len(reasons) != len(chunk):
+                    for i in chunk:  # no reasons to go by: one write each
+                        won[i] = single_write(t, ops[i])
+                    break
+                failed = {i for i, r in zip(chunk, reasons, strict=True) if r.get("Code") not in (None, "None")}
+                chunk = [i for i in chunk if i not in failed]
+                continue
+            for i in chunk:
+                won[i] = True
+            break
+    return won
+
+
+def single_write(t: Table, op: dict[str, Any]) -> bool:
+    kind, body = next(iter(op.items()))
+    body = {**body, "TableName": t.name}
+    try:
+        with translated("DynamoDB"):
+            if kind == "Put":
+                t.client.put_item(**body)
+            else:
+                t.client.update_item(**body)
+    except ClientError as exc:
+        if conditional_failed(exc):
+            return False
+        raise
+    return True

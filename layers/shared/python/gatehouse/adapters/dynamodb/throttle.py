@@ -1,0 +1,67 @@
+"""The throttle port on DynamoDB."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from gatehouse.adapters import codec
+from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
+from gatehouse.domain.throttling import FailureRecord
+
+
+class DynamoThrottle:
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    def failures(self, key: str, now: datetime) -> FailureRecord:
+        item = self._t.get(f"THROTTLE#{key}", "T", consistent=False)
+        if not item or item["expires_at"] <= codec.epoch(now):
+            return FailureRecord(0, None)
+        return FailureRecord(int(item["count"]), codec.parse_iso(item.get("last_failure_at")))
+
+    def record_failure(self, key: str, now: datetime, ttl_seconds: int) -> FailureRecord:
+        count = self._count(f"THROTTLE#{key}", "T", now, codec.epoch(now) + ttl_seconds,
+                            {"last_failure_at": codec.iso(now)})
+        return FailureRecord(count, now)
+
+    def clear(self, key: str) -> None:
+        self._t.delete(f"THROTTLE#{key}", "T")
+
+    def hit(self, key: str, now: datetime, window_seconds: int) -> int:
+        window = codec.epoch(now) // window_seconds
+        return self._count(f"RATE#{key}#{window}", "R", now, (window + 1) * window_seconds + 60, {})
+
+    def _count(self, pk: str, sk: str, now: datetime, expires_at: int, also: Mapping[str, Any]) -> int:
+        """One more on a live counter, one conditional ADD (ten concurrent failures count as ten).
+        TTL deletes late, so an expired item may still be there: the ADD's condition refuses it and a
+        put conditional on that expiry restarts the counter at 1; a writer that lost that race to
+        another restart counts on top of it, so two racing restarts count 2."""
+        now_epoch = codec.epoch(now)
+        setting = "".join(f", {name} = :{name}" for name in also)
+        values = {":one": 1, ":e": expires_at, ":now": now_epoch, **{f":{k}": v for k, v in also.items()}}
+        for _ in range(3):
+            try:
+                out = self._t.update(pk, sk, f"ADD #c :one SET expires_at = :e{setting}", values, {"#c": "count"},
+                                     ConditionExpression="attribute_not_exists(pk) OR expires_at > :now",
+                                     ReturnValues="ALL_NEW")
+                return int(out["count"])
+            except ClientError as exc:
+                if not conditional_failed(exc):
+                    raise
+            try:
+                self._t.put({"pk": pk, "sk": sk, "count": 1, "expires_at": expires_at, **also},
+                            ConditionExpression="expires_at <= :now",
+                            ExpressionAttributeValues=to_item({":now": now_epoch}))
+                return 1
+            except ClientError as exc:
+                if not conditional_failed(exc):
+                    raise
+        # Only writers whose clocks disagree keep flipping it between live and expired: count on,
+        # since counting too many is the safe side of a throttle.
+        out = self._t.update(pk, sk, f"ADD #c :one SET expires_at = :e{setting}",
+                             {k: v for k, v in values.items() if k != ":now"}, {"#c": "count"}, ReturnValues="ALL_NEW")
+        return int(out["count"])
