@@ -138,7 +138,7 @@ def _command(env: dict[str, str], *argv: str) -> dict[str, Any]:
 def measure_unification(n: int, prefix: str | None = None) -> dict[str, Any]:
     """Unify `n` generated accounts on a fresh local stack (`make run`'s), through the operator's
     commands; then sign in over HTTP with one unified account. Figures per command, as a dict."""
-    from gatehouse.local.__main__ import stack_env
+    from gatehouse.local.state import stack_env
 
     port, moto_port = _free_port(), _free_port()
     stack = subprocess.Popen([sys.executable, "-m", "gatehouse.local", "serve", "--quiet", "--port", str(port),

@@ -58,7 +58,7 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         """The environment a `gatehouse --stage local` command needs to talk to this stack."""
-        from gatehouse.local.__main__ import stack_env
+        from gatehouse.local.state import stack_env
 
         port = int(self.base.rsplit(":", 1)[1])
         moto_port = int(self.moto.rsplit(":", 1)[1])

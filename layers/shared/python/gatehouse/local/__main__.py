@@ -18,27 +18,9 @@ import urllib.request
 from pathlib import Path
 from types import FrameType
 
+from gatehouse.local.state import stack_env
+
 ROOT = Path(__file__).resolve().parents[5]
-
-
-def stack_env(port: int, moto_port: int) -> dict[str, str]:
-    """The environment of the local stage on these ports (chalice's config adds the fixed part)."""
-    base = f"http://localhost:{port}"
-    return {
-        "GATEHOUSE_STAGE": "local",
-        "GATEHOUSE_AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
-        "GATEHOUSE_PUBLIC_BASE_URL": base,
-        "GATEHOUSE_ALLOWED_ORIGINS": f"{base},http://127.0.0.1:{port}",
-        "GATEHOUSE_WEBAUTHN_RP_ID": "localhost",
-        "GATEHOUSE_WEBAUTHN_ORIGIN": base,
-        "GATEHOUSE_CONSOLES": (
-            f'[{{"id": "scaleway", "name": "Scaleway", "url": "{base}/dev/console/scaleway"}},'
-            f' {{"id": "dedibox", "name": "Dedibox", "url": "{base}/dev/console/dedibox"}}]'
-        ),
-        "AWS_DEFAULT_REGION": "eu-west-3",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
 
 
 def _wait_http(url: str, seconds: float) -> None:

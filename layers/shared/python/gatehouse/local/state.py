@@ -35,6 +35,26 @@ def state_path() -> Path:
     return Path(cache) / "gatehouse" / "local.json"
 
 
+
+def stack_env(port: int, moto_port: int) -> dict[str, str]:
+    """The environment of the local stage on these ports (chalice's config adds the fixed part)."""
+    base = f"http://localhost:{port}"
+    return {
+        "GATEHOUSE_STAGE": "local",
+        "GATEHOUSE_AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+        "GATEHOUSE_PUBLIC_BASE_URL": base,
+        "GATEHOUSE_ALLOWED_ORIGINS": f"{base},http://127.0.0.1:{port}",
+        "GATEHOUSE_WEBAUTHN_RP_ID": "localhost",
+        "GATEHOUSE_WEBAUTHN_ORIGIN": base,
+        "GATEHOUSE_CONSOLES": (
+            f'[{{"id": "scaleway", "name": "Scaleway", "url": "{base}/dev/console/scaleway"}},'
+            f' {{"id": "dedibox", "name": "Dedibox", "url": "{base}/dev/console/dedibox"}}]'
+        ),
+        "AWS_DEFAULT_REGION": "eu-west-3",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+
 @dataclass(frozen=True)
 class LocalStack:
     port: int
@@ -46,8 +66,6 @@ class LocalStack:
         return f"http://localhost:{self.port}"
 
     def env(self) -> dict[str, str]:
-        from gatehouse.local.__main__ import stack_env
-
         return stack_env(self.port, self.moto_port)
 
 
