@@ -31,3 +31,29 @@ def build(kind: str, impl: str, request: pytest.FixtureRequest) -> Any:
         return getattr(memory, f"Memory{kind}")()
     table = request.getfixturevalue("moto_table")
     return getattr(dynamodb, f"Dynamo{kind}")(table)
+
+
+# The stores' fixtures, one a port (each port's conformance file is named after it).
+@pytest.fixture
+def accounts(impl, request):
+    return build("Accounts", impl, request)
+
+
+@pytest.fixture
+def sessions(impl, request):
+    return build("Sessions", impl, request)
+
+
+@pytest.fixture
+def once(impl, request):
+    return build("OneTime", impl, request)
+
+
+@pytest.fixture
+def throttle(impl, request):
+    return build("Throttle", impl, request)
+
+
+@pytest.fixture
+def outbox(impl, request):
+    return build("Outbox", impl, request)
