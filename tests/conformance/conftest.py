@@ -33,27 +33,17 @@ def build(kind: str, impl: str, request: pytest.FixtureRequest) -> Any:
     return getattr(dynamodb, f"Dynamo{kind}")(table)
 
 
-# The stores' fixtures, one a port (each port's conformance file is named after it).
-@pytest.fixture
-def accounts(impl, request):
-    return build("Accounts", impl, request)
+def _port(kind: str, name: str) -> Any:
+    """The fixture of one port, both ways: `Memory<kind>` and `Dynamo<kind>`."""
+    def fixture(impl: str, request: pytest.FixtureRequest) -> Any:
+        return build(kind, impl, request)
+
+    return pytest.fixture(fixture, name=name)
 
 
-@pytest.fixture
-def sessions(impl, request):
-    return build("Sessions", impl, request)
-
-
-@pytest.fixture
-def once(impl, request):
-    return build("OneTime", impl, request)
-
-
-@pytest.fixture
-def throttle(impl, request):
-    return build("Throttle", impl, request)
-
-
-@pytest.fixture
-def outbox(impl, request):
-    return build("Outbox", impl, request)
+# The stores whose conformance files (one a port, named after it) take their fixture from here.
+accounts = _port("Accounts", "accounts")
+sessions = _port("Sessions", "sessions")
+once = _port("OneTime", "once")
+throttle = _port("Throttle", "throttle")
+outbox = _port("Outbox", "outbox")
