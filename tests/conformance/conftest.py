@@ -8,33 +8,17 @@ from typing import Any
 import pytest
 from gatehouse.adapters import dynamodb, memory
 from gatehouse.local import moto_server
-from gatehouse.settings import Settings
-from moto import mock_aws
+
+from tests.support.moto_table import moto_table as fresh_table
 
 # The same moto the local stack runs: its transactions roll back item by item (see moto_server).
 moto_server.install()
 
 
 @pytest.fixture(scope="module")
-def moto_table(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[dynamodb.Table]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "eu-west-3"}.items():
-        monkeypatch_module.setenv(key, value)
-    with mock_aws():
-        settings = Settings(aws_endpoint_url=None, table_name="conformance")
-        # The adapters cache clients per cold start; a fresh mock needs fresh clients.
-        from gatehouse.adapters import aws
-
-        aws._client.cache_clear()
-        dynamodb.create_table(settings)
-        yield dynamodb.Table(settings)
-        aws._client.cache_clear()
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
-    with pytest.MonkeyPatch.context() as mp:
-        yield mp
+def moto_table() -> Iterator[dynamodb.Table]:
+    with fresh_table("conformance") as table:
+        yield table
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
@@ -47,3 +31,19 @@ def build(kind: str, impl: str, request: pytest.FixtureRequest) -> Any:
         return getattr(memory, f"Memory{kind}")()
     table = request.getfixturevalue("moto_table")
     return getattr(dynamodb, f"Dynamo{kind}")(table)
+
+
+def _port(kind: str, name: str) -> Any:
+    """The fixture of one port, both ways: `Memory<kind>` and `Dynamo<kind>`."""
+    def fixture(impl: str, request: pytest.FixtureRequest) -> Any:
+        return build(kind, impl, request)
+
+    return pytest.fixture(fixture, name=name)
+
+
+# The stores whose conformance files (one a port, named after it) take their fixture from here.
+accounts = _port("Accounts", "accounts")
+sessions = _port("Sessions", "sessions")
+once = _port("OneTime", "once")
+throttle = _port("Throttle", "throttle")
+outbox = _port("Outbox", "outbox")

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from gatehouse.adapters import codec
-from gatehouse.adapters.dynamodb.table import Table, batch_put, conditional_failed, to_item
-from gatehouse.errors import ConditionFailedError
+from gatehouse.adapters.dynamodb import keys
+from gatehouse.adapters.dynamodb.table import Table, attempt, batch_put, to_item
 from gatehouse.ports import (
     AccountApiKey,
 )
@@ -27,9 +25,9 @@ class DynamoApiKeys:
     def _items(key: AccountApiKey) -> tuple[dict[str, Any], dict[str, Any]]:
         values = {"key_id": key.key_id, "account_id": key.account_id, "name": key.name,
                   "created_at": codec.iso(key.created_at), "console": key.console, "context": key.context}
-        return ({**values, "pk": f"APIKEY#{key.key_id}", "sk": "K", "secret_sha256": key.secret_sha256},
-                {**values, "pk": f"ACCOUNT#{key.account_id}", "sk": f"APIKEY#{key.key_id}",
-                 "secret_sha256": key.secret_sha256})
+        values["secret_sha256"] = key.secret_sha256
+        return ({**values, **keys.api_key(key.key_id).item()},
+                {**values, **keys.account_api_key(key.account_id, key.key_id).item()})
 
     @staticmethod
     def _from(values: Mapping[str, Any]) -> AccountApiKey:
@@ -40,37 +38,29 @@ class DynamoApiKeys:
 
     def add(self, key: AccountApiKey) -> None:
         lookup, listed = self._items(key)
-        try:
-            self._t.transact([{"Put": {"Item": to_item(lookup), "ConditionExpression": "attribute_not_exists(pk)"}},
-                              {"Put": {"Item": to_item(listed)}}])
-        except ClientError as exc:
-            if conditional_failed(exc):
-                raise ConditionFailedError() from exc
-            raise
+        self._t.transact([{"Put": {"Item": to_item(lookup), "ConditionExpression": "attribute_not_exists(pk)"}},
+                          {"Put": {"Item": to_item(listed)}}])
 
     def add_many(self, keys: list[AccountApiKey]) -> None:
         batch_put(self._t, [item for key in keys for item in self._items(key)])
 
     def get(self, key_id: str) -> AccountApiKey | None:
-        values = self._t.get(f"APIKEY#{key_id}", "K")
+        values = self._t.get(*keys.api_key(key_id))
         return self._from(values) if values else None
 
     def list(self, account_id: str) -> list[AccountApiKey]:
         items = self._t.query(KeyConditionExpression="pk = :p AND begins_with(sk, :k)",
-                              ExpressionAttributeValues=to_item({":p": f"ACCOUNT#{account_id}", ":k": "APIKEY#"}),
+                              ExpressionAttributeValues=to_item({":p": keys.account_pk(account_id),
+                                                                 ":k": keys.API_KEY}),
                               ConsistentRead=True)
         return sorted((self._from(i) for i in items), key=lambda k: (k.created_at, k.key_id))
 
     def delete(self, account_id: str, key_id: str) -> bool:
         # Both items, only if the account's own item is there: nobody deletes another's key.
-        try:
+        with attempt() as write:
             self._t.transact([
-                {"Delete": {"Key": to_item({"pk": f"ACCOUNT#{account_id}", "sk": f"APIKEY#{key_id}"}),
+                {"Delete": {"Key": to_item(keys.account_api_key(account_id, key_id).item()),
                             "ConditionExpression": "attribute_exists(pk)"}},
-                {"Delete": {"Key": to_item({"pk": f"APIKEY#{key_id}", "sk": "K"})}},
+                {"Delete": {"Key": to_item(keys.api_key(key_id).item())}},
             ])
-        except ClientError as exc:
-            if conditional_failed(exc):
-                return False
-            raise
-        return True
+        return write.won

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from gatehouse.adapters.dynamodb.table import Table, conditional_failed
+from gatehouse.adapters.dynamodb import keys
+from gatehouse.adapters.dynamodb.table import Table, attempt
 
 
 class DynamoConfig:
@@ -18,14 +17,10 @@ class DynamoConfig:
         self._t = table
 
     def get(self, name: str) -> dict[str, Any] | None:
-        return self._t.get(f"CONFIG#{name}", "K")
+        return self._t.get(*keys.config(name))
 
     def put_if_absent(self, name: str, values: Mapping[str, Any]) -> bool:
         """Store `values` unless the name already has some (never replaced): True if stored."""
-        try:
-            self._t.put({**values, "pk": f"CONFIG#{name}", "sk": "K"}, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as exc:
-            if conditional_failed(exc):  # a concurrent provision won
-                return False
-            raise
-        return True
+        with attempt() as write:  # lost: a concurrent provision won
+            self._t.put({**values, **keys.config(name).item()}, ConditionExpression="attribute_not_exists(pk)")
+        return write.won

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from gatehouse.adapters import codec
-from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
-from gatehouse.errors import ConditionFailedError
+from gatehouse.adapters.dynamodb import keys
+from gatehouse.adapters.dynamodb.keys import Key
+from gatehouse.adapters.dynamodb.table import Table, attempt, to_item
 from gatehouse.ports import (
     Grant,
     Member,
@@ -45,45 +44,36 @@ class DynamoOrganizations:
         return self._t.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues=to_item({":p": pk}),
                              ConsistentRead=True)
 
-    def _remove(self, owner_id: str, listed_sk: str, other: tuple[str, str]) -> bool:
-        try:
+    def _remove(self, listed: Key, other: Key) -> bool:
+        with attempt() as write:
             self._t.transact([
-                {"Delete": {"Key": to_item({"pk": f"ACCOUNT#{owner_id}", "sk": listed_sk}),
-                            "ConditionExpression": "attribute_exists(pk)"}},
-                {"Delete": {"Key": to_item({"pk": other[0], "sk": other[1]})}},
+                {"Delete": {"Key": to_item(listed.item()), "ConditionExpression": "attribute_exists(pk)"}},
+                {"Delete": {"Key": to_item(other.item())}},
             ])
-        except ClientError as exc:
-            if conditional_failed(exc):
-                return False
-            raise
-        return True
+        return write.won
 
     def add_member(self, member: Member) -> None:
         values = {"member_id": member.id, "owner_id": member.owner_id, "email": member.email, "role": member.role,
                   "created_at": codec.iso(member.created_at)}
-        try:
-            self._t.transact([
-                {"Put": {"Item": to_item({**values, "pk": f"MEMBEROF#{member.email}", "sk": member.owner_id}),
-                         "ConditionExpression": "attribute_not_exists(pk)"}},
-                {"Put": {"Item": to_item({**values, "pk": f"ACCOUNT#{member.owner_id}", "sk": f"MEMBER#{member.id}"})}},
-            ])
-        except ClientError as exc:
-            if conditional_failed(exc):
-                raise ConditionFailedError() from exc
-            raise
+        self._t.transact([
+            {"Put": {"Item": to_item({**values, **keys.member_of(member.email, member.owner_id).item()}),
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"Item": to_item({**values, **keys.member(member.owner_id, member.id).item()})}},
+        ])
 
     def members(self, owner_id: str) -> list[Member]:
-        return sorted((self._member(i) for i in self._query(f"ACCOUNT#{owner_id}", "MEMBER#")),
+        return sorted((self._member(i) for i in self._query(keys.account_pk(owner_id), keys.MEMBER)),
                       key=lambda m: (m.created_at, m.id))
 
     def remove_member(self, owner_id: str, member_id: str) -> bool:
-        listed = self._t.get(f"ACCOUNT#{owner_id}", f"MEMBER#{member_id}")
-        if listed is None:
+        listed = keys.member(owner_id, member_id)
+        found = self._t.get(*listed)
+        if found is None:
             return False
-        return self._remove(owner_id, f"MEMBER#{member_id}", (f"MEMBEROF#{listed['email']}", owner_id))
+        return self._remove(listed, keys.member_of(found["email"], owner_id))
 
     def memberships(self, email: str) -> list[Member]:
-        return [self._member(i) for i in self._query(f"MEMBEROF#{email}")]
+        return [self._member(i) for i in self._query(keys.member_of_pk(email))]
 
     def add_grant(self, grant: Grant) -> None:
         values = {"grant_id": grant.id, "owner_id": grant.owner_id, "grantee_email": grant.grantee_email,
@@ -91,22 +81,22 @@ class DynamoOrganizations:
                   "created_at": codec.iso(grant.created_at),
                   "grant_expires_at": codec.iso(grant.expires_at) if grant.expires_at else None}
         self._t.transact([
-            {"Put": {"Item": to_item({**values, "pk": f"ACCOUNT#{grant.owner_id}", "sk": f"GRANT#{grant.id}"}),
+            {"Put": {"Item": to_item({**values, **keys.grant(grant.owner_id, grant.id).item()}),
                      "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {"Item": to_item({**values, "pk": f"GRANTEE#{grant.grantee_email}",
-                                      "sk": f"{grant.owner_id}#{grant.id}"})}},
+            {"Put": {"Item": to_item({**values, **keys.grantee(grant.grantee_email, grant.owner_id,
+                                                               grant.id).item()})}},
         ])
 
     def grants(self, owner_id: str) -> list[Grant]:
-        return sorted((self._grant(i) for i in self._query(f"ACCOUNT#{owner_id}", "GRANT#")),
+        return sorted((self._grant(i) for i in self._query(keys.account_pk(owner_id), keys.GRANT)),
                       key=lambda g: (g.created_at, g.id))
 
     def remove_grant(self, owner_id: str, grant_id: str) -> bool:
-        listed = self._t.get(f"ACCOUNT#{owner_id}", f"GRANT#{grant_id}")
-        if listed is None:
+        listed = keys.grant(owner_id, grant_id)
+        found = self._t.get(*listed)
+        if found is None:
             return False
-        return self._remove(owner_id, f"GRANT#{grant_id}",
-                            (f"GRANTEE#{listed['grantee_email']}", f"{owner_id}#{grant_id}"))
+        return self._remove(listed, keys.grantee(found["grantee_email"], owner_id, grant_id))
 
     def grants_to(self, email: str) -> list[Grant]:
-        return [self._grant(i) for i in self._query(f"GRANTEE#{email}")]
+        return [self._grant(i) for i in self._query(keys.grantee_pk(email))]

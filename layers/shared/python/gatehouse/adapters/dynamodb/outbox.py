@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gatehouse.adapters import codec
+from gatehouse.adapters.dynamodb import keys
 from gatehouse.adapters.dynamodb.table import Table, batch_put, to_item
 from gatehouse.ports import (
     OutboxMessage,
@@ -18,7 +19,7 @@ class DynamoOutbox:
     def record(self, *messages: OutboxMessage) -> None:
         from gatehouse.domain.secrets import new_id
 
-        items = [{"pk": "OUTBOX", "sk": f"{codec.iso(m.sent_at)}#{new_id('m')}", "channel": m.channel,
+        items = [{**keys.outbox(str(codec.iso(m.sent_at)), new_id("m")).item(), "channel": m.channel,
                   "to": m.to.lower(), "subject": m.subject, "text": m.text, "html": m.html,
                   "sent_at": codec.iso(m.sent_at)} for m in messages]
         if len(items) == 1:
@@ -27,7 +28,7 @@ class DynamoOutbox:
             batch_put(self._t, items)  # a bulk send's messages, 25 a call
 
     def list(self, to: str | None) -> list[OutboxMessage]:
-        items = self._t.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues=to_item({":p": "OUTBOX"}))
+        items = self._t.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues=to_item({":p": keys.OUTBOX}))
         wanted = to.strip().lower() if to else None
         return [
             OutboxMessage(channel=i["channel"], to=i["to"], subject=i.get("subject", ""), text=i.get("text", ""),

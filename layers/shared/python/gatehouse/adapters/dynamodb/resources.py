@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from gatehouse.adapters.aws import error_code
-from gatehouse.adapters.dynamodb.table import Table, batch_get, batch_put, conditional_failed, to_item, transact_each
+from gatehouse.adapters.dynamodb import keys
+from gatehouse.adapters.dynamodb.table import (
+    ConditionLost,
+    Table,
+    attempt,
+    batch_get,
+    batch_put,
+    to_item,
+    transact_each,
+)
 from gatehouse.domain.accounts import Resource
-from gatehouse.errors import ConditionFailedError, ConflictError
+from gatehouse.errors import ConflictError
 
 
 class DynamoResources:
@@ -23,15 +29,13 @@ class DynamoResources:
         self._t = table
 
     @staticmethod
-    def _pk(account_id: str, context: str) -> str:
-        return f"RESOURCES#{account_id}#{context}"
+    def _item(account_id: str, context: str, r: Resource) -> dict[str, Any]:
+        return {**keys.resource(account_id, context, r.id).item(), "resource_id": r.id, "kind": r.kind,
+                "name": r.name}
 
-    def _item(self, account_id: str, context: str, r: Resource) -> dict[str, Any]:
-        return {"pk": self._pk(account_id, context), "sk": f"RESOURCE#{r.id}", "resource_id": r.id,
-                "kind": r.kind, "name": r.name}
-
-    def _count_key(self, account_id: str, context: str) -> dict[str, Any]:
-        return to_item({"pk": self._pk(account_id, context), "sk": "COUNT"})
+    @staticmethod
+    def _count_key(account_id: str, context: str) -> dict[str, Any]:
+        return to_item(keys.resource_count(account_id, context).item())
 
     def put(self, account_id: str, context: str, resource: Resource, limit: int) -> bool:
         item = to_item(self._item(account_id, context, resource))
@@ -44,18 +48,13 @@ class DynamoResources:
                                 "ExpressionAttributeValues": to_item({":one": 1, ":limit": limit})}},
                 ])
                 return True
-            except ClientError as exc:
-                reasons = exc.response.get("CancellationReasons") or []
-                if error_code(exc) != "TransactionCanceledException" or len(reasons) != 2:
-                    raise
-                if reasons[0].get("Code") in (None, "None"):
-                    raise ConditionFailedError() from exc  # the context is full
-            try:  # it exists: an update, which the count does not see
+            except ConditionLost as lost:
+                if len(lost.reasons) != 2 or lost.reasons[0] == "None":
+                    raise  # a new resource the count refused: the context is full
+            with attempt() as update:  # it exists: an update, which the count does not see
                 self._t.put(self._item(account_id, context, resource), ConditionExpression="attribute_exists(pk)")
+            if update.won:
                 return False
-            except ClientError as exc:
-                if not conditional_failed(exc):
-                    raise
         raise ConflictError("This resource was created and deleted meanwhile: try again.")
 
     def add_imported(self, entries: Sequence[tuple[str, str, Sequence[Resource]]]) -> None:
@@ -67,27 +66,23 @@ class DynamoResources:
         batch_put(self._t, list({(a, c, r.id): self._item(a, c, r) for a, c, rs in entries for r in rs}.values()))
 
     def holds(self, account_id: str, contexts: Sequence[str], resource_id: str) -> bool:
-        keys = [(self._pk(account_id, c), f"RESOURCE#{resource_id}") for c in contexts]
-        if len(keys) == 1:
-            return self._t.get(*keys[0]) is not None
-        return bool(keys) and bool(batch_get(self._t, keys))
+        found = [keys.resource(account_id, c, resource_id) for c in contexts]
+        if len(found) == 1:
+            return self._t.get(*found[0]) is not None
+        return bool(found) and bool(batch_get(self._t, list(found)))
 
     def delete(self, account_id: str, context: str, resource_id: str) -> bool:
-        try:
+        with attempt() as write:
             self._t.transact([
-                {"Delete": {"Key": to_item({"pk": self._pk(account_id, context), "sk": f"RESOURCE#{resource_id}"}),
+                {"Delete": {"Key": to_item(keys.resource(account_id, context, resource_id).item()),
                             "ConditionExpression": "attribute_exists(pk)"}},
                 {"Update": {"Key": self._count_key(account_id, context), "UpdateExpression": "ADD n :minus",
                             "ExpressionAttributeValues": to_item({":minus": -1})}},
             ])
-        except ClientError as exc:
-            if conditional_failed(exc):
-                return False
-            raise
-        return True
+        return write.won
 
     def list(self, account_id: str, context: str) -> list[Resource]:
         items = self._t.query(KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
-                              ExpressionAttributeValues=to_item({":p": self._pk(account_id, context),
-                                                                 ":s": "RESOURCE#"}), ConsistentRead=True)
+                              ExpressionAttributeValues=to_item({":p": keys.resources_pk(account_id, context),
+                                                                 ":s": keys.RESOURCE}), ConsistentRead=True)
         return sorted((Resource(i["resource_id"], i["kind"], i.get("name") or "") for i in items), key=lambda r: r.id)

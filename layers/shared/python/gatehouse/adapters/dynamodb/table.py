@@ -1,9 +1,17 @@
 """The table wrapper every DynamoDB adapter shares: one client, item (de)serialisation, batch and
-transaction helpers."""
+transaction helpers, and the one place a lost condition becomes the domain's error.
+
+Every write of the wrapper (`put`, `update`, `delete`, `transact`, and `single_write` and
+`transact_each` below) raises `ConditionLost`, a `ConditionFailedError`, when DynamoDB refuses it
+on its condition (ConditionalCheckFailedException, or TransactionCanceledException). A port that
+answers a lost race with False or None instead writes `with attempt() as write:` and returns
+`write.won`; one that needs to know which operation of a transaction failed reads `reasons`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -11,6 +19,7 @@ from botocore.exceptions import ClientError
 from gatehouse.adapters import codec
 from gatehouse.adapters.aws import client, error_code, translated
 from gatehouse.adapters.ddb_types import TypeDeserializer, TypeSerializer
+from gatehouse.errors import ConditionFailedError
 from gatehouse.settings import Settings
 
 _ser = TypeSerializer()
@@ -42,18 +51,18 @@ class Table:
         return from_item(got["Item"]) if "Item" in got else None
 
     def put(self, values: Mapping[str, Any], **kwargs: Any) -> None:
-        with translated("DynamoDB"):
+        with conditional():
             self.client.put_item(TableName=self.name, Item=to_item(values), **kwargs)
 
     def delete(self, pk: str, sk: str, **kwargs: Any) -> dict[str, Any] | None:
-        with translated("DynamoDB"):
+        with conditional():
             out = self.client.delete_item(TableName=self.name, Key=to_item({"pk": pk, "sk": sk}), **kwargs)
         return from_item(out["Attributes"]) if out.get("Attributes") else None
 
     def update(self, pk: str, sk: str, expression: str, values: Mapping[str, Any],
                names: Mapping[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
         extra: dict[str, Any] = {"ExpressionAttributeNames": dict(names)} if names else {}
-        with translated("DynamoDB"):
+        with conditional():
             out = self.client.update_item(
                 TableName=self.name, Key=to_item({"pk": pk, "sk": sk}), UpdateExpression=expression,
                 ExpressionAttributeValues=to_item(values), **extra, **kwargs,
@@ -71,7 +80,7 @@ class Table:
     def transact(self, operations: list[dict[str, Any]]) -> None:
         for op in operations:
             next(iter(op.values()))["TableName"] = self.name
-        with translated("DynamoDB"):
+        with conditional():
             self.client.transact_write_items(TransactItems=operations)
 
     def batch_delete(self, keys: Iterable[tuple[str, str]]) -> None:
@@ -87,7 +96,50 @@ def conditional_failed(exc: ClientError) -> bool:
     return error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
-def batch_get(t: Table, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+class ConditionLost(ConditionFailedError, ClientError):
+    """A write DynamoDB refused on its condition, as the domain's `ConditionFailedError`.
+
+    `reasons`: for a cancelled transaction, each operation's code in order ("None" for those that
+    would have been applied; empty when DynamoDB gave none). It stays the `ClientError` it replaces
+    (same `response`) so that code still catching that one keeps working until it is converted.
+    """
+
+    def __init__(self, exc: ClientError) -> None:
+        ClientError.__init__(self, exc.response, exc.operation_name)  # type: ignore[arg-type]
+        self.message, self.details = ConditionFailedError.message, {}
+        self.reasons = [str(r.get("Code") or "None") for r in exc.response.get("CancellationReasons") or []]
+
+
+@contextmanager
+def conditional() -> Iterator[None]:
+    """Around a write: a lost condition raises `ConditionLost`, an unwell DynamoDB a 503 (`translated`)."""
+    try:
+        with translated("DynamoDB"):
+            yield
+    except ClientError as exc:
+        if conditional_failed(exc) and not isinstance(exc, ConditionLost):
+            raise ConditionLost(exc) from exc
+        raise
+
+
+class Attempt:
+    """What `attempt` saw: whether the writes in its block won their conditions."""
+
+    def __init__(self) -> None:
+        self.won = True
+
+
+@contextmanager
+def attempt() -> Iterator[Attempt]:
+    """Conditional writes whose loss is an answer (False, None), not an error: read `.won` after the block."""
+    outcome = Attempt()
+    try:
+        yield outcome
+    except ConditionFailedError:
+        outcome.won = False
+
+
+def batch_get(t: Table, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     """BatchGetItem, 100 keys a call, retrying what DynamoDB leaves unprocessed."""
     found: list[dict[str, Any]] = []
     unique = list(dict.fromkeys(keys))
@@ -126,20 +178,14 @@ def transact_each(t: Table, ops: list[dict[str, Any]], size: int = 100) -> list[
         chunk = list(range(start, min(start + size, len(ops))))
         while chunk:
             batch = [dict(ops[i]) for i in chunk]
-            for op in batch:
-                next(iter(op.values()))["TableName"] = t.name
             try:
-                with translated("DynamoDB"):
-                    t.client.transact_write_items(TransactItems=batch)
-            except ClientError as exc:
-                if error_code(exc) != "TransactionCanceledException":
-                    raise
-                reasons = exc.response.get("CancellationReasons") or []
-                if len(reasons) != len(chunk):
+                t.transact(batch)
+            except ConditionLost as lost:
+                if len(lost.reasons) != len(chunk):
                     for i in chunk:  # no reasons to go by: one write each
                         won[i] = single_write(t, ops[i])
                     break
-                failed = {i for i, r in zip(chunk, reasons, strict=True) if r.get("Code") not in (None, "None")}
+                failed = {i for i, reason in zip(chunk, lost.reasons, strict=True) if reason != "None"}
                 chunk = [i for i in chunk if i not in failed]
                 continue
             for i in chunk:
@@ -151,14 +197,9 @@ def transact_each(t: Table, ops: list[dict[str, Any]], size: int = 100) -> list[
 def single_write(t: Table, op: dict[str, Any]) -> bool:
     kind, body = next(iter(op.items()))
     body = {**body, "TableName": t.name}
-    try:
-        with translated("DynamoDB"):
-            if kind == "Put":
-                t.client.put_item(**body)
-            else:
-                t.client.update_item(**body)
-    except ClientError as exc:
-        if conditional_failed(exc):
-            return False
-        raise
-    return True
+    with attempt() as write, conditional():
+        if kind == "Put":
+            t.client.put_item(**body)
+        else:
+            t.client.update_item(**body)
+    return write.won

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from gatehouse.adapters import codec
 from gatehouse.adapters.aws import translated
+from gatehouse.adapters.dynamodb import keys as keymap  # as keymap: the methods' own `keys` are unified keys
+from gatehouse.adapters.dynamodb.keys import SHARDS, shard
 from gatehouse.adapters.dynamodb.table import Table, batch_get, batch_put, from_item, to_item, transact_each
 from gatehouse.domain.accounts import normalise_email
 from gatehouse.ports import (
     ArchivedRecord,
 )
-
-# The archive and each state are spread over 16 index partitions (by a hash of the key): no hot
-# partition when 100,000s are written at once, and each page query stays within one of them.
-SHARDS = 16
-
-
-def _shard(key: str) -> int:
-    return zlib.crc32(key.encode("utf-8")) % SHARDS
 
 
 class DynamoUnification:
@@ -37,7 +30,7 @@ class DynamoUnification:
     def archive(self, records: list[ArchivedRecord]) -> list[str]:
         """Each record written only if its legacy id is new (a conditional write, so two imports
         racing with different content cannot both win); else `same` or `conflict`."""
-        keys = [(f"LEGACY#{r.console}#{r.legacy_id}", "R") for r in records]
+        keys = [keymap.legacy(r.console, r.legacy_id) for r in records]
         existing = {i["pk"]: i["raw"] for i in batch_get(self._t, keys)}
         outcome: list[str] = []
         new: list[tuple[int, dict[str, Any]]] = []
@@ -47,100 +40,101 @@ class DynamoUnification:
                 continue
             existing[pk] = r.raw  # a duplicate inside one batch is caught like one across batches
             outcome.append("new")
-            new.append((index, {"pk": pk, "sk": sk, "gsi1pk": f"LEGACY#{_shard(pk)}",
-                                "gsi1sk": f"{r.console}#{r.legacy_id}", "console": r.console,
+            new.append((index, {"pk": pk, "sk": sk, "gsi1pk": keymap.legacy_shard(shard(pk)),
+                                "gsi1sk": keymap.legacy_in_shard(r.console, r.legacy_id), "console": r.console,
                                 "legacy_id": r.legacy_id, "raw": r.raw}))
         ops = [{"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}} for _, item in new]
         lost = [(index, item) for (index, item), won in zip(new, transact_each(self._t, ops, self._tx), strict=True)
                 if not won]
         if lost:  # written meanwhile by another import: the same record, or another version
-            now_there = {i["pk"]: i["raw"] for i in batch_get(self._t, [(item["pk"], "R") for _, item in lost])}
+            now_there = {i["pk"]: i["raw"] for i in batch_get(self._t, [(item["pk"], item["sk"]) for _, item in lost])}
             for index, item in lost:
                 outcome[index] = "same" if now_there.get(item["pk"]) == item["raw"] else "conflict"
         return outcome
 
     def iter_archive(self) -> Iterator[ArchivedRecord]:
         paginator = self._t.client.get_paginator("query")
-        for shard in range(SHARDS):
+        for number in range(SHARDS):
             for page in paginator.paginate(TableName=self._t.name, IndexName="gsi1",
                                            KeyConditionExpression="gsi1pk = :p",
-                                           ExpressionAttributeValues=to_item({":p": f"LEGACY#{shard}"})):
+                                           ExpressionAttributeValues=to_item({":p": keymap.legacy_shard(number)})):
                 for raw_item in page["Items"]:
                     i = from_item(raw_item)
                     yield ArchivedRecord(i["console"], i["legacy_id"], i["raw"])
 
     def get_archived(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ArchivedRecord]:
-        items = batch_get(self._t, [(f"LEGACY#{c}#{lid}", "R") for c, lid in keys])
+        items = batch_get(self._t, [keymap.legacy(c, lid) for c, lid in keys])
         return {(i["console"], i["legacy_id"]): ArchivedRecord(i["console"], i["legacy_id"], i["raw"]) for i in items}
 
     # --- state ---
     @staticmethod
     def _state_item(values: Mapping[str, Any]) -> dict[str, Any]:
-        return {**values, "pk": f"UNIFY#{values['unified_key']}", "sk": "U",
-                "gsi1pk": f"UNIFY#{values['state']}#{_shard(values['unified_key'])}",
-                "gsi1sk": f"{values['wave']}#{values['unified_key']}"}
+        key = values["unified_key"]
+        return {**values, **keymap.unified(key).item(), "gsi1pk": keymap.unified_state(values["state"], shard(key)),
+                "gsi1sk": keymap.wave_member(values["wave"], key)}
 
     def plan_accounts(self, items: list[dict[str, Any]]) -> int:
-        existing = {i["unified_key"] for i in batch_get(self._t, [(f"UNIFY#{i['unified_key']}", "U") for i in items])}
+        existing = {i["unified_key"] for i in batch_get(self._t, [keymap.unified(i["unified_key"]) for i in items])}
         fresh = [i for i in items if i["unified_key"] not in existing]
         puts: list[Mapping[str, Any]] = [self._state_item({**i, "state": "scheduled"}) for i in fresh]
-        puts += [{"pk": f"UNIFYEMAIL#{normalise_email(i['email'])}", "sk": "E", "unified_key": i["unified_key"]}
+        puts += [{**keymap.unified_email(normalise_email(i["email"])).item(), "unified_key": i["unified_key"]}
                  for i in fresh]
         batch_put(self._t, puts)
         return len(fresh)
 
     def put_wave(self, name: str, at: datetime) -> None:
-        self._t.put({"pk": "WAVES", "sk": name, "at": codec.iso(at)})
+        self._t.put({**keymap.wave(name).item(), "at": codec.iso(at)})
 
     def waves(self) -> list[tuple[str, datetime]]:
-        items = self._t.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues=to_item({":p": "WAVES"}))
+        items = self._t.query(KeyConditionExpression="pk = :p", ExpressionAttributeValues=to_item({":p": keymap.WAVES}))
         return [(i["sk"], codec.parse_iso(i["at"])) for i in items]  # type: ignore[misc]
 
     def page(self, wave: str, state: str, limit: int, cursor: Any = None) -> tuple[list[dict[str, Any]], Any]:
         """Up to `limit` accounts, shard after shard; the cursor is (shard, DynamoDB's own key)."""
-        shard, start = (cursor["shard"], cursor.get("key")) if cursor else (0, None)
+        number, start = (cursor["shard"], cursor.get("key")) if cursor else (0, None)
         while True:
             extra: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             with translated("DynamoDB"):
                 out = self._t.client.query(
                     TableName=self._t.name, IndexName="gsi1", Limit=limit,
                     KeyConditionExpression="gsi1pk = :p AND begins_with(gsi1sk, :w)",
-                    ExpressionAttributeValues=to_item({":p": f"UNIFY#{state}#{shard}", ":w": f"{wave}#"}), **extra)
+                    ExpressionAttributeValues=to_item({":p": keymap.unified_state(state, number),
+                                                       ":w": keymap.wave_member(wave)}), **extra)
             items, last = [from_item(i) for i in out["Items"]], out.get("LastEvaluatedKey")
-            following = {"shard": shard, "key": last} if last else ({"shard": shard + 1} if shard + 1 < SHARDS
-                                                                     else None)
+            following = {"shard": number, "key": last} if last else ({"shard": number + 1} if number + 1 < SHARDS
+                                                                      else None)
             if items or following is None:
                 return items, following
-            shard, start = following["shard"], following.get("key")
+            number, start = following["shard"], following.get("key")
 
     def get_states(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        return {i["unified_key"]: i for i in batch_get(self._t, [(f"UNIFY#{k}", "U") for k in keys])}
+        return {i["unified_key"]: i for i in batch_get(self._t, [keymap.unified(k) for k in keys])}
 
     def find_by_email(self, email: str) -> dict[str, Any] | None:
-        pointer = self._t.get(f"UNIFYEMAIL#{normalise_email(email)}", "E")
-        return self._t.get(f"UNIFY#{pointer['unified_key']}", "U") if pointer else None
+        pointer = self._t.get(*keymap.unified_email(normalise_email(email)))
+        return self._t.get(*keymap.unified(pointer["unified_key"])) if pointer else None
 
     def transition(self, keys: list[str], from_state: str, to_state: str, at: datetime) -> list[str]:
         ops = []
         for k in keys:
             ops.append({"Update": {
-                "Key": to_item({"pk": f"UNIFY#{k}", "sk": "U"}),
+                "Key": to_item(keymap.unified(k).item()),
                 "UpdateExpression": f"SET #s = :to, gsi1pk = :g, {to_state}_at = :at",
                 "ConditionExpression": "#s = :from",
                 "ExpressionAttributeNames": {"#s": "state"},
                 "ExpressionAttributeValues": to_item({":to": to_state, ":from": from_state, ":at": codec.iso(at),
-                                                      ":g": f"UNIFY#{to_state}#{_shard(k)}"}),
+                                                      ":g": keymap.unified_state(to_state, shard(k))}),
             }})
         return [k for k, ok in zip(keys, transact_each(self._t, ops, self._tx), strict=True) if ok]
 
     def mark_told(self, keys: list[str], at: datetime) -> list[str]:
         ops = [{"Update": {
-            "Key": to_item({"pk": f"UNIFY#{k}", "sk": "U"}),
+            "Key": to_item(keymap.unified(k).item()),
             "UpdateExpression": "SET gsi1pk = :g, told_at = if_not_exists(told_at, :at)",
             "ConditionExpression": "#s = :completed",
             "ExpressionAttributeNames": {"#s": "state"},
             "ExpressionAttributeValues": to_item({":completed": "completed", ":at": codec.iso(at),
-                                                  ":g": f"UNIFY#told#{_shard(k)}"}),
+                                                  ":g": keymap.unified_state("told", shard(k))}),
         }} for k in keys]
         return [k for k, ok in zip(keys, transact_each(self._t, ops, self._tx), strict=True) if ok]
 
@@ -149,27 +143,28 @@ class DynamoUnification:
         total = 0
         paginator = self._t.client.get_paginator("query")
         for partition in partitions:
-            for shard in range(SHARDS):
+            for number in range(SHARDS):
                 for page in paginator.paginate(
                         TableName=self._t.name, IndexName="gsi1", Select="COUNT",
                         KeyConditionExpression="gsi1pk = :p AND begins_with(gsi1sk, :w)",
-                        ExpressionAttributeValues=to_item({":p": f"UNIFY#{partition}#{shard}", ":w": f"{wave}#"})):
+                        ExpressionAttributeValues=to_item({":p": keymap.unified_state(partition, number),
+                                                           ":w": keymap.wave_member(wave)})):
                     total += int(page["Count"])
         return total
 
     # --- notification claims ---
     def claim(self, keys: list[str], stage: str, now: datetime, lease_seconds: int) -> list[str]:
         ops = [{"Put": {
-            "Item": to_item({"pk": f"NOTIFY#{k}#{stage}", "sk": "N", "lease_until": codec.epoch(now) + lease_seconds}),
+            "Item": to_item({**keymap.notification(k, stage).item(), "lease_until": codec.epoch(now) + lease_seconds}),
             "ConditionExpression": "attribute_not_exists(pk) OR (attribute_not_exists(sent_at) AND lease_until < :now)",
             "ExpressionAttributeValues": to_item({":now": codec.epoch(now)}),
         }} for k in keys]
         return [k for k, ok in zip(keys, transact_each(self._t, ops, self._tx), strict=True) if ok]
 
     def mark_sent(self, keys: list[str], stage: str, now: datetime) -> None:
-        batch_put(self._t, [{"pk": f"NOTIFY#{k}#{stage}", "sk": "N", "lease_until": codec.epoch(now),
+        batch_put(self._t, [{**keymap.notification(k, stage).item(), "lease_until": codec.epoch(now),
                               "sent_at": codec.iso(now)} for k in keys])
 
     def sent(self, keys: list[str], stage: str) -> set[str]:
-        items = batch_get(self._t, [(f"NOTIFY#{k}#{stage}", "N") for k in keys])
-        return {i["pk"][len("NOTIFY#"):-len(stage) - 1] for i in items if i.get("sent_at")}
+        items = batch_get(self._t, [keymap.notification(k, stage) for k in keys])
+        return {keymap.notified_key(i["pk"], stage) for i in items if i.get("sent_at")}
