@@ -23,8 +23,6 @@ from gatehouse.errors import ConditionFailedError
 from gatehouse.settings import Settings
 
 _ser = TypeSerializer()
-
-
 _de = TypeDeserializer()
 
 
