@@ -78,9 +78,9 @@ def run_recovery_holds(ctx: Ctx) -> dict[str, Any]:
 def demo_console(ctx: Ctx) -> Response:
     """Local stage only: a stand-in console that exchanges its hand-off code, as a real one would, then
     keeps its own session (a cookie), so that its language switch shows the page again without the code."""
-    from gatehouse.local import console_session
-
     c = _local_only()
+    from gatehouse.local import console_session  # not in a deployed stage's layer: after the local-only check
+
     console = c.settings.console(ctx.params["console"])
     if console is None:
         raise NotFoundError()
