@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from chalice import Blueprint, Response
+from gatehouse import web
 from gatehouse.adapters.codec import iso
 from gatehouse.api.models import Body
 from gatehouse.api.routing import Ctx, _cookie, endpoint
@@ -109,4 +110,5 @@ def demo_console(ctx: Ctx) -> Response:
         cookies.append(language.set_cookie)
     return Response(body=pages.console(language.locale, console.name, who), status_code=200 if who else 400,
                     headers={"Content-Type": "text/html; charset=utf-8", "Content-Language": language.locale,
+                             "Content-Security-Policy": web.CONTENT_SECURITY_POLICY,
                              "Cache-Control": "no-store", "Set-Cookie": cookies})  # type: ignore[dict-item]
