@@ -53,6 +53,7 @@ SHOTS = (
     "10-recovery-request.png",
     "11-support-queue.png",
     "12-legacy-consoles.png",
+    "13-sso-refused-fr.png",
 )
 
 
@@ -71,12 +72,13 @@ class Walk:
         probe.close()
 
     @contextmanager
-    def tab(self) -> Iterator[Any]:
-        """A fresh context (its own cookies), signed out when done so no demo session is left behind."""
+    def tab(self, locale: str = "en-GB") -> Iterator[Any]:
+        """A fresh context (its own cookies), signed out when done so no demo session is left behind;
+        `locale` is the browser's language (Accept-Language)."""
         user_agent = self.user_agent.replace("HeadlessChrome", "Chrome")
         context = self.browser.new_context(base_url=self.base, viewport=VIEWPORT, device_scale_factor=1,
                                            user_agent=user_agent,
-                                           locale="en-GB", timezone_id="UTC", reduced_motion="reduce")
+                                           locale=locale, timezone_id="UTC", reduced_motion="reduce")
         page = context.new_page()
         page.set_default_timeout(20_000)
         try:
@@ -210,6 +212,14 @@ class Walk:
             self.sign_in(page, LEGACY_EMAIL, LEGACY_PASSWORD)
             card = page.get_by_role("region", name="Your Scaleway and Dedibox accounts are now one")
             self.shot(page, "12-legacy-consoles.png", lambda: expect(card).to_be_visible())
+
+        # A French visitor whose Microsoft account (tenant two) claims an address it does not own: the
+        # server's own refusal page, in the browser's language.
+        with self.tab("fr-FR") as page:
+            page.goto("/sso/microsoft")
+            page.get_by_role("button", name=re.compile(r"Fabrikam \(tenant two\)")).click()
+            self.shot(page, "13-sso-refused-fr.png",
+                      self.heading(page, "La connexion avec Microsoft n\u2019a pas abouti"))
 
         missing = [name for name in SHOTS if name not in self.taken]
         assert not missing, missing

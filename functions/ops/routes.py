@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
 
 from chalice import Blueprint, Response
+from gatehouse import web
 from gatehouse.adapters.codec import iso
 from gatehouse.api.models import Body
-from gatehouse.api.routing import Ctx, endpoint
+from gatehouse.api.routing import Ctx, _cookie, endpoint
 from gatehouse.bootstrap import container
 from gatehouse.errors import InvalidCodeError, NotFoundError
+from gatehouse.web import pages
 from pydantic import Field
 
 bp = Blueprint(__name__)
@@ -76,30 +77,38 @@ def run_recovery_holds(ctx: Ctx) -> dict[str, Any]:
 
 @endpoint(bp, "/dev/console/{console}", tags=("local",))
 def demo_console(ctx: Ctx) -> Response:
-    """Local stage only: a stand-in console that exchanges its hand-off code, as a real one would."""
+    """Local stage only: a stand-in console that exchanges its hand-off code, as a real one would, then
+    keeps its own session (a cookie), so that its language switch shows the page again without the code."""
     c = _local_only()
+    from gatehouse.local import console_session  # not in a deployed stage's layer: after the local-only check
+
     console = c.settings.console(ctx.params["console"])
     if console is None:
         raise NotFoundError()
-    try:
-        who = c.consoles.exchange(console.id, ctx.query.get("code", ""))
-    except InvalidCodeError:
-        who = None
-    if who is None:
-        # A person reopening the hand-off URL (back button, history, a bookmark) lands here: say what
-        # happened and where to go, as the real console's sign-in page would.
-        body = (f"<h1>{html.escape(console.name)} console</h1>"
-                f"<p id='status'>This sign-in link was already used or has expired: each link opens "
-                f"{html.escape(console.name)} once, and only for a short while.</p>"
-                f"<p>Open {html.escape(console.name)} again from your consoles.</p>")
-        status = 400
+    secret = c.settings.console_secrets.get(console.id) or console.id
+    cookies: list[str] = []
+    code = ctx.query.get("code")
+    who: dict[str, Any] | None
+    if code is None:
+        # Reached again from its own switch: its session says whom it signed in (none: a link to start over).
+        who = console_session.recall(_cookie(ctx.request, console_session.COOKIE), secret)
     else:
-        body = (f"<h1>{html.escape(console.name)} console</h1>"
-                f"<p id='status'>Signed in as <b id='email'>{html.escape(who['email'])}</b>, "
-                f"context <code id='context'>{html.escape(who['context'])}</code>.</p>")
-        status = 200
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(console.name)}</title>"
-            f"<link rel='stylesheet' href='/ui/assets/style.css'></head><body><main>{body}"
-            f"<p><a id='switch' href='/ui/consoles'>{'Switch console' if who else 'Back to your consoles'}</a></p>"
-            f"</main></body></html>")
-    return Response(body=page, status_code=status, headers={"Content-Type": "text/html; charset=utf-8"})
+        try:
+            who = c.consoles.exchange(console.id, code)
+        except InvalidCodeError:
+            # A person reopening the hand-off URL (back button, history, a bookmark) lands here: say what
+            # happened and where to go, as the real console's sign-in page would.
+            who = None
+        path = f"Path=/dev/console/{console.id}; HttpOnly; SameSite=Lax"
+        cookies.append(f"{console_session.COOKIE}={console_session.remember(who, secret)}; {path}; Max-Age=3600"
+                       if who else f"{console_session.COOKIE}=; {path}; Max-Age=0")
+    account = c.accounts.get(who["account_id"]) if who and who.get("account_id") else None
+    language = pages.choose(ctx.query, ctx.request.headers, secure=c.settings.cookie_secure,
+                            account_locale=account.locale if account else
+                            pages.session_locale(c.sessions, ctx.session_token))
+    if language.set_cookie:
+        cookies.append(language.set_cookie)
+    return Response(body=pages.console(language.locale, console.name, who), status_code=200 if who else 400,
+                    headers={"Content-Type": "text/html; charset=utf-8", "Content-Language": language.locale,
+                             "Content-Security-Policy": web.CONTENT_SECURITY_POLICY,
+                             "Cache-Control": "no-store", "Set-Cookie": cookies})  # type: ignore[dict-item]

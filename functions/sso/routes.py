@@ -7,7 +7,6 @@ email the provider does not vouch for), never with JSON nor a 500.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -16,6 +15,7 @@ from gatehouse.api.errors import STATUS
 from gatehouse.api.routing import Auth, Ctx, endpoint, session_cookie
 from gatehouse.bootstrap import container
 from gatehouse.errors import DependencyUnavailableError, GatehouseError
+from gatehouse.web import pages
 
 bp = Blueprint(__name__)
 
@@ -31,25 +31,21 @@ def _tx_cookie(value: str, max_age: int) -> str:
     return "; ".join(parts)
 
 
-def _page(exc: GatehouseError, provider: str) -> Response:
+def _page(exc: GatehouseError, provider: str, ctx: Ctx) -> Response:
     status = 503 if isinstance(exc, DependencyUnavailableError) else STATUS.get(exc.code, 400)
     reason = str(exc.details.get("reason") or exc.code)
-    name = {"google": "Google", "microsoft": "Microsoft", "github": "GitHub"}.get(provider, "the provider")
+    return _refusal(ctx, provider, reason, exc.code, status)
+
+
+def _refusal(ctx: Ctx, provider: str, reason: str, code: str, status: int) -> Response:
+    c = container()
+    language = pages.choose(ctx.query, ctx.request.headers, secure=c.settings.cookie_secure,
+                            account_locale=pages.session_locale(c.sessions, ctx.session_token))
+    cookies = [_tx_cookie("", 0), *([language.set_cookie] if language.set_cookie else [])]
     # The pages' own frame (header, a card, footer), so the refusal reads as Gatehouse's and not as a bare error.
-    body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in with {html.escape(name)} '
-            'did not complete · Gatehouse</title><meta name="viewport" content="width=device-width,initial-scale=1">'
-            '<link rel="icon" href="/ui/assets/favicon.svg" type="image/svg+xml">'
-            '<link rel="stylesheet" href="/ui/assets/style.css"></head><body>'
-            '<header class="top"><a class="brand" href="/ui/">Gatehouse</a></header>'
-            f'<main id="main" data-sso-error="{html.escape(reason)}"><section class="card narrow">'
-            f'<h1>Sign-in with {html.escape(name)} did not complete</h1><p>{html.escape(exc.message)}</p>'
-            '<p class="actions"><a class="button" href="/ui/">Back to sign-in</a>'
-            '<a href="/ui/account">Your account</a></p></section></main>'
-            '<footer class="foot"><p>Gatehouse, the account service of Scaleway and Dedibox.</p></footer>'
-            '</body></html>')
-    return Response(body=body, status_code=status, headers={
-        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-        "Content-Security-Policy": web.CONTENT_SECURITY_POLICY, "Set-Cookie": _tx_cookie("", 0)})
+    return Response(body=pages.sso_refusal(language.locale, provider, reason, code), status_code=status, headers={
+        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Content-Language": language.locale,
+        "Content-Security-Policy": web.CONTENT_SECURITY_POLICY, "Set-Cookie": cookies})  # type: ignore[dict-item]
 
 
 @endpoint(bp, "/sso/{provider}", tags=("sso",), status=302)
@@ -62,7 +58,7 @@ def sso_start(ctx: Ctx) -> Response:
         started = c.sso.start(provider, intent=q.get("intent") or "login", return_to=q.get("return_to"), auth=auth,
                               login_hint=q.get("login_hint"))
     except GatehouseError as exc:
-        return _page(exc, provider)
+        return _page(exc, provider, ctx)
     return Response(body="", status_code=302, headers={
         "Location": started.location, "Cache-Control": "no-store",
         "Set-Cookie": _tx_cookie(started.browser_secret, c.settings.sso_transaction_seconds)})
@@ -79,13 +75,20 @@ def sso_callback(ctx: Ctx) -> Response:
         done = c.sso.callback(provider, ctx.query, browser_secret=_cookie(ctx.request, TX_COOKIE),
                               user_agent=ctx.user_agent, previous_token=ctx.session_token)
     except GatehouseError as exc:
-        return _page(exc, provider)
+        return _page(exc, provider, ctx)
     cookies = [_tx_cookie("", 0)]
     if done.token:
         cookies.append(session_cookie(done.token, secure=c.settings.cookie_secure,
                                       max_age=c.settings.session_absolute_seconds))
     return Response(body="", status_code=302, headers={"Location": done.location, "Cache-Control": "no-store",
                                                        "Set-Cookie": cookies})  # type: ignore[dict-item]
+
+
+@endpoint(bp, "/sso/{provider}/refused", tags=("sso",))
+def sso_refused(ctx: Ctx) -> Response:
+    """The refusal page again, as its language switch reaches it (`reason`, `code`, `lang`): the callback's
+    URL cannot be replayed. It names only texts of the catalogue, never what the query says."""
+    return _refusal(ctx, ctx.params["provider"], ctx.query.get("reason", ""), ctx.query.get("code", ""), 200)
 
 
 @endpoint(bp, "/account/identities", auth=Auth.SESSION, tags=("sso",))

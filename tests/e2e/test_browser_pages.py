@@ -1784,3 +1784,149 @@ def test_a_refusal_of_the_api_reads_in_french_on_a_french_page_and_in_the_server
         page.fill("#login-form input[name=password]", "not the password at all")
         page.click("#login-form button[type=submit]")
         expect(page.locator("#login-form [data-role=form-error]")).to_have_text(expected)
+
+
+# --- the server's own pages (an SSO refusal, the stand-in console) and the API's words, in French -----
+
+def test_a_french_visitor_meets_the_sso_refusal_in_french_and_its_switch_shows_it_in_english_for_the_app_too(
+        open_tab: object, stack: Stack, shots: Path) -> None:
+    page = open_tab("fr-FR").page  # type: ignore[operator]
+    response = page.goto("/sso/google/callback?state=made-up&code=made-up")  # no transaction cookie
+    assert response.status == 400 and response.headers["content-language"] == "fr"
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page).to_have_title("La connexion avec Google n\u2019a pas abouti · Gatehouse")
+    expect(page.get_by_role("heading", level=1)).to_have_text("La connexion avec Google n\u2019a pas abouti")
+    expect(page.locator("main")).to_contain_text("Autorisez les cookies pour ce site et recommencez.")
+    expect(page.get_by_role("link", name="Retour à la connexion")).to_have_attribute("href", "/ui/")
+    found = [f"fr: {v}" for v in serious_violations(page)]
+    page.screenshot(path=str(shots / "fr-sso-refused.png"), full_page=True)
+
+    # The switch shows the same refusal in English (the callback's URL cannot be replayed) and is remembered.
+    page.locator(".foot a[data-locale=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign-in with Google did not complete")
+    expect(page.locator("main")).to_contain_text("Allow cookies for this site and start again.")
+    expect(page.locator(".foot a[data-locale=en]")).to_have_attribute("aria-current", "true")
+    found += [f"en: {v}" for v in serious_violations(page)]
+    page.goto("/ui/reset")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
+
+    # And the other way: the app's switch is remembered by the server's pages.
+    page.locator(".foot button[data-locale=fr]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Réinitialiser votre mot de passe")
+    page.goto("/sso/github/callback?error=access_denied")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("La connexion avec GitHub n\u2019a pas abouti")
+    assert not found, "\n".join(found)
+
+
+def test_a_signed_in_french_account_meets_the_sso_refusal_in_french_whatever_the_browser_speaks(
+        open_tab: object, stack: Stack, unique_email: str) -> None:
+    from tests.e2e.conftest import sign_up
+
+    sign_up(stack, unique_email, locale="fr")
+    page = open_tab("en-GB").page  # type: ignore[operator]
+    sign_in_by_names(page, unique_email)
+    page.goto("/sso/microsoft/callback?state=made-up")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("La connexion avec Microsoft n\u2019a pas abouti")
+    expect(page.get_by_role("link", name="Votre compte")).to_be_visible()
+
+
+def test_a_french_account_reads_a_weak_password_naming_the_word_and_a_wrong_current_password_in_french(
+        open_tab: object, stack: Stack, unique_email: str, shots: Path) -> None:
+    from tests.e2e.conftest import sign_up
+
+    sign_up(stack, unique_email, locale="fr")
+    page = open_tab("en-GB").page  # type: ignore[operator]
+    sign_in_by_names(page, unique_email)
+    page.goto("/ui/account")
+    change = page.locator("#password-form")
+    change.locator("input[name=current_password]").fill("not my password at all")
+    change.locator("input[name=new_password]").fill("seven lanterns over the quiet bay")
+    change.get_by_role("button", name="Changer mon mot de passe").click()
+    expect(change.locator(".field-error[data-for=current_password]")).to_have_text(
+        "Ce n\u2019est pas votre mot de passe actuel.")
+    expect(change.locator("[data-role=form-error]")).to_have_text("Le mot de passe actuel est incorrect.")
+    expect(change.locator("input[name=current_password]")).to_have_attribute("aria-invalid", "true")
+
+    change.locator("input[name=current_password]").fill(STRONG_PASSWORD)
+    change.locator("input[name=new_password]").fill("example harbour lighthouse")
+    change.get_by_role("button", name="Changer mon mot de passe").click()
+    expect(change.locator(".field-error[data-for=new_password] li")).to_have_text(
+        "N\u2019utilisez pas «\u00a0example\u00a0» dans votre mot de passe : il vient de votre adresse e-mail, "
+        "de votre nom ou de votre identifiant.")
+    expect(change.locator("[data-role=form-error]")).to_have_text("Choisissez un mot de passe plus solide.")
+    assert "Do not use" not in change.inner_text()
+    page.screenshot(path=str(shots / "fr-weak-password.png"), full_page=True)
+
+
+def test_a_french_visitor_signing_up_reads_each_weak_password_reason_in_french(
+        open_tab: object, stack: Stack, unique_email: str) -> None:
+    page = open_tab("fr-FR").page  # type: ignore[operator]
+    page.goto("/ui/")
+    signup = page.locator("#signup-form")
+    signup.locator("input[name=email]").fill(unique_email)
+    signup.locator("input[name=password]").fill("userqz")
+    signup.get_by_role("button", name="Créer mon compte").click()
+    expect(signup.locator(".field-error[data-for=password] li")).to_have_text([
+        "Utilisez au moins 8 caractères (vous en avez utilisé 6).",
+        "N\u2019utilisez pas «\u00a0user\u00a0» dans votre mot de passe : il vient de votre adresse e-mail, de votre "
+        "nom ou de votre identifiant."])
+
+
+def test_a_french_accounts_sessions_read_as_browser_sur_system(
+        browser: object, stack: Stack, unique_email: str, shots: Path) -> None:
+    from tests.e2e.conftest import sign_up
+
+    other = sign_up(stack, unique_email, locale="fr")
+    other.headers["User-Agent"] = FIREFOX_WINDOWS  # type: ignore[attr-defined]
+    assert other.post("/login", json={"email": unique_email, "password": STRONG_PASSWORD}).status_code == 200  # type: ignore[attr-defined]
+    context = browser.new_context(base_url=stack.base, user_agent=CHROME_LINUX, locale="en-GB")  # type: ignore[attr-defined]
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in_by_names(page, unique_email)
+        page.goto("/ui/account")
+        sessions = page.locator("#sessions")
+        expect(sessions.locator("li", has_text="celle-ci")).to_contain_text("Chrome sur Linux")
+        expect(sessions).to_contain_text("Firefox sur Windows")
+        assert " on " not in sessions.inner_text()
+        page.screenshot(path=str(shots / "fr-sessions.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_the_stand_in_console_speaks_the_accounts_french_switches_to_english_and_axe_finds_nothing_serious(
+        open_tab: object, stack: Stack, unique_email: str, shots: Path) -> None:
+    from tests.e2e.conftest import sign_up
+
+    sign_up(stack, unique_email, locale="fr")
+    page = open_tab("en-GB").page  # type: ignore[operator]
+    sign_in_by_names(page, unique_email)
+    page.get_by_role("button", name="Ouvrir Scaleway").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Console Scaleway")
+    expect(page.locator("#status")).to_contain_text(f"Connecté en tant que {unique_email}, contexte ")
+    expect(page.get_by_role("link", name="Changer de console")).to_be_visible()
+    found = [f"fr: {v}" for v in serious_violations(page)]
+    page.screenshot(path=str(shots / "fr-console.png"), full_page=True)
+
+    # Its switch shows the same page without the code, which opens it once.
+    page.locator(".foot a[data-locale=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#status")).to_contain_text(f"Signed in as {unique_email}, context ")
+    expect(page.get_by_role("link", name="Switch console")).to_be_visible()
+    found += [f"en: {v}" for v in serious_violations(page)]
+
+    # Back to the hand-off URL: already used, said in the account's language.
+    page.go_back()
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("#status")).to_have_text(
+        "Ce lien de connexion a déjà servi ou a expiré : chaque lien ouvre Scaleway une fois, et pour peu de temps.")
+    found += [f"fr, used: {v}" for v in serious_violations(page)]
+    page.screenshot(path=str(shots / "fr-console-used-link.png"), full_page=True)
+    page.get_by_role("link", name="Retour à vos consoles").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choisissez une console")
+    assert not found, "\n".join(found)

@@ -136,9 +136,11 @@ class WeakPasswordError(GatehouseError):
     code = "weak_password"
     message = "Choose a stronger password."
 
-    def __init__(self, reasons: list[str], field: str = "password") -> None:
-        """`field`: the request's field that holds the password (`new_password` on change and reset)."""
-        super().__init__(None, reasons=reasons, fields={field: "; ".join(reasons)})
+    def __init__(self, reasons: list[str], field: str = "password", codes: list[dict[str, Any]] | None = None) -> None:
+        """`field`: the request's field that holds the password (`new_password` on change and reset);
+        `codes`: each reason as `{"code", ...values}` (beyond the contract: pages in French use them)."""
+        super().__init__(None, reasons=reasons, fields={field: "; ".join(reasons)},
+                         **({"reason_codes": codes} if codes is not None else {}))
 
 
 class RateLimitedError(GatehouseError):

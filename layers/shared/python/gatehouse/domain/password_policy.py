@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 _WORD = re.compile(r"[^\W\d_]{3,}|\d{4,}", re.UNICODE)
 
@@ -23,26 +24,44 @@ class PasswordPolicy:
 
     def problems(self, password: str, *, context: Iterable[str] = ()) -> list[str]:
         """Every reason the password is refused; empty when it is acceptable."""
+        return [p.sentence for p in self.check(password, context=context)]
+
+    def check(self, password: str, *, context: Iterable[str] = ()) -> list[Problem]:
+        """`problems`, each also as a stable code with its values, for pages that speak another language."""
         normalised = unicodedata.normalize("NFC", password)
         length = len(normalised)
-        reasons: list[str] = []
+        found: list[Problem] = []
         if length < self.min_length:
-            reasons.append(f"Use at least {self.min_length} characters (you used {length}).")
+            found.append(Problem(f"Use at least {self.min_length} characters (you used {length}).",
+                                 "too_short", {"min": self.min_length, "length": length}))
         if length > self.max_length:
-            reasons.append(f"Use at most {self.max_length} characters.")
+            found.append(Problem(f"Use at most {self.max_length} characters.", "too_long", {"max": self.max_length}))
         if not normalised.strip():
-            reasons.append("Use more than spaces.")
+            found.append(Problem("Use more than spaces.", "only_spaces"))
         folded = normalised.casefold()
         if folded in self.common_passwords() or _is_one_repeated_char(folded):
-            reasons.append("This password is one of the most common ones: choose something less predictable.")
-        elif found := _words_in(folded, _account_words(context)):
+            found.append(Problem("This password is one of the most common ones: choose something less predictable.",
+                                 "common"))
+        elif words := _words_in(folded, _account_words(context)):
             # Naming the words: "a word from your account" alone leaves the person guessing which.
-            names = [f'"{w}"' for w in found]
+            names = [f'"{w}"' for w in words]
             quoted = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-            reasons.append(f"Do not use {quoted} in your password: "
-                           f"{'it comes' if len(found) == 1 else 'they come'} from your email address, "
-                           "name or identifier.")
-        return reasons
+            found.append(Problem(f"Do not use {quoted} in your password: "
+                                 f"{'it comes' if len(words) == 1 else 'they come'} from your email address, "
+                                 "name or identifier.", "account_words", {"words": words}))
+        return found
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a password is refused: the sentence, and its code and values (`details.reason_codes`)."""
+
+    sentence: str
+    code: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def as_detail(self) -> dict[str, Any]:
+        return {"code": self.code, **self.values}
 
 
 def _is_one_repeated_char(password: str) -> bool:

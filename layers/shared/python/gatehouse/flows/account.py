@@ -86,8 +86,9 @@ class AccountSettings:
 
     def check_new_password(self, account: Account, password: str) -> None:
         context = account_context(account.email, account.name, account.organization)
-        if reasons := self._policy.problems(password, context=context):
-            raise WeakPasswordError(reasons, field="new_password")
+        if found := self._policy.check(password, context=context):
+            raise WeakPasswordError([p.sentence for p in found], field="new_password",
+                                    codes=[p.as_detail() for p in found])
 
     def change_password(self, auth: Authenticated, current: str, new: str) -> None:
         account = auth.account

@@ -138,11 +138,12 @@ class SessionService:
         }
 
     def list(self, auth: Authenticated) -> list[dict[str, Any]]:
-        from gatehouse.domain.devices import describe  # ua-parser stays out of the login's cold start
+        from gatehouse.domain.devices import describe, parts  # ua-parser stays out of the login's cold start
 
         return [
             {"id": s.id, "created_at": iso(s.created_at), "last_seen_at": iso(s.last_seen_at),
              "user_agent": s.user_agent, "device": describe(s.user_agent),
+             "device_parts": dict(zip(("browser", "system"), parts(s.user_agent), strict=True)),
              "current": s.token_hash == auth.session.token_hash}
             for s in self._sessions.list_for_account(auth.session.account_id, self._clock.now())
         ]

@@ -31,8 +31,8 @@ class Signup:
     def request(self, email: str, password: str, locale: str) -> None:
         """Same answer whether or not the email is taken; a taken one gets a different email.
         Nor does its time tell: every path, the hash included, is held to one floor."""
-        if reasons := self._policy.problems(password, context=account_context(email)):
-            raise WeakPasswordError(reasons)
+        if found := self._policy.check(password, context=account_context(email)):
+            raise WeakPasswordError([p.sentence for p in found], codes=[p.as_detail() for p in found])
         with self._floor.held():
             # Hash in both branches: a taken address must not answer faster by skipping it. Under
             # the floor too: the hash's own jitter (a busy core) is larger than the paths' difference.

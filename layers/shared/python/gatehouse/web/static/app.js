@@ -22,8 +22,18 @@ function t(key, values) {
   return values ? text.replace(/\{(\w+)\}/g, (m, name) => (name in values ? String(values[name]) : m)) : text;
 }
 
+// The choice is also a cookie, which the pages the server renders (an SSO refusal, the stand-in
+// console) read and their own switch writes: it comes first, as the most recent choice.
+const LOCALE_COOKIE = "gh_locale";
+
+function cookieLocale() {
+  const found = document.cookie.split(";").map((c) => c.trim().split("=")).find(([name]) => name === LOCALE_COOKIE);
+  return found ? found[1] : null;
+}
+
 function browserLocale() {
-  let stored = null;
+  let stored = cookieLocale();
+  if (CATALOGUES[stored]) return stored;
   try { stored = localStorage.getItem(LOCALE_KEY); } catch { stored = null; }
   if (CATALOGUES[stored]) return stored;
   for (const tag of navigator.languages || [navigator.language || ""]) {
@@ -55,6 +65,7 @@ function setLocale(next) {
 function languageSwitch() {
   const choose = async (next) => {
     try { localStorage.setItem(LOCALE_KEY, next); } catch { /* private mode: this page only */ }
+    document.cookie = `${LOCALE_COOKIE}=${next}; Path=/; Max-Age=31536000; SameSite=Lax`;
     // A click before the page asked for its session (or on a page that never does) asks now.
     if (!sessionChecked) await currentSession();
     if (signedIn) await api("PATCH", "/account", { locale: next });
@@ -64,6 +75,38 @@ function languageSwitch() {
     [["en", "English"], ["fr", "Français"]].map(([code, text]) => h("button", { type: "button", lang: code,
       class: "secondary", "aria-pressed": code === locale ? "true" : "false", "data-locale": code,
       onclick: () => (code === locale ? null : choose(code)) }, text)));
+}
+
+// A field's message and a weak password's reasons come from the API in English: another language
+// shows its own text, chosen by the error's code and the field (a reason by its code, with its values).
+function fieldMessage(error, name, message) {
+  if (locale === "en") return message;
+  for (const key of [`fieldError.${error.code}.${name}`, `fieldError.${error.code}`, "fieldError.invalid_input"]) {
+    if (CATALOGUES[locale][key]) return t(key);
+  }
+  return message;
+}
+
+function passwordReasons(details) {
+  const coded = details.reason_codes;
+  if (locale === "en" || !Array.isArray(coded) || coded.length !== details.reasons.length) return details.reasons;
+  return coded.map((r, i) => {
+    if (r.code === "account_words" && Array.isArray(r.words)) {
+      const names = r.words.map((word) => t("password.quoted", { word }));
+      const words = names.length === 1 ? names[0] : names.slice(0, -1).join(", ") + t("password.and") + names.at(-1);
+      return t(names.length === 1 ? "password.reason.account_words" : "password.reason.account_words_many", { words });
+    }
+    const key = "password.reason." + r.code;
+    return CATALOGUES[locale][key] ? t(key, r) : details.reasons[i];
+  });
+}
+
+// "Chrome on Linux" from its parts, in the page's language; the API's English `device` otherwise.
+function deviceName(session) {
+  const parts = session.device_parts || {};
+  if (parts.browser && parts.system) return t("sessions.device", parts);
+  return parts.browser || parts.system || (session.device_parts ? t("sessions.unknown") : session.device)
+    || session.user_agent || t("sessions.unknown");
 }
 
 // ---- API -------------------------------------------------------------------------------------
@@ -239,7 +282,7 @@ function showError(el, error) {
     delete fields[passwordField.name];
     delete fields.password;
     const box = el.querySelector(`.field-error[data-for="${passwordField.name}"]`);
-    box.replaceChildren(h("ul", { class: "reasons" }, details.reasons.map((r) => h("li", {}, r))));
+    box.replaceChildren(h("ul", { class: "reasons" }, passwordReasons(details).map((r) => h("li", {}, r))));
     passwordField.setAttribute("aria-invalid", "true");
     first = passwordField;
   }
@@ -247,7 +290,7 @@ function showError(el, error) {
     const box = el.querySelector(`.field-error[data-for="${CSS.escape(name)}"]`);
     const control = el.elements[name];
     if (!box || !control) continue;
-    box.replaceChildren(message);
+    box.replaceChildren(error.code ? fieldMessage(error, name, message) : message);
     control.setAttribute("aria-invalid", "true");
     first = first || control;
   }
@@ -563,7 +606,7 @@ async function account() {
     const s = await api("GET", "/sessions");
     if (!s.ok) return sessions.replaceChildren(h("li", {}, apiMessage(s.error)));
     sessions.replaceChildren(...s.data.sessions.map((x) => h("li", { class: "row" },
-      h("div", {}, h("div", { title: x.user_agent || null }, x.device || x.user_agent || t("sessions.unknown"), x.current ? h("span", { class: "badge" }, t("sessions.thisOne")) : null),
+      h("div", {}, h("div", { title: x.user_agent || null }, deviceName(x), x.current ? h("span", { class: "badge" }, t("sessions.thisOne")) : null),
         h("div", { class: "meta" }, t("sessions.when", { created: new Date(x.created_at).toLocaleString(locale), seen: new Date(x.last_seen_at).toLocaleString(locale) }))),
       x.current ? null : h("button", { type: "button", class: "danger", onclick: async () => {
         const d = await api("DELETE", "/sessions/" + encodeURIComponent(x.id));
