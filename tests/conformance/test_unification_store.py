@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from gatehouse.ports import ArchivedRecord
+from gatehouse.domain.archive import ArchivedRecord
 
 from tests.conformance.conftest import build
 from tests.support.race import race

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from gatehouse.domain.accounts import Account
+from gatehouse.domain.archive import ArchivedRecord
 from gatehouse.domain.legacy import (
     InvalidLegacyRecord,
     LegacyRecord,
@@ -26,7 +27,7 @@ from gatehouse.domain.legacy import (
     parse_record,
 )
 from gatehouse.domain.unification import UnifiedAccountPlan, plan
-from gatehouse.ports import AccountRepository, ArchivedRecord, Clock, UnificationStore
+from gatehouse.ports import AccountRepository, Clock, UnificationStore
 from gatehouse.settings import Settings
 
 STATES = ("scheduled", "notified", "completed")

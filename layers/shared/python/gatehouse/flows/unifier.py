@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod
+from gatehouse.domain.api_keys import AccountApiKey
 from gatehouse.domain.legacy import DediboxRecord, PasskeyMfa, ScalewayRecord, TotpMfa, parse_record
 from gatehouse.domain.unification import (
     PasswordChange,
@@ -34,7 +35,6 @@ from gatehouse.domain.unification import (
 from gatehouse.errors import ConditionFailedError
 from gatehouse.flows.waves import batches
 from gatehouse.ports import (
-    AccountApiKey,
     AccountRepository,
     ApiKeyStore,
     Clock,
