@@ -23,3 +23,25 @@ def test_the_domain_contract_forbids_every_other_module_of_the_layer() -> None:
     contract = _contract("The domain imports only the domain")
     assert contract["source_modules"] == ["gatehouse.domain"]
     assert set(contract["forbidden_modules"]) == others
+
+
+def test_flows_and_strategies_are_forbidden_every_adapter() -> None:
+    contract = _contract("Flows and strategies do not use adapters")
+    assert set(contract["source_modules"]) == {"gatehouse.flows", "gatehouse.strategies"}
+    assert contract["forbidden_modules"] == ["gatehouse.adapters"]
+
+
+def test_ports_define_only_interfaces_and_the_values_that_cross_them() -> None:
+    # The records the stores keep are the domain's: a dataclass defined in ports.py is one that
+    # only travels through a port (a message to send, an HTTP response), never a stored record.
+    from typing import Protocol
+
+    from gatehouse import ports
+
+    defined = {name: obj for name, obj in vars(ports).items()
+               if isinstance(obj, type) and obj.__module__ == ports.__name__}
+    values = {name for name, obj in defined.items() if Protocol not in obj.__mro__}
+    assert values == {"Email", "Sms", "OutboxMessage", "HttpResponse"}
+    assert all(ports.__dict__[name].__module__.startswith("gatehouse.domain.")
+               for name in ("Member", "Grant", "Factor", "AccountApiKey", "RecoveryRequest", "StoredDocument",
+                            "ArchivedRecord", "LinkedIdentity", "OneTimeItem"))

@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from gatehouse import messages
-from gatehouse.adapters.codec import iso
 from gatehouse.domain.accounts import Account, MfaMethod
 from gatehouse.domain.factors import Factor
 from gatehouse.domain.sessions import Session
+from gatehouse.domain.times import iso
 from gatehouse.errors import (
     ConditionFailedError,
     ConflictError,

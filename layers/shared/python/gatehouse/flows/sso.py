@@ -274,7 +274,7 @@ class LinkedIdentities:
 
     @staticmethod
     def _public(i: LinkedIdentity) -> dict[str, Any]:
-        from gatehouse.adapters.codec import iso
+        from gatehouse.domain.times import iso
 
         return {"id": i.id, "provider": i.provider, "email": i.email, "linked_at": iso(i.linked_at),
                 "last_used_at": iso(i.last_used_at)}
