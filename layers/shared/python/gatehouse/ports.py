@@ -10,10 +10,10 @@ are the domain's (`gatehouse.domain`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 # The records the stores keep are the domain's; those imported "X as X" are re-exported because the
 # adapter packages still import them from here (once they import them from `gatehouse.domain`,
@@ -31,6 +31,10 @@ from gatehouse.domain.recovery_requests import StoredDocument as StoredDocument
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.domain.verification import Verification
+
+if TYPE_CHECKING:  # the planner's modules, for the one port that names them: no Lambda but its own loads them
+    from gatehouse.domain.legacy import LegacyRecord
+    from gatehouse.domain.unification import RecordGroup
 
 
 class Clock(Protocol):
@@ -465,4 +469,17 @@ class IdentityStore(Protocol):
 
     def unlink(self, account_id: str, identity_id: str) -> LinkedIdentity | None:
         """Remove the account's identity with this id; None if the account has none such."""
+        ...
+
+
+class RecordGrouper(Protocol):
+    """Groups legacy records into unified accounts by the rules of `domain.unification.group_records`,
+    the reference every implementation equals (tests/conformance/test_record_grouper.py); the
+    planner's, over an archive of 100,000s, does it with memory that does not grow with them."""
+
+    def groups(self, records: Iterable[LegacyRecord]) -> Generator[RecordGroup, None, None]:
+        """The groups of `group_records(records)`, in the same (key) order, one at a time. Nothing is
+        read before the first group is asked for; a repeated legacy id raises DuplicateLegacyRecordError
+        then, naming the first record (in input order) that repeats one. Closing the generator early
+        releases whatever it holds (files included)."""
         ...

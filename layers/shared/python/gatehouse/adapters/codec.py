@@ -5,6 +5,7 @@ Times are RFC 3339 strings, except `expires_at`, the table's TTL attribute, whic
 
 from __future__ import annotations
 
+from datetime import UTC as UTC  # re-exported: the adapters read `codec.UTC`
 from datetime import datetime
 from decimal import Decimal
 from typing import Any

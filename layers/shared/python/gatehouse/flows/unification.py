@@ -26,8 +26,8 @@ from gatehouse.domain.legacy import (
     parse_line,
     parse_record,
 )
-from gatehouse.domain.unification import UnifiedAccountPlan, plan
-from gatehouse.ports import AccountRepository, Clock, UnificationStore
+from gatehouse.domain.unification import UnifiedAccountPlan, plan_groups
+from gatehouse.ports import AccountRepository, Clock, RecordGrouper, UnificationStore
 from gatehouse.settings import Settings
 
 STATES = ("scheduled", "notified", "completed")
@@ -89,8 +89,10 @@ def state_item(p: UnifiedAccountPlan, wave: str, now: datetime) -> dict[str, Any
 
 
 class Unification:
-    def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings) -> None:
+    def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings,
+                 grouper: RecordGrouper) -> None:
         self._store, self._accounts, self._clock, self._s = store, accounts, clock, settings
+        self._grouper = grouper
 
     # --- operators ----------------------------------------------------------------------
     def import_lines(self, lines: Iterable[str], batch_size: int = 100) -> ImportReport:
@@ -140,7 +142,7 @@ class Unification:
             yield parse_record(json.loads(archived.raw))
 
     def plan(self) -> Iterator[UnifiedAccountPlan]:
-        return plan(self.records(), cutoff=self._s.legacy_cutoff)
+        return plan_groups(self._grouper.groups(self.records()), cutoff=self._s.legacy_cutoff)
 
     def schedule(self, wave: str, at: datetime, batch_size: int = 100,
                  progress: Callable[[int], None] | None = None) -> dict[str, int]:
