@@ -318,7 +318,7 @@ def test_batches_are_full_across_pages_and_every_account_comes_once() -> None:
     c = unified(70, "p")  # 60 affected accounts
     seen = [len(b) for b in batches(c.unification_store, "w1", "scheduled", batch_size=7, page_size=4)]
     assert seen == [7] * 8 + [4]
-    keys = [i["unified_key"] for b in batches(c.unification_store, "w1", "scheduled", 7, 4) for i in b]
+    keys = [i.unified_key for b in batches(c.unification_store, "w1", "scheduled", 7, 4) for i in b]
     assert len(keys) == len(set(keys)) == 60
 
 
