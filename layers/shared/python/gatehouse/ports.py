@@ -234,7 +234,9 @@ class VerificationStore(Protocol):
 
 class UnificationStore(Protocol):
     """The legacy archive, the unification state of each planned account, waves and notification
-    claims. Every method works on batches: unification runs over 100,000s."""
+    claims. Every method works on batches: unification runs over 100,000s. A state item is a
+    mapping of `domain.unification_state.UnifiedState.to_mapping()`'s form, with the store's own
+    keys beside it; the flows read and write it as a `UnifiedState` through `flows.waves`."""
 
     def archive(self, records: list[ArchivedRecord]) -> list[str]:
         """Keep each record unless already there; per record `new`, `same` or `conflict` (another raw)."""
