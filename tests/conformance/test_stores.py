@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from gatehouse.domain.accounts import Account
-from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.sessions import Session, SessionStatus
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.errors import ConditionFailedError, ConflictError
+from gatehouse.ports import OneTimeItem
 
 from tests.conformance.conftest import build
 from tests.support.race import race

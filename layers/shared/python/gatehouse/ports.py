@@ -3,25 +3,26 @@
 Both implementations pass the same conformance suite (tests/conformance), so a fake cannot drift
 from DynamoDB's semantics: conditional writes, expiry treated as absence, single consumption.
 
-Only interfaces live here, with the few values that exist only to cross one of them (an email or
-an SMS handed to its sender, what the outbox recorded, an HTTP response): the records they store
-are the domain's (`gatehouse.domain`).
+Only interfaces live here: the records and messages they carry are the domain's (`gatehouse.domain`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-# The records the stores keep are the domain's; those imported "X as X" are re-exported because the
-# adapter packages still import them from here (once they import them from `gatehouse.domain`,
+# The records and messages the ports carry are the domain's; those imported "X as X" are re-exported
+# because the adapters still import them from here (once they import them from `gatehouse.domain`,
 # the re-exports go).
 from gatehouse.domain.accounts import Account, Resource
 from gatehouse.domain.api_keys import AccountApiKey as AccountApiKey
 from gatehouse.domain.archive import ArchivedRecord as ArchivedRecord
+from gatehouse.domain.delivery import Email as Email
+from gatehouse.domain.delivery import OutboxMessage as OutboxMessage
+from gatehouse.domain.delivery import Sms as Sms
 from gatehouse.domain.factors import Factor as Factor
+from gatehouse.domain.http import HttpResponse as HttpResponse
 from gatehouse.domain.identities import LinkedIdentity as LinkedIdentity
 from gatehouse.domain.one_time import OneTimeItem as OneTimeItem
 from gatehouse.domain.organization import Grant as Grant
@@ -123,38 +124,12 @@ class ThrottleStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Email:
-    to: str
-    subject: str
-    text: str
-    html: str
-    tag: str = ""
-
-
-@dataclass(frozen=True)
-class Sms:
-    to: str
-    text: str
-    tag: str = ""
-
-
 class Mailer(Protocol):
     def send(self, email: Email) -> None: ...
 
 
 class SmsSender(Protocol):
     def send(self, sms: Sms) -> None: ...
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    channel: str
-    to: str
-    subject: str
-    text: str
-    html: str
-    sent_at: datetime
 
 
 class Outbox(Protocol):
@@ -435,13 +410,6 @@ class ResourceStore(Protocol):
     def list(self, account_id: str, context: str) -> list[Resource]:
         """The context's resources, by id."""
         ...
-
-
-@dataclass(frozen=True)
-class HttpResponse:
-    status: int
-    headers: Mapping[str, str]  # names lower-cased
-    body: bytes
 
 
 class HttpClient(Protocol):

@@ -27,6 +27,7 @@ from typing import Any
 from gatehouse import messages
 from gatehouse.domain.accounts import Account, ConsoleContext, normalise_email
 from gatehouse.domain.authorization import OUTSOURCING, Holds, Question, Reach, authorize, held_on_contexts
+from gatehouse.domain.delivery import Email
 from gatehouse.domain.organization import Grant, Member
 from gatehouse.domain.secrets import could_be_id, new_id
 from gatehouse.domain.times import iso
@@ -35,7 +36,6 @@ from gatehouse.flows.sessions import Authenticated
 from gatehouse.ports import (
     AccountRepository,
     Clock,
-    Email,
     Mailer,
     OrganizationStore,
     ResourceStore,
