@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gatehouse.adapters.memory.record_grouper import MemoryRecordGrouper
+from gatehouse.adapters.memory.record_grouper import FakeRecordGrouper
 from gatehouse.adapters.sqlite_grouper import SqliteRecordGrouper
 from gatehouse.domain.legacy import LegacyRecord, parse_record
 from gatehouse.domain.unification import DuplicateLegacyRecordError, group_records, new_account_key, plan_groups
@@ -26,7 +26,7 @@ from tests.unit.test_unification_properties import CUTOFF, EMAILS, HASHES, legac
 # Module-scoped: the groupers keep nothing between calls, and hypothesis refuses function-scoped fixtures.
 @pytest.fixture(scope="module", params=["fake", "sqlite"])
 def grouper(request: pytest.FixtureRequest) -> RecordGrouper:
-    return MemoryRecordGrouper() if request.param == "fake" else SqliteRecordGrouper()
+    return FakeRecordGrouper() if request.param == "fake" else SqliteRecordGrouper()
 
 
 # Characters whose order differs between code points, UTF-16 and naive byte orders (astral vs

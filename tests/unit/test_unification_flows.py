@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from gatehouse.adapters.memory import MemoryUnification
-from gatehouse.adapters.memory.record_grouper import MemoryRecordGrouper
+from gatehouse.adapters.memory.record_grouper import FakeRecordGrouper
 from gatehouse.bootstrap import Container
 from gatehouse.domain.legacy import LegacyRecord
 from gatehouse.domain.unification import RecordGroup
@@ -110,7 +110,7 @@ def test_import_reads_lazily_one_batch_at_a_time() -> None:
 def test_the_plan_groups_the_archive_with_the_containers_record_grouper() -> None:
     grouped: list[int] = []
 
-    class CountingGrouper(MemoryRecordGrouper):
+    class CountingGrouper(FakeRecordGrouper):
         def groups(self, records: Iterable[LegacyRecord]) -> Generator[RecordGroup, None, None]:
             records = list(records)
             grouped.append(len(records))

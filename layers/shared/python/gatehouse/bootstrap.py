@@ -88,9 +88,9 @@ class Container:
 
         parts["bulk_mailer"], parts["documents"] = FakeBulkMailer(), memory.FakeDocuments()
         parts["code_pepper"] = memory.FakeCodePepper()
-        from gatehouse.adapters.memory.record_grouper import MemoryRecordGrouper
+        from gatehouse.adapters.memory.record_grouper import FakeRecordGrouper
 
-        parts["record_grouper"] = MemoryRecordGrouper()
+        parts["record_grouper"] = FakeRecordGrouper()
         # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
         parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
         parts["unknown_key_floor"] = memory.RecordedFloor((settings or Settings()).unknown_key_floor_ms / 1000)

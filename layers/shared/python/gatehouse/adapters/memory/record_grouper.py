@@ -8,7 +8,7 @@ from gatehouse.domain.legacy import LegacyRecord
 from gatehouse.domain.unification import RecordGroup, group_records
 
 
-class MemoryRecordGrouper:
+class FakeRecordGrouper:
     """For tests and small imports: nothing on disk, memory that grows with the records."""
 
     def groups(self, records: Iterable[LegacyRecord]) -> Generator[RecordGroup, None, None]:
