@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from gatehouse.domain.api_keys import AccountApiKey
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import AccountApiKey
 
 from tests.conformance.conftest import build
 

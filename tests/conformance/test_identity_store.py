@@ -9,8 +9,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from gatehouse.domain.identities import LinkedIdentity
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import LinkedIdentity
 
 from tests.conformance.conftest import build
 

@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from gatehouse.domain.factors import Factor
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import Factor
 
 from tests.conformance.conftest import build
 

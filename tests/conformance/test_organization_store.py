@@ -8,8 +8,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from gatehouse.domain.organization import Grant, Member
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import Grant, Member
 
 from tests.conformance.conftest import build
 

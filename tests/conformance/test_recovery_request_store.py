@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from gatehouse.ports import RecoveryRequest
+from gatehouse.domain.recovery_requests import RecoveryRequest
 
 from tests.conformance.conftest import build
 from tests.support.race import race

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from gatehouse.ports import ArchivedRecord
+from gatehouse.domain.archive import ArchivedRecord
 
 from tests.conformance.conftest import build
 from tests.support.race import race
@@ -71,7 +71,7 @@ def test_batches_are_full_and_cover_every_account_once_while_they_move_on(store)
     sizes, seen = [], []
     for batch in batches(store, wave, "scheduled", batch_size=10, page_size=4):
         sizes.append(len(batch))
-        keys = [i["unified_key"] for i in batch]
+        keys = [i.unified_key for i in batch]
         seen += keys
         assert store.transition(keys, "scheduled", "notified", NOW) == keys  # as the notifier does
     assert sizes == [10] * 7 + [5]

@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from gatehouse.ports import HttpResponse
+from gatehouse.domain.http import HttpResponse
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 TENANT_ONE = "9188040d-6c67-4c5b-b112-36a304b66dad"

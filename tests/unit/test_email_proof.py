@@ -41,7 +41,7 @@ def test_a_lone_dedibox_account_once_unified_is_asked_nothing_and_its_address_st
                            "password_hash": D_HASH, "mfa": None, "phone": None, "domains": [],
                            "linked_scaleway_id": None, "linked_at": None, "resources": [], "api_keys": []})
     p = next(iter(plan([record], cutoff=datetime(2025, 10, 28, tzinfo=UTC))))
-    account, _ = build_account(p, {}, datetime(2026, 1, 1, tzinfo=UTC))
+    account, _ = build_account(p, None, datetime(2026, 1, 1, tzinfo=UTC))
     assert account.email_verified is False
     assert RequiredAction.VERIFY_EMAIL not in account.required_actions
 

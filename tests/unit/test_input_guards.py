@@ -13,9 +13,9 @@ import pytest
 from gatehouse.api.models import EmailAddress, LookupEmail
 from gatehouse.bootstrap import Container
 from gatehouse.domain.accounts import Account
+from gatehouse.domain.delivery import Email
 from gatehouse.errors import InvalidEmailError, InvalidInputError, MalformedBodyError
 from gatehouse.flows.recovery import Lookup
-from gatehouse.ports import Email
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 PASSWORD = "a quiet harbour at dawn"

@@ -9,6 +9,7 @@ import pytest
 from gatehouse.api.errors import to_response_parts
 from gatehouse.bootstrap import Container
 from gatehouse.domain.accounts import Account, Resource, new_account_contexts
+from gatehouse.domain.delivery import Email
 from gatehouse.errors import (
     ActionRequiredError,
     ConflictError,
@@ -18,7 +19,6 @@ from gatehouse.errors import (
     RateLimitedError,
     ReauthenticationRequiredError,
 )
-from gatehouse.ports import Email
 
 from tests.bench.unification import PASSWORD as LEGACY_PASSWORD
 from tests.bench.unification import generate_lines

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 from botocore.stub import Stubber
+from gatehouse.domain.delivery import Email
 from gatehouse.errors import DependencyUnavailableError, InvalidEmailError
-from gatehouse.ports import Email
 from gatehouse.settings import Settings
 from moto import mock_aws
 

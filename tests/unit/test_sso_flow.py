@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from gatehouse.bootstrap import Container
 from gatehouse.domain.accounts import Account, MfaMethod
+from gatehouse.domain.identities import LinkedIdentity
 from gatehouse.errors import ConflictError, NotFoundError, SsoRejectedError
 from gatehouse.flows.sso import safe_return_to
-from gatehouse.ports import LinkedIdentity
 from gatehouse.settings import MICROSOFT_ISSUER_TEMPLATE, Settings, SsoProvider
 from gatehouse.strategies.oidc import OidcStrategy, code_challenge
 

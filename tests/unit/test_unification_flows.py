@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from gatehouse.adapters.memory import MemoryUnification
+from gatehouse.adapters.memory.record_grouper import FakeRecordGrouper
 from gatehouse.bootstrap import Container
+from gatehouse.domain.legacy import LegacyRecord
+from gatehouse.domain.unification import RecordGroup
 from gatehouse.flows.notifier import COMPLETE
 
 from tests.bench.unification import API_SECRET, PASSWORD, case_of, email_of, generate_lines
@@ -102,6 +105,24 @@ def test_import_reads_lazily_one_batch_at_a_time() -> None:
     c.unification.import_lines(lines(), batch_size=10)
     # Each batch is written when its tenth line is read, not after the whole input.
     assert archived_when_pulled[0] == 10 and len(archived_when_pulled) > 5
+
+
+def test_the_plan_groups_the_archive_with_the_containers_record_grouper() -> None:
+    grouped: list[int] = []
+
+    class CountingGrouper(FakeRecordGrouper):
+        def groups(self, records: Iterable[LegacyRecord]) -> Generator[RecordGroup, None, None]:
+            records = list(records)
+            grouped.append(len(records))
+            yield from super().groups(records)
+
+    c = Container.in_memory(record_grouper=CountingGrouper())
+    c.unification.import_lines(generate_lines(7, "g"))
+
+    plans = list(c.unification.plan())
+
+    assert grouped == [sum(1 for _ in c.unification.records())]
+    assert len(plans) == 7
 
 
 def test_each_account_gets_each_email_once_however_often_the_notifier_runs() -> None:
@@ -297,7 +318,7 @@ def test_batches_are_full_across_pages_and_every_account_comes_once() -> None:
     c = unified(70, "p")  # 60 affected accounts
     seen = [len(b) for b in batches(c.unification_store, "w1", "scheduled", batch_size=7, page_size=4)]
     assert seen == [7] * 8 + [4]
-    keys = [i["unified_key"] for b in batches(c.unification_store, "w1", "scheduled", 7, 4) for i in b]
+    keys = [i.unified_key for b in batches(c.unification_store, "w1", "scheduled", 7, 4) for i in b]
     assert len(keys) == len(set(keys)) == 60
 
 

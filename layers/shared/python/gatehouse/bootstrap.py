@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         OneTimeStore,
         OrganizationStore,
         Outbox,
+        RecordGrouper,
         RecoveryRequestStore,
         ResourceStore,
         SessionRepository,
@@ -87,6 +88,9 @@ class Container:
 
         parts["bulk_mailer"], parts["documents"] = FakeBulkMailer(), memory.FakeDocuments()
         parts["code_pepper"] = memory.FakeCodePepper()
+        from gatehouse.adapters.memory.record_grouper import FakeRecordGrouper
+
+        parts["record_grouper"] = FakeRecordGrouper()
         # Over fakes the reset's time floor is recorded, not slept: `reset_floor.waited`.
         parts["reset_floor"] = memory.RecordedFloor((settings or Settings()).reset_response_floor_ms / 1000)
         parts["unknown_key_floor"] = memory.RecordedFloor((settings or Settings()).unknown_key_floor_ms / 1000)
@@ -276,7 +280,14 @@ class Container:
     def unification(self) -> Unification:
         from gatehouse.flows.unification import Unification
 
-        return Unification(self.unification_store, self.accounts, self.clock, self.settings)
+        return Unification(self.unification_store, self.accounts, self.clock, self.settings, self.record_grouper)
+
+    @cached_property
+    def record_grouper(self) -> RecordGrouper:
+        """The planner's grouping: a scratch SQLite file (Lambda's /tmp, an operator's temp dir)."""
+        from gatehouse.adapters.sqlite_grouper import SqliteRecordGrouper
+
+        return SqliteRecordGrouper()
 
     @cached_property
     def unifier(self) -> Unifier:

@@ -11,7 +11,7 @@ import re
 from string import Template
 from typing import Any
 
-from gatehouse.ports import Email, Sms
+from gatehouse.domain.delivery import Email, Sms
 
 _T: dict[str, dict[str, tuple[str, str]]] = {
     "signup_verify": {

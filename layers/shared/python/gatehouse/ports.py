@@ -2,19 +2,40 @@
 
 Both implementations pass the same conformance suite (tests/conformance), so a fake cannot drift
 from DynamoDB's semantics: conditional writes, expiry treated as absence, single consumption.
+
+Only interfaces live here: the records and messages they carry are the domain's (`gatehouse.domain`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+# The records and messages the ports carry are the domain's; those imported "X as X" are re-exported
+# because the adapters still import them from here (once they import them from `gatehouse.domain`,
+# the re-exports go).
 from gatehouse.domain.accounts import Account, Resource
+from gatehouse.domain.api_keys import AccountApiKey as AccountApiKey
+from gatehouse.domain.archive import ArchivedRecord as ArchivedRecord
+from gatehouse.domain.delivery import Email as Email
+from gatehouse.domain.delivery import OutboxMessage as OutboxMessage
+from gatehouse.domain.delivery import Sms as Sms
+from gatehouse.domain.factors import Factor as Factor
+from gatehouse.domain.http import HttpResponse as HttpResponse
+from gatehouse.domain.identities import LinkedIdentity as LinkedIdentity
+from gatehouse.domain.one_time import OneTimeItem as OneTimeItem
+from gatehouse.domain.organization import Grant as Grant
+from gatehouse.domain.organization import Member as Member
+from gatehouse.domain.recovery_requests import RecoveryRequest as RecoveryRequest
+from gatehouse.domain.recovery_requests import StoredDocument as StoredDocument
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.domain.verification import Verification
+
+if TYPE_CHECKING:  # the planner's modules, for the one port that names them: no Lambda but its own loads them
+    from gatehouse.domain.legacy import LegacyRecord
+    from gatehouse.domain.unification import RecordGroup
 
 
 class Clock(Protocol):
@@ -66,17 +87,6 @@ class SessionRepository(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class OneTimeItem:
-    """Anything used once: an email link, a hand-off code, a challenge. Stored under its digest."""
-
-    kind: str
-    key: str
-    subject: str
-    expires_at: datetime
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-
 class OneTimeStore(Protocol):
     def put(self, item: OneTimeItem) -> None: ...
 
@@ -114,38 +124,12 @@ class ThrottleStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Email:
-    to: str
-    subject: str
-    text: str
-    html: str
-    tag: str = ""
-
-
-@dataclass(frozen=True)
-class Sms:
-    to: str
-    text: str
-    tag: str = ""
-
-
 class Mailer(Protocol):
     def send(self, email: Email) -> None: ...
 
 
 class SmsSender(Protocol):
     def send(self, sms: Sms) -> None: ...
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    channel: str
-    to: str
-    subject: str
-    text: str
-    html: str
-    sent_at: datetime
 
 
 class Outbox(Protocol):
@@ -166,20 +150,6 @@ class KeyVault(Protocol):
     def encrypt(self, plaintext: bytes, context: Mapping[str, str]) -> bytes: ...
 
     def decrypt(self, blob: bytes, context: Mapping[str, str]) -> bytes: ...
-
-
-@dataclass(frozen=True)
-class Factor:
-    """The secret side of an enrolled second factor, in its own item (Account.mfa_methods is only
-    the public summary). `counter` only ever grows: a TOTP's last accepted time step, a WebAuthn
-    credential's sign count; `data` holds the type's own fields (an encrypted seed, a public key)."""
-
-    account_id: str
-    id: str
-    type: str
-    created_at: datetime
-    counter: int = 0
-    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 class MfaStore(Protocol):
@@ -237,18 +207,11 @@ class VerificationStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class ArchivedRecord:
-    """A legacy record as it came (`raw`, canonical JSON), under its console and legacy id."""
-
-    console: str
-    legacy_id: str
-    raw: str
-
-
 class UnificationStore(Protocol):
     """The legacy archive, the unification state of each planned account, waves and notification
-    claims. Every method works on batches: unification runs over 100,000s."""
+    claims. Every method works on batches: unification runs over 100,000s. A state item is a
+    mapping of `domain.unification_state.UnifiedState.to_mapping()`'s form, with the store's own
+    keys beside it; the flows read and write it as a `UnifiedState` through `flows.waves`."""
 
     def archive(self, records: list[ArchivedRecord]) -> list[str]:
         """Keep each record unless already there; per record `new`, `same` or `conflict` (another raw)."""
@@ -303,21 +266,6 @@ class UnificationStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class AccountApiKey:
-    """An API key of an account: only the SHA-256 of its secret is kept (the secret is 256 random
-    bits, so a fast digest is enough; legacy Dedibox keys come with theirs). A key made in
-    Gatehouse works in every console (`console` None); a legacy key only in its Dedibox context."""
-
-    key_id: str
-    account_id: str
-    secret_sha256: str
-    name: str
-    created_at: datetime
-    console: str | None = None
-    context: str | None = None
-
-
 class ApiKeyStore(Protocol):
     def add(self, key: AccountApiKey) -> None:
         """Store a new key; ConditionFailedError if its id is taken."""
@@ -336,30 +284,6 @@ class ApiKeyStore(Protocol):
     def delete(self, account_id: str, key_id: str) -> bool:
         """Delete the key if it is this account's; False if there is no such key of this account."""
         ...
-
-
-@dataclass(frozen=True)
-class Member:
-    """Someone, by email, with access to the whole of an owner's account."""
-
-    id: str
-    owner_id: str
-    email: str  # normalised
-    role: str  # admin | member
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Grant:
-    """Outsourcing: someone, by email, allowed some actions on chosen resources of an owner's account."""
-
-    id: str
-    owner_id: str
-    grantee_email: str  # normalised
-    resources: tuple[str, ...]
-    permissions: tuple[str, ...]
-    created_at: datetime
-    expires_at: datetime | None = None
 
 
 class OrganizationStore(Protocol):
@@ -393,36 +317,6 @@ class OrganizationStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class RecoveryRequest:
-    """A person whose email no longer works asks, with identity documents, for a new address.
-    `account_id` is None when the key they gave matches no account: stored all the same (the
-    answer must not tell), and support sees it."""
-
-    id: str
-    lookup_kind: str
-    lookup_value: str
-    account_id: str | None
-    new_email: str
-    postal_address: str
-    phone: str
-    created_at: datetime
-    status: str = "pending"  # pending | approved (on hold) | applied | cancelled | rejected
-    decided_at: datetime | None = None
-    decided_by: str | None = None
-    note: str | None = None
-    # Each document's object key: random, so a form's key is known only to whoever got the form.
-    documents: Mapping[str, str] = field(default_factory=dict)
-    # When an approval takes effect (the end of its hold).
-    effective_at: datetime | None = None
-    # When the scheduled run next acts on it: the end of the hold while approved, then the deletion
-    # of its documents; None once nothing is left to do.
-    due_at: datetime | None = None
-    documents_deleted_at: datetime | None = None
-    # Every download of a document by an agent: {"document", "by", "at" (ISO)}.
-    downloads: tuple[Mapping[str, str], ...] = ()
-
-
 class RecoveryRequestStore(Protocol):
     def add(self, request: RecoveryRequest) -> None: ...
 
@@ -454,12 +348,6 @@ class RecoveryRequestStore(Protocol):
     def record_download(self, request_id: str, document: str, by: str, at: datetime) -> None:
         """Append one download to the request's record (an atomic append: none is lost to a race)."""
         ...
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    content_type: str
-    size: int
 
 
 class DocumentStore(Protocol):
@@ -524,13 +412,6 @@ class ResourceStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class HttpResponse:
-    status: int
-    headers: Mapping[str, str]  # names lower-cased
-    body: bytes
-
-
 class HttpClient(Protocol):
     """Outbound HTTPS to identity providers (token endpoints, key sets, GitHub's API)."""
 
@@ -538,21 +419,6 @@ class HttpClient(Protocol):
                 form: Mapping[str, str] | None = None) -> HttpResponse:
         """Any status is returned, not raised; an unreachable host raises DependencyUnavailableError."""
         ...
-
-
-@dataclass(frozen=True)
-class LinkedIdentity:
-    """An identity at a provider, linked to one account. `key` is the provider's stable id (Google's
-    `sub`, Microsoft's `tid:oid`, GitHub's numeric id), never an email; `email` is what the provider
-    vouched for when it was linked, shown in settings."""
-
-    id: str
-    provider: str
-    key: str
-    account_id: str
-    email: str | None
-    linked_at: datetime
-    last_used_at: datetime | None = None
 
 
 class IdentityStore(Protocol):
@@ -573,4 +439,17 @@ class IdentityStore(Protocol):
 
     def unlink(self, account_id: str, identity_id: str) -> LinkedIdentity | None:
         """Remove the account's identity with this id; None if the account has none such."""
+        ...
+
+
+class RecordGrouper(Protocol):
+    """Groups legacy records into unified accounts by the rules of `domain.unification.group_records`,
+    the reference every implementation equals (tests/conformance/test_record_grouper.py); the
+    planner's, over an archive of 100,000s, does it with memory that does not grow with them."""
+
+    def groups(self, records: Iterable[LegacyRecord]) -> Generator[RecordGroup, None, None]:
+        """The groups of `group_records(records)`, in the same (key) order, one at a time. Nothing is
+        read before the first group is asked for; a repeated legacy id raises DuplicateLegacyRecordError
+        then, naming the first record (in input order) that repeats one. Closing the generator early
+        releases whatever it holds (files included)."""
         ...

@@ -17,7 +17,8 @@ from botocore.exceptions import ClientError
 
 from gatehouse import messages
 from gatehouse.adapters.aws import client, error_code, translated
-from gatehouse.ports import Clock, Email, Outbox, OutboxMessage
+from gatehouse.domain.delivery import Email, OutboxMessage
+from gatehouse.ports import Clock, Outbox
 from gatehouse.settings import Settings
 
 SES_BULK_LIMIT = 50

@@ -5,20 +5,17 @@ Times are RFC 3339 strings, except `expires_at`, the table's TTL attribute, whic
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC as UTC  # re-exported: the adapters read `codec.UTC`
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod, Resource
 from gatehouse.domain.sessions import Session, SessionStatus
 
-
-def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+# The contract's time format is the domain's (flows format times too); re-exported for the adapters.
+from gatehouse.domain.times import iso as iso
+from gatehouse.domain.times import parse_iso as parse_iso
 
 
 def epoch(value: datetime) -> int:

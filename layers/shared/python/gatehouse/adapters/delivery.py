@@ -5,8 +5,9 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from gatehouse.adapters.aws import client, error_code, translated
+from gatehouse.domain.delivery import Email, OutboxMessage, Sms
 from gatehouse.errors import InvalidEmailError
-from gatehouse.ports import Clock, Email, Mailer, Outbox, OutboxMessage, Sms, SmsSender
+from gatehouse.ports import Clock, Mailer, Outbox, SmsSender
 from gatehouse.settings import Settings
 
 # What SES answers for an address it will not send to (the request models refuse most such

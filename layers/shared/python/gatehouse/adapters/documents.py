@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from gatehouse.adapters.aws import client, error_code, translated
-from gatehouse.ports import StoredDocument
+from gatehouse.domain.recovery_requests import StoredDocument
 from gatehouse.settings import Settings
 
 

@@ -7,8 +7,8 @@ import urllib.request
 from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit
 
+from gatehouse.domain.http import HttpResponse
 from gatehouse.errors import DependencyUnavailableError
-from gatehouse.ports import HttpResponse
 
 
 class UrllibHttp:

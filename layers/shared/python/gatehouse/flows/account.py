@@ -7,10 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from gatehouse import messages
-from gatehouse.adapters.codec import iso
 from gatehouse.domain.accounts import LOCALES, Account, normalise_email
+from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.password_policy import PasswordPolicy, account_context
 from gatehouse.domain.secrets import digest, new_token
+from gatehouse.domain.times import iso
 from gatehouse.errors import (
     ConditionFailedError,
     ConflictError,
@@ -22,7 +23,7 @@ from gatehouse.errors import (
 )
 from gatehouse.flows.sessions import Authenticated, SessionService
 from gatehouse.flows.throttle import MessageThrottle
-from gatehouse.ports import AccountRepository, Clock, Mailer, OneTimeItem, OneTimeStore
+from gatehouse.ports import AccountRepository, Clock, Mailer, OneTimeStore
 from gatehouse.settings import Settings
 from gatehouse.strategies.password import PasswordHasher
 

@@ -18,11 +18,12 @@ import secrets
 from typing import Any
 
 from gatehouse import messages
-from gatehouse.adapters.codec import iso
+from gatehouse.domain.api_keys import AccountApiKey
 from gatehouse.domain.secrets import could_be_id, new_id
+from gatehouse.domain.times import iso
 from gatehouse.errors import ConditionFailedError, ConflictError, NotFoundError
 from gatehouse.flows.sessions import Authenticated
-from gatehouse.ports import AccountApiKey, ApiKeyStore, Clock, Mailer
+from gatehouse.ports import ApiKeyStore, Clock, Mailer
 from gatehouse.settings import Settings
 
 messages.register("api_key_created", {

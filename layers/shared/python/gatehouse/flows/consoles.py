@@ -13,10 +13,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from gatehouse.domain.accounts import ConsoleContext, Resource
+from gatehouse.domain.one_time import OneTimeItem
+from gatehouse.domain.organization import Grant
 from gatehouse.domain.secrets import digest, new_token
 from gatehouse.errors import ActionRequiredError, InvalidCodeError, InvalidInputError
 from gatehouse.flows.sessions import Authenticated, SessionService
-from gatehouse.ports import AccountRepository, Clock, Grant, OneTimeItem, OneTimeStore, OrganizationStore, ResourceStore
+from gatehouse.ports import AccountRepository, Clock, OneTimeStore, OrganizationStore, ResourceStore
 from gatehouse.settings import Settings
 
 KIND = "handoff"

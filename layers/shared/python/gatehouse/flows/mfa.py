@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from gatehouse import messages
-from gatehouse.adapters.codec import iso
 from gatehouse.domain.accounts import Account, MfaMethod
+from gatehouse.domain.factors import Factor
 from gatehouse.domain.sessions import Session
+from gatehouse.domain.times import iso
 from gatehouse.errors import (
     ConditionFailedError,
     ConflictError,
@@ -24,7 +25,7 @@ from gatehouse.errors import (
     SmsMfaDeprecatedError,
 )
 from gatehouse.flows.sessions import Authenticated
-from gatehouse.ports import AccountRepository, Clock, Factor, Mailer, MfaStore
+from gatehouse.ports import AccountRepository, Clock, Mailer, MfaStore
 from gatehouse.settings import Settings
 from gatehouse.strategies.recovery_codes import RecoveryCodeStrategy
 

@@ -18,12 +18,13 @@ notice of a change to someone's login; the window is one SES call wide.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from gatehouse import messages
+from gatehouse.domain.unification_state import UnifiedState
 from gatehouse.flows.waves import batches
 from gatehouse.ports import Clock, UnificationStore
 from gatehouse.settings import Settings
@@ -75,11 +76,10 @@ _STEPS: dict[str, dict[str, str]] = {
 }
 
 
-def next_steps(state: Mapping[str, Any], locale: str) -> str:
+def next_steps(state: UnifiedState, locale: str) -> str:
     """The lines of this account's own case, in its language."""
-    changes = state.get("changes") or {}
-    keys = [f"password_{changes.get('password', 'unchanged')}", f"mfa_{changes.get('mfa', 'unchanged')}"]
-    keys.append("legacy_access" if state.get("legacy_access") else "no_legacy_access")
+    keys = [f"password_{state.changes.password}", f"mfa_{state.changes.mfa}"]
+    keys.append("legacy_access" if state.legacy_access else "no_legacy_access")
     return "\n".join(_STEPS[k].get(locale) or _STEPS[k]["en"] for k in keys if k in _STEPS)
 
 
@@ -119,16 +119,16 @@ class Notifier:
                 progress(len(items))
         return sent_total
 
-    def _batch(self, items: list[dict[str, Any]], at: datetime, template: str, *, announce: bool) -> int:
+    def _batch(self, items: list[UnifiedState], at: datetime, template: str, *, announce: bool) -> int:
         now = self._clock.now()
-        keys = [i["unified_key"] for i in items]
+        keys = [i.unified_key for i in items]
         already = self._store.sent(keys, template)
         won = set(self._store.claim([k for k in keys if k not in already], template, now, self._lease))
         by_locale: dict[str, list[tuple[str, dict[str, str]]]] = {}
         for i in items:
-            if i["unified_key"] in won:
-                locale = i.get("locale") or "en"
-                values = {"email": i.get("account_email") or i["email"], "date": at.strftime("%Y-%m-%d %H:%M UTC"),
+            if i.unified_key in won:
+                locale = i.locale
+                values = {"email": i.account_email, "date": at.strftime("%Y-%m-%d %H:%M UTC"),
                           "next_steps": next_steps(i, locale)}
                 by_locale.setdefault(locale, []).append((values["email"], values))
         for locale, recipients in sorted(by_locale.items()):

@@ -25,19 +25,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gatehouse import messages
-from gatehouse.adapters.codec import iso
 from gatehouse.domain.accounts import Account, ConsoleContext, normalise_email
 from gatehouse.domain.authorization import OUTSOURCING, Holds, Question, Reach, authorize, held_on_contexts
+from gatehouse.domain.delivery import Email
+from gatehouse.domain.organization import Grant, Member
 from gatehouse.domain.secrets import could_be_id, new_id
+from gatehouse.domain.times import iso
 from gatehouse.errors import ConditionFailedError, ConflictError, InvalidInputError, NotFoundError, RateLimitedError
 from gatehouse.flows.sessions import Authenticated
 from gatehouse.ports import (
     AccountRepository,
     Clock,
-    Email,
-    Grant,
     Mailer,
-    Member,
     OrganizationStore,
     ResourceStore,
     ThrottleStore,

@@ -26,9 +26,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gatehouse import messages
-from gatehouse.adapters.codec import iso
 from gatehouse.domain.accounts import Account, normalise_email
+from gatehouse.domain.one_time import OneTimeItem
+from gatehouse.domain.recovery_requests import RecoveryRequest, StoredDocument
 from gatehouse.domain.secrets import could_be_id, digest, new_id, new_token
+from gatehouse.domain.times import iso
 from gatehouse.errors import (
     ConditionFailedError,
     ConflictError,
@@ -47,12 +49,9 @@ from gatehouse.ports import (
     Clock,
     DocumentStore,
     Mailer,
-    OneTimeItem,
     OneTimeStore,
-    RecoveryRequest,
     RecoveryRequestStore,
     SmsSender,
-    StoredDocument,
 )
 from gatehouse.settings import Settings
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from gatehouse.adapters.codec import iso
 from gatehouse.domain.accounts import Account
 from gatehouse.domain.secrets import digest, new_id, new_token
 from gatehouse.domain.sessions import Session, SessionStatus
+from gatehouse.domain.times import iso
 from gatehouse.errors import (
     ActionRequiredError,
     ConditionFailedError,

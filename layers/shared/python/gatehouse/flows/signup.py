@@ -7,12 +7,13 @@ from typing import Any
 
 from gatehouse import messages
 from gatehouse.domain.accounts import Account, new_account_contexts, normalise_email
+from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.password_policy import PasswordPolicy, account_context
 from gatehouse.domain.secrets import digest, new_id, new_token
 from gatehouse.errors import ConflictError, InvalidTokenError, WeakPasswordError
 from gatehouse.flows.pacing import ResponseFloor
 from gatehouse.flows.throttle import MessageThrottle
-from gatehouse.ports import AccountRepository, Clock, Mailer, OneTimeItem, OneTimeStore
+from gatehouse.ports import AccountRepository, Clock, Mailer, OneTimeStore
 from gatehouse.settings import Settings
 from gatehouse.strategies.password import PasswordHasher
 

@@ -26,7 +26,9 @@ from typing import Any, Protocol
 
 from gatehouse import messages
 from gatehouse.domain.accounts import Account, new_account_contexts, normalise_email
+from gatehouse.domain.identities import LinkedIdentity
 from gatehouse.domain.login import FirstFactor
+from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.secrets import digest, new_id, new_token, same
 from gatehouse.errors import (
     ConditionFailedError,
@@ -38,7 +40,7 @@ from gatehouse.errors import (
 )
 from gatehouse.flows.login import Login
 from gatehouse.flows.sessions import Authenticated
-from gatehouse.ports import AccountRepository, Clock, IdentityStore, LinkedIdentity, Mailer, OneTimeItem, OneTimeStore
+from gatehouse.ports import AccountRepository, Clock, IdentityStore, Mailer, OneTimeStore
 from gatehouse.settings import Settings
 from gatehouse.strategies.oidc import ProviderIdentity
 
@@ -272,7 +274,7 @@ class LinkedIdentities:
 
     @staticmethod
     def _public(i: LinkedIdentity) -> dict[str, Any]:
-        from gatehouse.adapters.codec import iso
+        from gatehouse.domain.times import iso
 
         return {"id": i.id, "provider": i.provider, "email": i.email, "linked_at": iso(i.linked_at),
                 "last_used_at": iso(i.last_used_at)}

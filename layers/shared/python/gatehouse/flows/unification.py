@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from gatehouse.domain.accounts import Account
+from gatehouse.domain.archive import ArchivedRecord
 from gatehouse.domain.legacy import (
     InvalidLegacyRecord,
     LegacyRecord,
@@ -25,8 +26,10 @@ from gatehouse.domain.legacy import (
     parse_line,
     parse_record,
 )
-from gatehouse.domain.unification import UnifiedAccountPlan, plan
-from gatehouse.ports import AccountRepository, ArchivedRecord, Clock, UnificationStore
+from gatehouse.domain.unification import UnifiedAccountPlan, plan_groups
+from gatehouse.domain.unification_state import Changes, Members, UnifiedState
+from gatehouse.flows.waves import plan_states, state_by_email, state_of
+from gatehouse.ports import AccountRepository, Clock, RecordGrouper, UnificationStore
 from gatehouse.settings import Settings
 
 STATES = ("scheduled", "notified", "completed")
@@ -70,26 +73,29 @@ def locale_of(record: LegacyRecord | None, email: str) -> str:
     return "fr" if email.lower().endswith(".fr") else "en"
 
 
-def state_item(p: UnifiedAccountPlan, wave: str, now: datetime) -> dict[str, Any]:
+def planned_state(p: UnifiedAccountPlan, wave: str, now: datetime) -> UnifiedState:
     """What the state store keeps of a plan: enough for emails, GET /unification and to rebuild
     the group from the archive (members), never a hash or a seed."""
     first = p.scaleway or (p.contexts[0].record if p.contexts else None)
-    return {
-        "unified_key": p.unified_key, "wave": wave, "email": p.email,
-        "account_email": first.email if first is not None else p.email,
-        "locale": locale_of(first, p.email), "case": str(p.case),
-        "changes": {"password": str(p.password.change), "mfa": str(p.mfa.change)},
-        "required_actions": [str(a) for a in p.required_actions],
-        "legacy_access": any(c.legacy_access for c in p.contexts),
-        "members": {"scaleway": [s.legacy_id for s in (*((p.scaleway,) if p.scaleway else ()), *p.merged_scaleway)],
-                    "dedibox": list(p.dedibox_legacy_ids)},
-        "scheduled_at": now.isoformat(),
-    }
+    return UnifiedState(
+        unified_key=p.unified_key, wave=wave, email=p.email,
+        account_email=first.email if first is not None else p.email,
+        locale=locale_of(first, p.email), case=str(p.case),
+        changes=Changes(password=str(p.password.change), mfa=str(p.mfa.change)),
+        required_actions=tuple(str(a) for a in p.required_actions),
+        legacy_access=any(c.legacy_access for c in p.contexts),
+        members=Members(scaleway=tuple(s.legacy_id for s in (*((p.scaleway,) if p.scaleway else ()),
+                                                               *p.merged_scaleway)),
+                        dedibox=p.dedibox_legacy_ids),
+        scheduled_at=now,
+    )
 
 
 class Unification:
-    def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings) -> None:
+    def __init__(self, store: UnificationStore, accounts: AccountRepository, clock: Clock, settings: Settings,
+                 grouper: RecordGrouper) -> None:
         self._store, self._accounts, self._clock, self._s = store, accounts, clock, settings
+        self._grouper = grouper
 
     # --- operators ----------------------------------------------------------------------
     def import_lines(self, lines: Iterable[str], batch_size: int = 100) -> ImportReport:
@@ -139,7 +145,7 @@ class Unification:
             yield parse_record(json.loads(archived.raw))
 
     def plan(self) -> Iterator[UnifiedAccountPlan]:
-        return plan(self.records(), cutoff=self._s.legacy_cutoff)
+        return plan_groups(self._grouper.groups(self.records()), cutoff=self._s.legacy_cutoff)
 
     def schedule(self, wave: str, at: datetime, batch_size: int = 100,
                  progress: Callable[[int], None] | None = None) -> dict[str, int]:
@@ -152,19 +158,19 @@ class Unification:
         self._store.put_wave(wave, at)
         now = self._clock.now()
         planned = new = 0
-        batch: list[dict[str, Any]] = []
+        batch: list[UnifiedState] = []
         for p in self.plan():
             if not p.affected:
                 continue
             planned += 1
-            batch.append(state_item(p, wave, now))
+            batch.append(planned_state(p, wave, now))
             if len(batch) >= batch_size:
-                new += self._store.plan_accounts(batch)
+                new += plan_states(self._store, batch)
                 if progress is not None:
                     progress(len(batch))
                 batch = []
         if batch:
-            new += self._store.plan_accounts(batch)
+            new += plan_states(self._store, batch)
             if progress is not None:
                 progress(len(batch))
         return {"planned": planned, "scheduled": new}
@@ -174,13 +180,13 @@ class Unification:
                 for wave, _ in self._store.waves()}
 
     # --- users --------------------------------------------------------------------------
-    def _state_of(self, account: Account) -> dict[str, Any] | None:
+    def _state_of(self, account: Account) -> UnifiedState | None:
         info = account.extra.get("unification")
         if isinstance(info, dict) and info.get("unified_key"):
-            found = self._store.get_states([str(info["unified_key"])])
-            if found:
-                return next(iter(found.values()))
-        return self._store.find_by_email(account.email)
+            found = state_of(self._store, str(info["unified_key"]))
+            if found is not None:
+                return found
+        return state_by_email(self._store, account.email)
 
     def view(self, account: Account) -> dict[str, Any]:
         """GET /unification: where the account stands, what changes for it, whom to ask."""
@@ -188,7 +194,7 @@ class Unification:
         if state is None:
             return {"state": "not_affected", "changes": {"password": "unchanged", "mfa": "unchanged"},
                     "support": SUPPORT_BEFORE, "legacy_access": False}
-        return {"state": state["state"], "changes": dict(state["changes"]),
-                "support": SUPPORT_AFTER if state["state"] == "completed" else SUPPORT_BEFORE,
-                "legacy_access": bool(state.get("legacy_access")), "case": state.get("case"),
-                "required_actions": list(state.get("required_actions") or [])}
+        return {"state": state.state, "changes": {"password": state.changes.password, "mfa": state.changes.mfa},
+                "support": SUPPORT_AFTER if state.state == "completed" else SUPPORT_BEFORE,
+                "legacy_access": state.legacy_access, "case": state.case,
+                "required_actions": list(state.required_actions)}

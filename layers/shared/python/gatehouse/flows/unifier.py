@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod
+from gatehouse.domain.api_keys import AccountApiKey
 from gatehouse.domain.legacy import DediboxRecord, PasskeyMfa, ScalewayRecord, TotpMfa, parse_record
 from gatehouse.domain.unification import (
     PasswordChange,
@@ -31,10 +32,10 @@ from gatehouse.domain.unification import (
     UnifiedAccountPlan,
     plan_group,
 )
+from gatehouse.domain.unification_state import UnifiedState
 from gatehouse.errors import ConditionFailedError
 from gatehouse.flows.waves import batches
 from gatehouse.ports import (
-    AccountApiKey,
     AccountRepository,
     ApiKeyStore,
     Clock,
@@ -63,7 +64,7 @@ class RunReport:
         return {"completed": self.completed, "batches": self.batches, "conflicts": self.conflicts}
 
 
-def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime,
+def build_account(p: UnifiedAccountPlan, state: UnifiedState | None, now: datetime,
                   factor_id: str | None = None) -> tuple[Account, dict[str, list[str]]]:
     """The unified account of a plan, and the aliases it claims (Dedibox identifiers, domains).
     `factor_id` is the id of the migrated second factor in the MFA store, if it was stored."""
@@ -86,9 +87,10 @@ def build_account(p: UnifiedAccountPlan, state: dict[str, Any], now: datetime,
         mfa.append(MfaMethod(fid, "webauthn", "Passkey (migrated)", now))
     phone = next((c.record.phone for c in p.contexts if c.record.phone), None)
     account = Account(
-        id=account_id, email=str(state.get("account_email") or p.email), created_at=now,
+        id=account_id, email=state.account_email if state is not None else p.email, created_at=now,
         password_hash=p.password.password_hash, email_verified=p.scaleway is not None,
-        locale=str(state.get("locale") or "en"), phone=phone, contexts=tuple(contexts), mfa_methods=tuple(mfa),
+        locale=state.locale if state is not None else "en", phone=phone, contexts=tuple(contexts),
+        mfa_methods=tuple(mfa),
         set_password_required=p.password.change is PasswordChange.ERASED,
         mfa_enrolment_required=RequiredAction.ENROLL_MFA in p.required_actions,
         password_changed_at=now if p.password.password_hash else None,
@@ -148,18 +150,18 @@ class Unifier:
                     progress(len(items))
         return report
 
-    def _apply_batch(self, items: list[dict[str, Any]], report: RunReport) -> None:
-        keys = [("scaleway", s) for i in items for s in i["members"]["scaleway"]]
-        keys += [("dedibox", d) for i in items for d in i["members"]["dedibox"]]
+    def _apply_batch(self, items: list[UnifiedState], report: RunReport) -> None:
+        keys = [("scaleway", s) for i in items for s in i.members.scaleway]
+        keys += [("dedibox", d) for i in items for d in i.members.dedibox]
         archived = self._store.get_archived(keys)  # one batch read for the whole batch
         now = self._clock.now()
-        built: list[tuple[dict[str, Any], UnifiedAccountPlan, Account, dict[str, list[str]]]] = []
+        built: list[tuple[UnifiedState, UnifiedAccountPlan, Account, dict[str, list[str]]]] = []
         for item in items:
-            records = [parse_record(json.loads(archived[("scaleway", s)].raw)) for s in item["members"]["scaleway"]]
-            records += [parse_record(json.loads(archived[("dedibox", d)].raw)) for d in item["members"]["dedibox"]]
+            records = [parse_record(json.loads(archived[("scaleway", s)].raw)) for s in item.members.scaleway]
+            records += [parse_record(json.loads(archived[("dedibox", d)].raw)) for d in item.members.dedibox]
             scaleway = tuple(sorted((r for r in records if isinstance(r, ScalewayRecord)), key=lambda r: r.legacy_id))
             dedibox = tuple(sorted((r for r in records if isinstance(r, DediboxRecord)), key=lambda r: r.legacy_id))
-            p = plan_group(RecordGroup(item["unified_key"], item["email"], scaleway, dedibox), self._s.legacy_cutoff)
+            p = plan_group(RecordGroup(item.unified_key, item.email, scaleway, dedibox), self._s.legacy_cutoff)
             factor_id = self._migrate_factor(account_id_for(p.unified_key), p, now)
             account, aliases = build_account(p, item, now, factor_id)
             built.append((item, p, account, aliases))
@@ -174,14 +176,14 @@ class Unifier:
         for (item, p, account, _), ok in zip(built, added, strict=True):
             if not ok and self._accounts.get(account.id) is None:
                 # The email or an alias belongs to another account: an operator must decide.
-                report.conflicts.append(item["unified_key"])
+                report.conflicts.append(item.unified_key)
                 continue
             for c in p.contexts:
                 # Each legacy key keeps working in its own Dedibox context only, as it did before.
                 api_keys += [AccountApiKey(key_id=k.key_id, account_id=account.id, secret_sha256=k.secret_sha256,
                                            name=f"Dedibox {c.identifier}", created_at=now, console="dedibox",
                                            context=f"dedibox-{c.legacy_id}") for k in c.record.api_keys]
-            done.append(item["unified_key"])
+            done.append(item.unified_key)
         if api_keys:
             self._api_keys.add_many(api_keys)
         report.completed += len(self._store.transition(done, "notified", "completed", now))

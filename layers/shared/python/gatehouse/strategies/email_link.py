@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from gatehouse import messages
+from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.secrets import digest, new_token
 from gatehouse.domain.verification import Verification
 from gatehouse.errors import InvalidTokenError
-from gatehouse.ports import Mailer, OneTimeItem, OneTimeStore, VerificationStore
+from gatehouse.ports import Mailer, OneTimeStore, VerificationStore
 from gatehouse.settings import Settings
 from gatehouse.strategies.recovery import Claim, Start
 

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from gatehouse.domain.http import HttpResponse
 from gatehouse.errors import DependencyUnavailableError, SsoRejectedError
-from gatehouse.ports import HttpClient, HttpResponse
+from gatehouse.ports import HttpClient
 from gatehouse.settings import SsoProvider
 from gatehouse.strategies.oidc import ProviderIdentity, code_challenge
 

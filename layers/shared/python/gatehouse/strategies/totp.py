@@ -17,10 +17,12 @@ from typing import Any
 import pyotp
 
 from gatehouse.domain.accounts import Account
+from gatehouse.domain.factors import Factor
+from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.secrets import new_id
 from gatehouse.domain.sessions import Session
 from gatehouse.errors import InvalidCodeError
-from gatehouse.ports import Clock, Factor, KeyVault, MfaStore, OneTimeItem, OneTimeStore
+from gatehouse.ports import Clock, KeyVault, MfaStore, OneTimeStore
 from gatehouse.settings import Settings
 
 METHOD = "totp"

@@ -20,11 +20,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gatehouse.domain.accounts import Account
+from gatehouse.domain.factors import Factor
 from gatehouse.domain.login import Claimant, FirstFactor
+from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.secrets import digest, new_id, new_token
 from gatehouse.domain.sessions import Session
 from gatehouse.errors import GatehouseError, InvalidCredentialsError, WebAuthnRejectedError
-from gatehouse.ports import AccountRepository, Clock, Factor, MfaStore, OneTimeItem, OneTimeStore
+from gatehouse.ports import AccountRepository, Clock, MfaStore, OneTimeStore
 from gatehouse.settings import Settings
 
 METHOD = "webauthn"
