@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from gatehouse.ports import OneTimeItem
+from gatehouse.domain.one_time import OneTimeItem
 
 from tests.support.race import race
 

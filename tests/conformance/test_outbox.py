@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 
 def test_the_outbox_lists_a_bulk_send_per_recipient_whatever_the_case(outbox) -> None:
-    from gatehouse.ports import OutboxMessage
+    from gatehouse.domain.delivery import OutboxMessage
 
     now = datetime.now(UTC)
     tag = uuid.uuid4().hex[:8]

@@ -33,14 +33,7 @@ from gatehouse.domain.secrets import could_be_id, new_id
 from gatehouse.domain.times import iso
 from gatehouse.errors import ConditionFailedError, ConflictError, InvalidInputError, NotFoundError, RateLimitedError
 from gatehouse.flows.sessions import Authenticated
-from gatehouse.ports import (
-    AccountRepository,
-    Clock,
-    Mailer,
-    OrganizationStore,
-    ResourceStore,
-    ThrottleStore,
-)
+from gatehouse.ports import AccountRepository, Clock, Mailer, OrganizationStore, ResourceStore, ThrottleStore
 from gatehouse.settings import Settings
 
 ROLES = ("admin", "member")

@@ -35,13 +35,7 @@ from gatehouse.domain.unification import (
 from gatehouse.domain.unification_state import UnifiedState
 from gatehouse.errors import ConditionFailedError
 from gatehouse.flows.waves import batches
-from gatehouse.ports import (
-    AccountRepository,
-    ApiKeyStore,
-    Clock,
-    ResourceStore,
-    UnificationStore,
-)
+from gatehouse.ports import AccountRepository, ApiKeyStore, Clock, ResourceStore, UnificationStore
 from gatehouse.settings import Settings
 
 

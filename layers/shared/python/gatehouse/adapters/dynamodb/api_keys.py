@@ -8,9 +8,7 @@ from typing import Any
 from gatehouse.adapters import codec
 from gatehouse.adapters.dynamodb import keys
 from gatehouse.adapters.dynamodb.table import Table, attempt, batch_put, to_item
-from gatehouse.ports import (
-    AccountApiKey,
-)
+from gatehouse.domain.api_keys import AccountApiKey
 
 
 class DynamoApiKeys:

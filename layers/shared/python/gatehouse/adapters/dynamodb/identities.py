@@ -9,9 +9,7 @@ from typing import Any
 from gatehouse.adapters import codec
 from gatehouse.adapters.dynamodb import keys
 from gatehouse.adapters.dynamodb.table import Table, attempt, to_item
-from gatehouse.ports import (
-    LinkedIdentity,
-)
+from gatehouse.domain.identities import LinkedIdentity
 
 
 class DynamoIdentities:

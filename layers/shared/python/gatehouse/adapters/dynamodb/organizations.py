@@ -9,10 +9,7 @@ from gatehouse.adapters import codec
 from gatehouse.adapters.dynamodb import keys
 from gatehouse.adapters.dynamodb.keys import Key
 from gatehouse.adapters.dynamodb.table import Table, attempt, to_item
-from gatehouse.ports import (
-    Grant,
-    Member,
-)
+from gatehouse.domain.organization import Grant, Member
 
 
 class DynamoOrganizations:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from gatehouse.adapters import codec
 from gatehouse.adapters.dynamodb import keys
 from gatehouse.adapters.dynamodb.table import Table, batch_put, to_item
-from gatehouse.ports import (
-    OutboxMessage,
-)
+from gatehouse.domain.delivery import OutboxMessage
 
 
 class DynamoOutbox:

@@ -10,9 +10,7 @@ from gatehouse.adapters import codec
 from gatehouse.adapters.aws import translated
 from gatehouse.adapters.dynamodb import keys
 from gatehouse.adapters.dynamodb.table import Table, attempt, from_item, to_item
-from gatehouse.ports import (
-    RecoveryRequest,
-)
+from gatehouse.domain.recovery_requests import RecoveryRequest
 
 
 class DynamoRecoveryRequests:

@@ -12,9 +12,7 @@ from gatehouse.adapters.dynamodb import keys as keymap  # as keymap: the methods
 from gatehouse.adapters.dynamodb.keys import SHARDS, shard
 from gatehouse.adapters.dynamodb.table import Table, batch_get, batch_put, from_item, to_item, transact_each
 from gatehouse.domain.accounts import normalise_email
-from gatehouse.ports import (
-    ArchivedRecord,
-)
+from gatehouse.domain.archive import ArchivedRecord
 
 
 class DynamoUnification:

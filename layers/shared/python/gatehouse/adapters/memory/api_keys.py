@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from gatehouse.domain.api_keys import AccountApiKey
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import (
-    AccountApiKey,
-)
 
 
 class MemoryApiKeys:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gatehouse.ports import (
-    Email,
-    Sms,
-)
+from gatehouse.domain.delivery import Email, Sms
 
 
 @dataclass

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gatehouse.ports import (
-    StoredDocument,
-)
+from gatehouse.domain.recovery_requests import StoredDocument
 
 
 class FakeDocuments:

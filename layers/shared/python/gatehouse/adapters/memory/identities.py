@@ -6,10 +6,8 @@ import threading
 from dataclasses import replace
 from datetime import datetime
 
+from gatehouse.domain.identities import LinkedIdentity
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import (
-    LinkedIdentity,
-)
 
 
 class MemoryIdentities:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from gatehouse.domain.organization import Grant, Member
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import (
-    Grant,
-    Member,
-)
 
 
 class MemoryOrganizations:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gatehouse.ports import (
-    OutboxMessage,
-)
+from gatehouse.domain.delivery import OutboxMessage
 
 
 @dataclass

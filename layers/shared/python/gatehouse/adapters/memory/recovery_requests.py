@@ -7,9 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from gatehouse.adapters import codec
-from gatehouse.ports import (
-    RecoveryRequest,
-)
+from gatehouse.domain.recovery_requests import RecoveryRequest
 
 
 class MemoryRecoveryRequests:

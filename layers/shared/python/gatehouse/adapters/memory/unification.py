@@ -9,9 +9,7 @@ from typing import Any
 
 from gatehouse.adapters import codec
 from gatehouse.domain.accounts import normalise_email
-from gatehouse.ports import (
-    ArchivedRecord,
-)
+from gatehouse.domain.archive import ArchivedRecord
 
 
 class MemoryUnification:
