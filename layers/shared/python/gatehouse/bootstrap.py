@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         Outbox,
         RecoveryRequestStore,
         ResourceStore,
+        RoundTrips,
         SessionRepository,
         SmsSender,
         ThrottleStore,
@@ -124,6 +125,17 @@ class Container:
         return self.stores.once
 
     @cached_property
+    def round_trips(self) -> RoundTrips | None:
+        """The stores' batched reads and writes, unless a store was replaced (a test's override):
+        then each port answers for itself."""
+        s = self.stores
+        own = (s.accounts, s.session_store, s.throttle_store, s.once)
+        if any(mine is not theirs for mine, theirs in zip(
+                (self.accounts, self.session_store, self.throttle_store, self.once), own, strict=True)):
+            return None
+        return s.round_trips
+
+    @cached_property
     def throttle_store(self) -> ThrottleStore:
         return self.stores.throttle_store
 
@@ -173,7 +185,8 @@ class Container:
     def sessions(self) -> SessionService:
         from gatehouse.flows.sessions import SessionService
 
-        return SessionService(self.session_store, self.accounts, self.clock, self.settings)
+        return SessionService(self.session_store, self.accounts, self.clock, self.settings,
+                              round_trips=self.round_trips)
 
     @cached_property
     def login_throttle(self) -> GuessThrottle:
@@ -196,7 +209,7 @@ class Container:
         from gatehouse.strategies.webauthn import PasskeyLogin
 
         return {s.method: s for s in (
-            PasswordLogin(self.accounts, self.hasher),
+            PasswordLogin(self.accounts, self.hasher, reads=self.round_trips),
             EmailCodeLogin(self.accounts, self.login_codes),
             PasskeyLogin(self.accounts, self.webauthn),
             LegacyIdentifierLogin(self.accounts, self.hasher),
@@ -512,6 +525,7 @@ class Stores:
     verifications: VerificationStore
     resource_store: ResourceStore
     identity_store: IdentityStore
+    round_trips: RoundTrips | None = None
 
     @classmethod
     def dynamodb(cls, table: Table) -> Stores:
@@ -524,14 +538,17 @@ class Stores:
                    recovery_request_store=dynamodb.DynamoRecoveryRequests(table),
                    organization_store=dynamodb.DynamoOrganizations(table), mfa_store=dynamodb.DynamoMfa(table),
                    verifications=dynamodb.DynamoVerifications(table), resource_store=dynamodb.DynamoResources(table),
-                   identity_store=dynamodb.DynamoIdentities(table))
+                   identity_store=dynamodb.DynamoIdentities(table), round_trips=dynamodb.DynamoRoundTrips(table))
 
     @classmethod
     def memory(cls) -> Stores:
         from gatehouse.adapters import memory
+        from gatehouse.adapters.memory.round_trips import MemoryRoundTrips
 
-        return cls(accounts=memory.MemoryAccounts(), session_store=memory.MemorySessions(),
-                   once=memory.MemoryOneTime(), throttle_store=memory.MemoryThrottle(),
+        accounts, sessions, once, throttle = (memory.MemoryAccounts(), memory.MemorySessions(), memory.MemoryOneTime(),
+                                              memory.MemoryThrottle())
+        return cls(accounts=accounts, session_store=sessions, once=once, throttle_store=throttle,
+                   round_trips=MemoryRoundTrips(accounts, sessions, throttle, once),
                    outbox=memory.MemoryOutbox(),
                    unification_store=memory.MemoryUnification(), api_key_store=memory.MemoryApiKeys(),
                    recovery_request_store=memory.MemoryRecoveryRequests(),

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from gatehouse.domain.accounts import Account, Resource
+from gatehouse.domain.login import LoginRead
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.domain.verification import Verification
@@ -49,7 +50,10 @@ class AccountRepository(Protocol):
 
 
 class SessionRepository(Protocol):
-    def add(self, session: Session) -> None: ...
+    def add(self, session: Session, replacing: str | None = None) -> None:
+        """A new session; with `replacing` (a token hash), that session ends in the same write (a
+        login rotating the token it came with, an elevation)."""
+        ...
 
     def get(self, token_hash: str, now: datetime) -> Session | None:
         """A live session; an expired one still in the table is absent."""
@@ -111,6 +115,10 @@ class ThrottleStore(Protocol):
     def hit(self, key: str, now: datetime, window_seconds: int) -> int:
         """Count one event in the fixed window that contains `now`; returns the count so far (an
         expired counter restarts at 1, as `record_failure`'s)."""
+        ...
+
+    def record_failures(self, entries: Sequence[tuple[str, int]], now: datetime) -> None:
+        """`record_failure` for each (key, ttl seconds), in one write when none has expired."""
         ...
 
 
@@ -573,4 +581,26 @@ class IdentityStore(Protocol):
 
     def unlink(self, account_id: str, identity_id: str) -> LinkedIdentity | None:
         """Remove the account's identity with this id; None if the account has none such."""
+        ...
+
+
+class RoundTrips(Protocol):
+    """What several ports need together, in one round trip on DynamoDB (one BatchGetItem or one
+    transaction on the one table): each method is the causal minimum of a main flow's step."""
+
+    def login(self, email: str, counters: Sequence[str], now: datetime) -> LoginRead:
+        """The email's login projection and these throttle counters (ThrottleStore keys), read at once."""
+        ...
+
+    def session(self, token_hash: str, account_id: str, now: datetime) -> tuple[Session | None, Account | None]:
+        """A live session (as `SessionRepository.get`) and the account it names, read at once."""
+        ...
+
+    def start_session(self, session: Session, replacing: str | None, cleared: Sequence[str]) -> None:
+        """`SessionRepository.add(session, replacing)` and `ThrottleStore.clear` of each key, in one write."""
+        ...
+
+    def put_with_session(self, item: OneTimeItem, session: Session) -> None:
+        """Store a one-time item and save a session (that must still exist: ConditionFailedError
+        otherwise, and the item is not stored either), in one write."""
         ...

@@ -137,3 +137,28 @@ def session_from_dict(d: dict[str, Any]) -> Session:
         context=d.get("context"),
         mfa_failures=int(d.get("mfa_failures") or 0),
     )
+
+
+# The login projection: what a password login needs of an account, carried by its email claim
+# item (written in the same transaction as the account), so that a login reads one item.
+LOGIN_PROJECTION = "login_projection"
+_PROJECTED = ("id", "email", "email_key", "created_at", "password_hash", "email_verified", "locale", "mfa_methods",
+              "set_password_required", "mfa_enrolment_required", "password_changed_at")
+
+
+def login_projection(a: Account) -> dict[str, Any]:
+    whole = account_to_dict(a)
+    projected = {k: whole[k] for k in _PROJECTED}
+    # Only what `required_actions` reads of `extra`: a marker for a unified account, not its state.
+    extra: dict[str, Any] = {LOGIN_PROJECTION: True}
+    if "signed_up_with" in a.extra:
+        extra["signed_up_with"] = a.extra["signed_up_with"]
+    if a.unified:
+        extra["unification"] = {}
+    # No version: a projection is never saved, and without one an unchanged projection is not rewritten.
+    return {**projected, "extra": extra}
+
+
+def is_projection(a: Account) -> bool:
+    """A login projection is never saved: whoever writes reads the whole account first."""
+    return bool(a.extra.get(LOGIN_PROJECTION))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from gatehouse.errors import (
     NotFoundError,
     ReauthenticationRequiredError,
 )
-from gatehouse.ports import AccountRepository, Clock, SessionRepository
+from gatehouse.ports import AccountRepository, Clock, OneTimeItem, OneTimeStore, RoundTrips, SessionRepository
 from gatehouse.settings import Settings
 
 
@@ -66,48 +67,78 @@ def login_result(account: Account, session: Session) -> dict[str, Any]:
     }
 
 
+def session_token(account_id: str) -> str:
+    """A new session token: 256 random bits, and the account id beside them, so that a session
+    route reads the session and its account in one round trip. The cookie stays opaque to the
+    browser, and the id is never trusted: the session is found by the digest of the whole token
+    and must name that same account."""
+    return f"{account_id}.{new_token()}"
+
+
+def account_id_of(token: str) -> str | None:
+    """The account id a token carries; None for a token made before they carried one."""
+    account_id, dot, secret = token.rpartition(".")
+    return account_id if dot and account_id and secret else None
+
+
 class SessionService:
     def __init__(self, sessions: SessionRepository, accounts: AccountRepository, clock: Clock,
-                 settings: Settings) -> None:
+                 settings: Settings, round_trips: RoundTrips | None = None) -> None:
         self._sessions, self._accounts, self._clock, self._s = sessions, accounts, clock, settings
+        self._round_trips = round_trips
+
+    @property
+    def clears_counters(self) -> bool:
+        """Whether `start` can clear throttle counters in the session's own write."""
+        return self._round_trips is not None
 
     def start(self, account: Account, *, methods: tuple[str, ...], user_agent: str = "",
-              previous_token: str | None = None, aal: int = 1) -> tuple[str, Session]:
+              previous_token: str | None = None, aal: int = 1, console: str | None = None,
+              context: str | None = None, clearing: Sequence[str] = ()) -> tuple[str, Session]:
         """A new token for every login: a token planted before login (fixation) is worth nothing.
         `aal=2` when the login itself was multi-factor (a passkey with user verification)."""
         now = self._clock.now()
-        if previous_token:
-            self._sessions.delete(digest(previous_token))
         status = SessionStatus.MFA_REQUIRED if account.has_mfa and aal < 2 else SessionStatus.AUTHENTICATED
-        token = new_token()
+        token = session_token(account.id)
         session = Session(
             id=new_id("ses"), token_hash=digest(token), account_id=account.id, status=status,
             aal=aal, created_at=now, last_seen_at=now,
             absolute_expires_at=now + timedelta(seconds=self._s.session_absolute_seconds),
             idle_expires_at=now + timedelta(seconds=self._s.session_idle_seconds),
             user_agent=user_agent, auth_methods=methods,
-            authenticated_at=now if status is SessionStatus.AUTHENTICATED else None,
+            authenticated_at=now if status is SessionStatus.AUTHENTICATED else None, console=console, context=context,
         )
-        self._sessions.add(session)
+        # The token the request came with ends in the same write, and so do the cleared counters.
+        replacing = digest(previous_token) if previous_token else None
+        if clearing and self._round_trips is not None:
+            self._round_trips.start_session(session, replacing, clearing)
+        else:
+            self._sessions.add(session, replacing=replacing)
         return token, session
 
     def elevate(self, auth: Authenticated, method: str) -> tuple[str, Session]:
         """After a second factor: AAL2, and a new token (rotation), keeping the absolute deadline."""
         now = self._clock.now()
-        token = new_token()
+        token = session_token(auth.session.account_id)
         elevated = auth.session.evolve(
             token_hash=digest(token), status=SessionStatus.AUTHENTICATED, aal=2, last_seen_at=now,
             idle_expires_at=now + timedelta(seconds=self._s.session_idle_seconds),
             auth_methods=(*auth.session.auth_methods, method), authenticated_at=now, mfa_failures=0,
         )
-        self._sessions.add(elevated)
-        self._sessions.delete(auth.session.token_hash)
+        self._sessions.add(elevated, replacing=auth.session.token_hash)
         auth.session, auth.token = elevated, token
         return token, elevated
 
     def authenticate(self, token: str) -> Authenticated:
         now = self._clock.now()
-        session = self._sessions.get(digest(token), now)
+        account: Account | None = None
+        account_id = account_id_of(token)
+        if account_id is not None and self._round_trips is not None:
+            session, account = self._round_trips.session(digest(token), account_id, now)
+            if session is not None and (account is None or session.account_id != account_id):
+                raise NotAuthenticatedError()
+        else:
+            session = self._sessions.get(digest(token), now)
         if session is None:
             raise NotAuthenticatedError()
         if session.needs_touch(now, self._s.session_touch_seconds):
@@ -116,10 +147,19 @@ class SessionService:
                 self._sessions.save(session)
             except ConditionFailedError as exc:  # logged out meanwhile
                 raise NotAuthenticatedError() from exc
-        return Authenticated(session=session, token=token, _accounts=self._accounts)
+        return Authenticated(session=session, token=token, _accounts=self._accounts, _account=account)
 
     def save(self, session: Session) -> None:
         self._sessions.save(session)
+
+    def save_with(self, session: Session, item: OneTimeItem, once: OneTimeStore) -> None:
+        """Save the session and store a one-time item (a hand-off code) in one write where the
+        stores allow it; ConditionFailedError, and no item, when the session ended meanwhile."""
+        if self._round_trips is not None:
+            self._round_trips.put_with_session(item, session)
+            return
+        self._sessions.save(session)
+        once.put(item)
 
     def describe(self, auth: Authenticated) -> dict[str, Any]:
         account = auth.account

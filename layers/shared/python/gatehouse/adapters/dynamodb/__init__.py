@@ -17,6 +17,7 @@ from gatehouse.adapters.dynamodb.organizations import DynamoOrganizations
 from gatehouse.adapters.dynamodb.outbox import DynamoOutbox
 from gatehouse.adapters.dynamodb.recovery_requests import DynamoRecoveryRequests
 from gatehouse.adapters.dynamodb.resources import DynamoResources
+from gatehouse.adapters.dynamodb.round_trips import DynamoRoundTrips
 from gatehouse.adapters.dynamodb.schema import create_table
 from gatehouse.adapters.dynamodb.sessions import DynamoSessions
 from gatehouse.adapters.dynamodb.table import (
@@ -40,6 +41,7 @@ __all__ = [
     "DynamoOutbox",
     "DynamoRecoveryRequests",
     "DynamoResources",
+    "DynamoRoundTrips",
     "DynamoSessions",
     "DynamoThrottle",
     "DynamoUnification",

@@ -41,10 +41,12 @@ class DynamoAccounts:
         claim = self._t.get(*self._claim(kind, value))
         return self.get(claim["account_id"]) if claim else None
 
-    def _claim_op(self, kind: str, value: str, account_id: str) -> dict[str, Any]:
+    def _claim_op(self, kind: str, value: str, account_id: str, login: Account | None = None) -> dict[str, Any]:
         pk, sk = self._claim(kind, value)
-        return {"Put": {"Item": to_item({"pk": pk, "sk": sk, "account_id": account_id}),
-                        "ConditionExpression": "attribute_not_exists(pk)"}}
+        item: dict[str, Any] = {"pk": pk, "sk": sk, "account_id": account_id}
+        if login is not None:  # the email claim carries the login projection (codec.login_projection)
+            item["login"] = codec.login_projection(login)
+        return {"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
     def _account_item(self, account: Account) -> dict[str, Any]:
         pk, sk = self._key(account.id)
@@ -53,7 +55,7 @@ class DynamoAccounts:
     def _add_ops(self, account: Account, aliases: Mapping[str, Iterable[str]]) -> list[dict[str, Any]]:
         ops = [{"Put": {"Item": to_item(self._account_item(account)),
                         "ConditionExpression": "attribute_not_exists(pk)"}},
-               self._claim_op("email", account.email_key, account.id)]
+               self._claim_op("email", account.email_key, account.id, login=account)]
         return ops + [self._claim_op(kind, v.strip().lower(), account.id) for kind, vs in aliases.items() for v in vs]
 
     def add_many(self, entries: Sequence[tuple[Account, Mapping[str, Iterable[str]]]]) -> list[bool]:
@@ -105,6 +107,8 @@ class DynamoAccounts:
             raise
 
     def save(self, account: Account) -> Account:
+        if codec.is_projection(account):
+            raise ValueError("A login projection is not an account: read the account to save it.")
         current = self.get(account.id)
         if current is None or current.version != account.version:
             raise ConditionFailedError()
@@ -118,7 +122,13 @@ class DynamoAccounts:
         if current.email_key != saved.email_key:
             old_pk, old_sk = self._claim("email", current.email_key)
             ops.append({"Delete": {"Key": to_item({"pk": old_pk, "sk": old_sk})}})
-            ops.append(self._claim_op("email", saved.email_key, saved.id))
+            ops.append(self._claim_op("email", saved.email_key, saved.id, login=saved))
+        elif codec.login_projection(current) != codec.login_projection(saved):
+            # The projection moves with the account, in the same transaction: a login never reads
+            # a password hash or a factor list that the account no longer has.
+            claim = self._claim_op("email", saved.email_key, saved.id, login=saved)["Put"]
+            ops.append({"Put": {"Item": claim["Item"], "ConditionExpression": "account_id = :a",
+                                "ExpressionAttributeValues": to_item({":a": saved.id})}})
         try:
             self._t.transact(ops)
         except ClientError as exc:

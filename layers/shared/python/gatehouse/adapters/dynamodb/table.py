@@ -162,3 +162,8 @@ def single_write(t: Table, op: dict[str, Any]) -> bool:
             return False
         raise
     return True
+
+
+def get_many(t: Table, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Several items in one BatchGetItem (strongly consistent), by key; absent ones are left out."""
+    return {(item["pk"], item["sk"]): item for item in batch_get(t, list(keys))}

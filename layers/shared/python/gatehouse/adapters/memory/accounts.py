@@ -49,6 +49,8 @@ class MemoryAccounts:
         return added
 
     def save(self, account: Account) -> Account:
+        if codec.is_projection(account):
+            raise ValueError("A login projection is not an account: read the account to save it.")
         with self._lock:
             stored = self._accounts.get(account.id)
             if stored is None or stored["version"] != account.version:

@@ -14,11 +14,13 @@ class MemorySessions:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def add(self, session: Session) -> None:
+    def add(self, session: Session, replacing: str | None = None) -> None:
         with self._lock:
             if session.token_hash in self._sessions:
                 raise ConditionFailedError()
             self._sessions[session.token_hash] = session
+            if replacing and replacing != session.token_hash:
+                self._sessions.pop(replacing, None)
 
     def save(self, session: Session) -> None:
         with self._lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from gatehouse.domain.throttling import FailureRecord
@@ -27,6 +28,10 @@ class MemoryThrottle:
             count = found[0] + 1 if found and found[2] > now else 1
             self._failures[key] = (count, now, now + timedelta(seconds=ttl_seconds))
             return FailureRecord(count, now)
+
+    def record_failures(self, entries: Sequence[tuple[str, int]], now: datetime) -> None:
+        for key, ttl in entries:
+            self.record_failure(key, now, ttl)
 
     def clear(self, key: str) -> None:
         self._failures.pop(key, None)

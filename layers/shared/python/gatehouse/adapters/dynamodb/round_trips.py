@@ -1,0 +1,77 @@
+"""The round-trips port on DynamoDB: what several ports need together, in one call on the one table.
+
+A password login reads its email's claim item (which carries the account's login projection) and
+its two throttle counters in one BatchGetItem; a session route reads the session and its account
+in one (the account id travels beside the token); choosing a console stores the hand-off code and
+saves the session in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from gatehouse.adapters import codec
+from gatehouse.adapters.dynamodb.accounts import DynamoAccounts
+from gatehouse.adapters.dynamodb.one_time import DynamoOneTime
+from gatehouse.adapters.dynamodb.sessions import DynamoSessions, live_session
+from gatehouse.adapters.dynamodb.table import Table, conditional_failed, get_many, to_item
+from gatehouse.adapters.dynamodb.throttle import failure_record, failures_key
+from gatehouse.domain.accounts import Account, normalise_email
+from gatehouse.domain.login import LoginRead
+from gatehouse.domain.sessions import Session
+from gatehouse.errors import ConditionFailedError
+from gatehouse.ports import OneTimeItem
+
+
+class DynamoRoundTrips:
+    def __init__(self, table: Table) -> None:
+        self._t = table
+        self._accounts, self._sessions, self._once = DynamoAccounts(table), DynamoSessions(table), DynamoOneTime(table)
+
+    def login(self, email: str, counters: Sequence[str], now: datetime) -> LoginRead:
+        claim_key = DynamoAccounts._claim("email", normalise_email(email))
+        counter_keys = [failures_key(k) for k in counters]
+        items = get_many(self._t, [claim_key, *counter_keys])
+        claim = items.get(claim_key)
+        account: Account | None = None
+        if claim and claim.get("login"):
+            account = codec.account_from_dict(claim["login"])
+        elif claim:  # a claim written before it carried the projection: one more read
+            account = self._accounts.get(claim["account_id"])
+        failures = {k: failure_record(items.get(key), now) for k, key in zip(counters, counter_keys, strict=True)}
+        return LoginRead(account=account, failures=failures)
+
+    def session(self, token_hash: str, account_id: str, now: datetime) -> tuple[Session | None, Account | None]:
+        session_key, account_key = DynamoSessions._key(token_hash), DynamoAccounts._key(account_id)
+        items = get_many(self._t, [session_key, account_key])
+        account_item = items.get(account_key)
+        account = codec.account_from_dict(account_item["data"]) if account_item else None
+        return live_session(items.get(session_key), now), account
+
+    def start_session(self, session: Session, replacing: str | None, cleared: Sequence[str]) -> None:
+        ops: list[dict[str, Any]] = [{"Put": {"Item": to_item(self._sessions._item(session)),
+                                               "ConditionExpression": "attribute_not_exists(pk)"}}]
+        deleted = [DynamoSessions._key(replacing)] if replacing and replacing != session.token_hash else []
+        deleted += [failures_key(k) for k in dict.fromkeys(cleared)]
+        ops += [{"Delete": {"Key": to_item({"pk": pk, "sk": sk})}} for pk, sk in deleted]
+        self._t.transact(ops)
+
+    def put_with_session(self, item: OneTimeItem, session: Session) -> None:
+        pk, sk = DynamoOneTime._key(item.kind, item.key)
+        once = {"pk": pk, "sk": sk, "subject": item.subject, "expires_at": codec.epoch(item.expires_at),
+                "data": dict(item.data)}
+        try:
+            self._t.transact([
+                {"Put": {"Item": to_item(once)}},
+                # Only a session that still exists is saved: a logout racing this request wins.
+                {"Put": {"Item": to_item(self._sessions._item(session)),
+                         "ConditionExpression": "attribute_exists(pk)"}},
+            ])
+        except ClientError as exc:
+            if conditional_failed(exc):
+                raise ConditionFailedError() from exc
+            raise

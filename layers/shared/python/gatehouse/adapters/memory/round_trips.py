@@ -1,0 +1,44 @@
+"""In-memory fake: round trips (what several ports need together), over the other fakes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+
+from gatehouse.adapters import codec
+from gatehouse.adapters.memory.accounts import MemoryAccounts
+from gatehouse.adapters.memory.one_time import MemoryOneTime
+from gatehouse.adapters.memory.sessions import MemorySessions
+from gatehouse.adapters.memory.throttle import MemoryThrottle
+from gatehouse.domain.accounts import Account
+from gatehouse.domain.login import LoginRead
+from gatehouse.domain.sessions import Session
+from gatehouse.ports import OneTimeItem
+
+
+class MemoryRoundTrips:
+    def __init__(self, accounts: MemoryAccounts, sessions: MemorySessions, throttle: MemoryThrottle,
+                 once: MemoryOneTime) -> None:
+        self._accounts, self._sessions, self._throttle, self._once = accounts, sessions, throttle, once
+        self._lock = threading.Lock()
+
+    def login(self, email: str, counters: Sequence[str], now: datetime) -> LoginRead:
+        account = self._accounts.get_by_email(email)
+        # What the DynamoDB claim item carries, no more: a flow that needs more must read the account.
+        projected = codec.account_from_dict(codec.login_projection(account)) if account else None
+        return LoginRead(account=projected, failures={k: self._throttle.failures(k, now) for k in counters})
+
+    def session(self, token_hash: str, account_id: str, now: datetime) -> tuple[Session | None, Account | None]:
+        return self._sessions.get(token_hash, now), self._accounts.get(account_id)
+
+    def start_session(self, session: Session, replacing: str | None, cleared: Sequence[str]) -> None:
+        with self._lock:
+            self._sessions.add(session, replacing=replacing)
+            for key in cleared:
+                self._throttle.clear(key)
+
+    def put_with_session(self, item: OneTimeItem, session: Session) -> None:
+        with self._lock:
+            self._sessions.save(session)  # ConditionFailedError before the item is stored
+            self._once.put(item)
