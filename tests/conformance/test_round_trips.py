@@ -186,3 +186,23 @@ def test_racing_failures_of_two_counters_all_count(stores: Stores) -> None:
     a, b = uuid.uuid4().hex, uuid.uuid4().hex
     race(lambda _: stores.throttle.record_failures([(a, 3600), (b, 60)], NOW))
     assert stores.throttle.failures(a, NOW).count == 8 and stores.throttle.failures(b, NOW).count == 8
+
+
+# --- sessions ended by the account's epoch ---------------------------------------------------------
+
+def test_a_kept_session_is_marked_and_the_account_keeps_its_epoch(stores: Stores) -> None:
+    account = _account()
+    stores.accounts.add(account)
+    kept, other = _session(account.id), _session(account.id)
+    stores.sessions.add(kept)
+    stores.sessions.add(other)
+    later = NOW + timedelta(minutes=5)
+    stores.sessions.mark_valid_from(kept.token_hash, later)
+    stores.accounts.save(account.evolve(sessions_valid_after=later))
+    session, owner = stores.trips.session(kept.token_hash, account.id, NOW)
+    assert owner.sessions_valid_after == later and session.valid_from == later
+    assert not session.ended_by(owner.sessions_valid_after)
+    assert stores.sessions.get(other.token_hash, NOW).ended_by(owner.sessions_valid_after)
+    stores.sessions.delete(kept.token_hash)
+    stores.sessions.mark_valid_from(kept.token_hash, later)  # logged out meanwhile: nothing comes back
+    assert stores.sessions.get(kept.token_hash, NOW) is None

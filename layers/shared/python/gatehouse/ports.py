@@ -69,6 +69,10 @@ class SessionRepository(Protocol):
         """End every session of the account but `keep` (a token hash); returns how many ended."""
         ...
 
+    def mark_valid_from(self, token_hash: str, at: datetime) -> None:
+        """Set the session's `valid_from` in one write, if it still exists (a logout wins)."""
+        ...
+
 
 @dataclass(frozen=True)
 class OneTimeItem:

@@ -63,6 +63,7 @@ def account_to_dict(a: Account) -> dict[str, Any]:
         "password_changed_at": iso(a.password_changed_at),
         "extra": a.extra,
         "version": a.version,
+        "sessions_valid_after": iso(a.sessions_valid_after),
     }
 
 
@@ -89,6 +90,7 @@ def account_from_dict(d: dict[str, Any]) -> Account:
         password_changed_at=parse_iso(d.get("password_changed_at")),
         extra=d.get("extra") or {},
         version=int(d.get("version") or 0),
+        sessions_valid_after=parse_iso(d.get("sessions_valid_after")),
     )
 
 
@@ -115,6 +117,7 @@ def session_to_dict(s: Session) -> dict[str, Any]:
         "console": s.console,
         "context": s.context,
         "mfa_failures": s.mfa_failures,
+        "valid_from": iso(s.valid_from),
     }
 
 
@@ -136,6 +139,7 @@ def session_from_dict(d: dict[str, Any]) -> Session:
         console=d.get("console"),
         context=d.get("context"),
         mfa_failures=int(d.get("mfa_failures") or 0),
+        valid_from=parse_iso(d.get("valid_from")),
     )
 
 

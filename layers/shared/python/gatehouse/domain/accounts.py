@@ -94,6 +94,9 @@ class Account:
     # Extra data owned by other flows (unification state, legacy links), kept opaque here.
     extra: dict[str, object] = field(default_factory=dict, compare=False)
     version: int = 0
+    # Every session of the account that began before this has ended (a password change or reset):
+    # one field on the account, read with the session, instead of finding and deleting each one.
+    sessions_valid_after: datetime | None = None
 
     @property
     def email_key(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -137,9 +138,12 @@ class SessionService:
             session, account = self._round_trips.session(digest(token), account_id, now)
             if session is not None and (account is None or session.account_id != account_id):
                 raise NotAuthenticatedError()
-        else:
+        else:  # a token made before tokens carried the account id: the account is read apart
             session = self._sessions.get(digest(token), now)
-        if session is None:
+            account = self._accounts.get(session.account_id) if session is not None else None
+            if session is not None and account is None:
+                raise NotAuthenticatedError()
+        if session is None or account is None or session.ended_by(account.sessions_valid_after):
             raise NotAuthenticatedError()
         if session.needs_touch(now, self._s.session_touch_seconds):
             session = session.touched(now, self._s.session_idle_seconds)
@@ -184,15 +188,24 @@ class SessionService:
             {"id": s.id, "created_at": iso(s.created_at), "last_seen_at": iso(s.last_seen_at),
              "user_agent": s.user_agent, "device": describe(s.user_agent),
              "current": s.token_hash == auth.session.token_hash}
-            for s in self._sessions.list_for_account(auth.session.account_id, self._clock.now())
+            for s in self._live(auth)
         ]
 
     def revoke(self, auth: Authenticated, session_id: str) -> None:
-        for s in self._sessions.list_for_account(auth.session.account_id, self._clock.now()):
+        for s in self._live(auth):
             if s.id == session_id:
                 self._sessions.delete(s.token_hash)
                 return
         raise NotFoundError("No such session.")
+
+    def _live(self, auth: Authenticated) -> builtins.list[Session]:
+        valid_after = auth.account.sessions_valid_after
+        return [s for s in self._sessions.list_for_account(auth.session.account_id, self._clock.now())
+                if not s.ended_by(valid_after)]
+
+    def keep_through_end(self, token_hash: str, at: datetime) -> None:
+        """Let this session survive the account's `sessions_valid_after` = `at` (a password change's own)."""
+        self._sessions.mark_valid_from(token_hash, at)
 
     def logout(self, token: str | None) -> None:
         if token:

@@ -54,6 +54,14 @@ class DynamoSessions:
     def get(self, token_hash: str, now: datetime) -> Session | None:
         return live_session(self._t.get(*self._key(token_hash)), now)
 
+    def mark_valid_from(self, token_hash: str, at: datetime) -> None:
+        try:
+            self._t.update(*self._key(token_hash), "SET #d.valid_from = :at", {":at": codec.iso(at)}, {"#d": "data"},
+                           ConditionExpression="attribute_exists(pk)")
+        except ClientError as exc:
+            if not conditional_failed(exc):
+                raise
+
     def delete(self, token_hash: str) -> None:
         self._t.delete(*self._key(token_hash))
 

@@ -32,6 +32,11 @@ class MemorySessions:
         session = self._sessions.get(token_hash)
         return session if session and session.is_live(now) else None
 
+    def mark_valid_from(self, token_hash: str, at: datetime) -> None:
+        with self._lock:
+            if token_hash in self._sessions:
+                self._sessions[token_hash] = self._sessions[token_hash].evolve(valid_from=at)
+
     def delete(self, token_hash: str) -> None:
         self._sessions.pop(token_hash, None)
 
