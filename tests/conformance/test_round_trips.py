@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from gatehouse.adapters import codec, dynamodb, memory
-from gatehouse.adapters.memory.round_trips import MemoryRoundTrips
+from gatehouse.adapters.memory import round_trips
 from gatehouse.domain.accounts import Account, MfaMethod
 from gatehouse.domain.sessions import Session, SessionStatus
 from gatehouse.errors import ConditionFailedError
@@ -29,7 +29,9 @@ class Stores:
     sessions: Any
     throttle: Any
     once: Any
-    trips: Any
+    login: Any
+    session: Any
+    console: Any
 
 
 @pytest.fixture
@@ -37,10 +39,14 @@ def stores(impl: str, request: pytest.FixtureRequest) -> Stores:
     if impl == "fake":
         accounts, sessions, throttle, once = (memory.MemoryAccounts(), memory.MemorySessions(),
                                               memory.MemoryThrottle(), memory.MemoryOneTime())
-        return Stores(accounts, sessions, throttle, once, MemoryRoundTrips(accounts, sessions, throttle, once))
+        return Stores(accounts, sessions, throttle, once,
+                      round_trips.MemoryLoginRoundTrips(accounts, sessions, throttle),
+                      round_trips.MemorySessionRoundTrips(accounts, sessions),
+                      round_trips.MemoryConsoleRoundTrips(sessions, once))
     table = request.getfixturevalue("moto_table")
     return Stores(dynamodb.DynamoAccounts(table), dynamodb.DynamoSessions(table), dynamodb.DynamoThrottle(table),
-                  dynamodb.DynamoOneTime(table), dynamodb.DynamoRoundTrips(table))
+                  dynamodb.DynamoOneTime(table), dynamodb.DynamoLoginRoundTrips(table),
+                  dynamodb.DynamoSessionRoundTrips(table), dynamodb.DynamoConsoleRoundTrips(table))
 
 
 def _account(**changes: Any) -> Account:
@@ -63,36 +69,36 @@ def test_a_login_reads_the_emails_projection_and_its_counters_at_once(stores: St
     ip_key, email_key = f"login:ip:{uuid.uuid4().hex}", f"login:email:{uuid.uuid4().hex}"
     stores.throttle.record_failure(email_key, NOW, 3600)
     stores.throttle.record_failure(email_key, NOW, 3600)
-    read = stores.trips.login(account.email.upper(), [ip_key, email_key], NOW)
+    read = stores.login.login(account.email.upper(), [ip_key, email_key], NOW)
     assert read.account is not None and read.account.id == account.id
     assert read.account.password_hash == account.password_hash and read.account.required_actions == []
     assert read.failures[ip_key].count == 0 and read.failures[email_key].count == 2
     # Expired counters count nothing, as ThrottleStore.failures says.
-    assert stores.trips.login(account.email, [email_key], NOW + timedelta(hours=2)).failures[email_key].count == 0
+    assert stores.login.login(account.email, [email_key], NOW + timedelta(hours=2)).failures[email_key].count == 0
 
 
 def test_an_unknown_email_reads_no_account_and_the_same_counters(stores: Stores) -> None:
     key = f"login:email:{uuid.uuid4().hex}"
     stores.throttle.record_failure(key, NOW, 3600)
-    read = stores.trips.login(f"nobody-{uuid.uuid4().hex}@example.com", [key], NOW)
+    read = stores.login.login(f"nobody-{uuid.uuid4().hex}@example.com", [key], NOW)
     assert read.account is None and read.failures[key].count == 1
 
 
 def test_the_projection_follows_every_change_of_what_login_needs(stores: Stores) -> None:
     account = _account(mfa_enrolment_required=True)
     stores.accounts.add(account)
-    assert [a.value for a in stores.trips.login(account.email, [], NOW).account.required_actions] == ["enroll_mfa"]
+    assert [a.value for a in stores.login.login(account.email, [], NOW).account.required_actions] == ["enroll_mfa"]
     factor = MfaMethod(id="mfa_1", type="totp", name="phone", created_at=NOW)
     saved = stores.accounts.save(account.evolve(password_hash="$argon2id$two", mfa_methods=(factor,)))
-    projected = stores.trips.login(account.email, [], NOW).account
+    projected = stores.login.login(account.email, [], NOW).account
     assert projected.password_hash == "$argon2id$two" and projected.has_mfa and projected.required_actions == []
     # A changed email moves the projection with its claim.
     moved = stores.accounts.save(saved.evolve(email=f"moved-{uuid.uuid4().hex[:6]}@example.com"))
-    assert stores.trips.login(account.email, [], NOW).account is None
-    assert stores.trips.login(moved.email, [], NOW).account.password_hash == "$argon2id$two"
+    assert stores.login.login(account.email, [], NOW).account is None
+    assert stores.login.login(moved.email, [], NOW).account.password_hash == "$argon2id$two"
     # A change login does not read (the name) leaves it as it was, and saving still works after.
     again = stores.accounts.save(moved.evolve(name="Grace"))
-    assert stores.trips.login(moved.email, [], NOW).account.id == again.id
+    assert stores.login.login(moved.email, [], NOW).account.id == again.id
 
 
 def test_the_projection_is_enough_for_required_actions_and_never_saved(stores: Stores) -> None:
@@ -101,7 +107,7 @@ def test_the_projection_is_enough_for_required_actions_and_never_saved(stores: S
     stores.accounts.add(sso)
     stores.accounts.add(unified)
     for account in (sso, unified):
-        projected = stores.trips.login(account.email, [], NOW).account
+        projected = stores.login.login(account.email, [], NOW).account
         assert projected.required_actions == account.required_actions == []
         assert codec.is_projection(projected) and projected.contexts == () and projected.phone is None
         with pytest.raises(ValueError, match="projection"):
@@ -111,15 +117,17 @@ def test_the_projection_is_enough_for_required_actions_and_never_saved(stores: S
 def test_accounts_added_in_a_batch_carry_their_projection(stores: Stores) -> None:
     batch = [_account(), _account()]
     assert stores.accounts.add_many([(a, {}) for a in batch]) == [True, True]
-    assert [stores.trips.login(a.email, [], NOW).account.id for a in batch] == [a.id for a in batch]
+    assert [stores.login.login(a.email, [], NOW).account.id for a in batch] == [a.id for a in batch]
 
 
 def test_a_claim_written_before_it_carried_the_projection_still_logs_in(impl: str, stores: Stores) -> None:
     account = _account()
     stores.accounts.add(account)
     if impl == "dynamodb":  # as the table holds it for accounts made before the projection
-        stores.accounts._t.put({"pk": f"CLAIM#email#{account.email_key}", "sk": "C", "account_id": account.id})
-    assert stores.trips.login(account.email, [], NOW).account.password_hash == account.password_hash
+        table = stores.accounts._t
+        table.client.put_item(TableName=table.name, Item=dynamodb.to_item(
+            {"pk": f"CLAIM#email#{account.email_key}", "sk": "C", "account_id": account.id}))
+    assert stores.login.login(account.email, [], NOW).account.password_hash == account.password_hash
 
 
 # --- a session with its account ------------------------------------------------------------------
@@ -129,10 +137,10 @@ def test_a_session_is_read_with_its_account(stores: Stores) -> None:
     stores.accounts.add(account)
     session = _session(account.id, minutes=1)
     stores.sessions.add(session)
-    found, owner = stores.trips.session(session.token_hash, account.id, NOW)
+    found, owner = stores.session.session(session.token_hash, account.id, NOW)
     assert found == session and owner is not None and owner.id == account.id and owner.phone == account.phone
-    assert stores.trips.session(session.token_hash, account.id, NOW + timedelta(minutes=2))[0] is None
-    assert stores.trips.session(uuid.uuid4().hex, "acc_none", NOW) == (None, None)
+    assert stores.session.session(session.token_hash, account.id, NOW + timedelta(minutes=2))[0] is None
+    assert stores.session.session(uuid.uuid4().hex, "acc_none", NOW) == (None, None)
 
 
 def test_a_new_session_replacing_another_ends_it_in_the_same_write(stores: Stores) -> None:
@@ -149,7 +157,7 @@ def test_starting_a_session_clears_the_counters_and_ends_the_replaced_one(stores
     key = f"login:email:{uuid.uuid4().hex}"
     stores.sessions.add(old)
     stores.throttle.record_failure(key, NOW, 3600)
-    stores.trips.start_session(new, old.token_hash, [key])
+    stores.login.start_session(new, old.token_hash, [key])
     assert stores.sessions.get(new.token_hash, NOW) == new and stores.sessions.get(old.token_hash, NOW) is None
     assert stores.throttle.failures(key, NOW).count == 0
 
@@ -159,13 +167,13 @@ def test_a_hand_off_item_is_stored_only_with_its_live_session(stores: Stores) ->
     stores.sessions.add(session)
     item = OneTimeItem(kind="handoff", key=uuid.uuid4().hex, subject="acc_h", expires_at=NOW + timedelta(seconds=60),
                        data={"console": "scaleway", "email": "a@example.com"})
-    stores.trips.put_with_session(item, session.evolve(console="scaleway"))
+    stores.console.put_with_session(item, session.evolve(console="scaleway"))
     assert stores.sessions.get(session.token_hash, NOW).console == "scaleway"
     assert stores.once.consume("handoff", item.key, NOW).data["email"] == "a@example.com"
     stores.sessions.delete(session.token_hash)
     late = OneTimeItem(kind="handoff", key=uuid.uuid4().hex, subject="acc_h", expires_at=NOW + timedelta(seconds=60))
     with pytest.raises(ConditionFailedError):  # logged out meanwhile: no code either
-        stores.trips.put_with_session(late, session)
+        stores.console.put_with_session(late, session)
     assert stores.once.get("handoff", late.key, NOW) is None
 
 
@@ -199,7 +207,7 @@ def test_a_kept_session_is_marked_and_the_account_keeps_its_epoch(stores: Stores
     later = NOW + timedelta(minutes=5)
     stores.sessions.mark_valid_from(kept.token_hash, later)
     stores.accounts.save(account.evolve(sessions_valid_after=later))
-    session, owner = stores.trips.session(kept.token_hash, account.id, NOW)
+    session, owner = stores.session.session(kept.token_hash, account.id, NOW)
     assert owner.sessions_valid_after == later and session.valid_from == later
     assert not session.ended_by(owner.sessions_valid_after)
     assert stores.sessions.get(other.token_hash, NOW).ended_by(owner.sessions_valid_after)

@@ -59,7 +59,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
     from gatehouse.adapters import dynamodb
 
     adapters = {name: cls for name, cls in vars(dynamodb).items()
-                if isinstance(cls, type) and name.startswith("Dynamo") and cls.__module__.startswith(dynamodb.__name__ + ".")}
+                if isinstance(cls, type) and name.startswith("Dynamo")
+                and cls.__module__.startswith(dynamodb.__name__ + ".")}
     outside = sorted(e["method"] for e in entries if e["adapter"] == "<outside an adapter>")
     assert outside == [], "layer code that calls DynamoDB outside a Dynamo... adapter: move it into one"
     seen = {(e["adapter"], e["method"]) for e in entries}

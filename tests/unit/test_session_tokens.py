@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from gatehouse.adapters import memory
-from gatehouse.adapters.memory.round_trips import MemoryRoundTrips
+from gatehouse.adapters.memory import round_trips
 from gatehouse.bootstrap import Container
 from gatehouse.domain.accounts import Account
 from gatehouse.domain.secrets import digest, new_token
@@ -85,8 +85,11 @@ def test_a_session_created_just_before_a_reset_does_not_survive_it_even_when_the
     c = Container.in_memory(FAST)
     stores = c.stores
     lagging = LaggingIndex(c.clock)
-    c = Container.in_memory(FAST, stores=replace(stores, session_store=lagging, round_trips=MemoryRoundTrips(
-        stores.accounts, lagging, stores.throttle_store, stores.once)), clock=c.clock)
+    c = Container.in_memory(FAST, stores=replace(
+        stores, session_store=lagging,
+        login_trips=round_trips.MemoryLoginRoundTrips(stores.accounts, lagging, stores.throttle_store),
+        session_trips=round_trips.MemorySessionRoundTrips(stores.accounts, lagging),
+        console_trips=round_trips.MemoryConsoleRoundTrips(lagging, stores.once)), clock=c.clock)
     account = _account(c)
     c.clock.advance(60)
     old_token = c.login.login(account.email, PASSWORD, ip="192.0.2.1").token

@@ -44,10 +44,12 @@ if TYPE_CHECKING:
         Clock,
         CodePepper,
         ConsoleAuthenticator,
+        ConsoleRoundTrips,
         DocumentStore,
         HttpClient,
         IdentityStore,
         KeyVault,
+        LoginRoundTrips,
         Mailer,
         MfaStore,
         OneTimeStore,
@@ -55,8 +57,8 @@ if TYPE_CHECKING:
         Outbox,
         RecoveryRequestStore,
         ResourceStore,
-        RoundTrips,
         SessionRepository,
+        SessionRoundTrips,
         SmsSender,
         ThrottleStore,
         UnificationStore,
@@ -124,16 +126,23 @@ class Container:
     def once(self) -> OneTimeStore:
         return self.stores.once
 
+    # The round trips of the stores, unless a store they span was replaced (a test's override):
+    # then each port answers for itself.
     @cached_property
-    def round_trips(self) -> RoundTrips | None:
-        """The stores' batched reads and writes, unless a store was replaced (a test's override):
-        then each port answers for itself."""
-        s = self.stores
-        own = (s.accounts, s.session_store, s.throttle_store, s.once)
-        if any(mine is not theirs for mine, theirs in zip(
-                (self.accounts, self.session_store, self.throttle_store, self.once), own, strict=True)):
-            return None
-        return s.round_trips
+    def login_trips(self) -> LoginRoundTrips | None:
+        ours = (self.accounts is self.stores.accounts and self.session_store is self.stores.session_store
+                and self.throttle_store is self.stores.throttle_store)
+        return self.stores.login_trips if ours else None
+
+    @cached_property
+    def session_trips(self) -> SessionRoundTrips | None:
+        ours = self.accounts is self.stores.accounts and self.session_store is self.stores.session_store
+        return self.stores.session_trips if ours else None
+
+    @cached_property
+    def console_trips(self) -> ConsoleRoundTrips | None:
+        ours = self.session_store is self.stores.session_store and self.once is self.stores.once
+        return self.stores.console_trips if ours else None
 
     @cached_property
     def throttle_store(self) -> ThrottleStore:
@@ -186,7 +195,7 @@ class Container:
         from gatehouse.flows.sessions import SessionService
 
         return SessionService(self.session_store, self.accounts, self.clock, self.settings,
-                              round_trips=self.round_trips)
+                              round_trips=self.session_trips)
 
     @cached_property
     def login_throttle(self) -> GuessThrottle:
@@ -209,7 +218,7 @@ class Container:
         from gatehouse.strategies.webauthn import PasskeyLogin
 
         return {s.method: s for s in (
-            PasswordLogin(self.accounts, self.hasher, reads=self.round_trips),
+            PasswordLogin(self.accounts, self.hasher, reads=self.login_trips),
             EmailCodeLogin(self.accounts, self.login_codes),
             PasskeyLogin(self.accounts, self.webauthn),
             LegacyIdentifierLogin(self.accounts, self.hasher),
@@ -219,7 +228,8 @@ class Container:
     def login(self) -> Login:
         from gatehouse.flows.login import Login
 
-        return Login(self.login_strategies, self.accounts, self.hasher, self.sessions, self.login_throttle)
+        return Login(self.login_strategies, self.accounts, self.hasher, self.sessions, self.login_throttle,
+                     trips=self.login_trips)
 
     @cached_property
     def signup(self) -> Signup:
@@ -240,7 +250,8 @@ class Container:
         from gatehouse.flows.consoles import Consoles
 
         return Consoles(self.accounts, self.once, self.sessions, self.clock, self.settings,
-                        organizations=self.organization_store, resources=self.resource_store)
+                        organizations=self.organization_store, resources=self.resource_store,
+                        trips=self.console_trips)
 
     @cached_property
     def recovery(self) -> Recovery:
@@ -525,7 +536,9 @@ class Stores:
     verifications: VerificationStore
     resource_store: ResourceStore
     identity_store: IdentityStore
-    round_trips: RoundTrips | None = None
+    login_trips: LoginRoundTrips | None = None
+    session_trips: SessionRoundTrips | None = None
+    console_trips: ConsoleRoundTrips | None = None
 
     @classmethod
     def dynamodb(cls, table: Table) -> Stores:
@@ -538,17 +551,21 @@ class Stores:
                    recovery_request_store=dynamodb.DynamoRecoveryRequests(table),
                    organization_store=dynamodb.DynamoOrganizations(table), mfa_store=dynamodb.DynamoMfa(table),
                    verifications=dynamodb.DynamoVerifications(table), resource_store=dynamodb.DynamoResources(table),
-                   identity_store=dynamodb.DynamoIdentities(table), round_trips=dynamodb.DynamoRoundTrips(table))
+                   identity_store=dynamodb.DynamoIdentities(table), login_trips=dynamodb.DynamoLoginRoundTrips(table),
+                   session_trips=dynamodb.DynamoSessionRoundTrips(table),
+                   console_trips=dynamodb.DynamoConsoleRoundTrips(table))
 
     @classmethod
     def memory(cls) -> Stores:
         from gatehouse.adapters import memory
-        from gatehouse.adapters.memory.round_trips import MemoryRoundTrips
+        from gatehouse.adapters.memory import round_trips
 
         accounts, sessions, once, throttle = (memory.MemoryAccounts(), memory.MemorySessions(), memory.MemoryOneTime(),
                                               memory.MemoryThrottle())
         return cls(accounts=accounts, session_store=sessions, once=once, throttle_store=throttle,
-                   round_trips=MemoryRoundTrips(accounts, sessions, throttle, once),
+                   login_trips=round_trips.MemoryLoginRoundTrips(accounts, sessions, throttle),
+                   session_trips=round_trips.MemorySessionRoundTrips(accounts, sessions),
+                   console_trips=round_trips.MemoryConsoleRoundTrips(sessions, once),
                    outbox=memory.MemoryOutbox(),
                    unification_store=memory.MemoryUnification(), api_key_store=memory.MemoryApiKeys(),
                    recovery_request_store=memory.MemoryRecoveryRequests(),

@@ -588,22 +588,26 @@ class IdentityStore(Protocol):
         ...
 
 
-class RoundTrips(Protocol):
-    """What several ports need together, in one round trip on DynamoDB (one BatchGetItem or one
-    transaction on the one table): each method is the causal minimum of a main flow's step."""
+class LoginRoundTrips(Protocol):
+    """What a password login needs of several ports, in one round trip each on DynamoDB (one
+    BatchGetItem, one transaction on the one table): the causal minimum of a login."""
 
     def login(self, email: str, counters: Sequence[str], now: datetime) -> LoginRead:
         """The email's login projection and these throttle counters (ThrottleStore keys), read at once."""
-        ...
-
-    def session(self, token_hash: str, account_id: str, now: datetime) -> tuple[Session | None, Account | None]:
-        """A live session (as `SessionRepository.get`) and the account it names, read at once."""
         ...
 
     def start_session(self, session: Session, replacing: str | None, cleared: Sequence[str]) -> None:
         """`SessionRepository.add(session, replacing)` and `ThrottleStore.clear` of each key, in one write."""
         ...
 
+
+class SessionRoundTrips(Protocol):
+    def session(self, token_hash: str, account_id: str, now: datetime) -> tuple[Session | None, Account | None]:
+        """A live session (as `SessionRepository.get`) and the account it names, read at once."""
+        ...
+
+
+class ConsoleRoundTrips(Protocol):
     def put_with_session(self, item: OneTimeItem, session: Session) -> None:
         """Store a one-time item and save a session (that must still exist: ConditionFailedError
         otherwise, and the item is not stored either), in one write."""

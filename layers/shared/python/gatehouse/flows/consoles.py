@@ -22,7 +22,16 @@ from gatehouse.errors import (
     NotAuthenticatedError,
 )
 from gatehouse.flows.sessions import Authenticated, SessionService
-from gatehouse.ports import AccountRepository, Clock, Grant, OneTimeItem, OneTimeStore, OrganizationStore, ResourceStore
+from gatehouse.ports import (
+    AccountRepository,
+    Clock,
+    ConsoleRoundTrips,
+    Grant,
+    OneTimeItem,
+    OneTimeStore,
+    OrganizationStore,
+    ResourceStore,
+)
 from gatehouse.settings import Settings
 
 KIND = "handoff"
@@ -54,9 +63,9 @@ class _Shared:
 class Consoles:
     def __init__(self, accounts: AccountRepository, once: OneTimeStore, sessions: SessionService, clock: Clock,
                  settings: Settings, organizations: OrganizationStore | None = None,
-                 resources: ResourceStore | None = None) -> None:
+                 resources: ResourceStore | None = None, trips: ConsoleRoundTrips | None = None) -> None:
         self._accounts, self._once, self._sessions, self._clock, self._s = accounts, once, sessions, clock, settings
-        self._organizations, self._resources = organizations, resources
+        self._organizations, self._resources, self._trips = organizations, resources, trips
 
     def _resources_of(self, account_id: str, context: ConsoleContext) -> list[Resource]:
         """A context's resources: those a console registered (their own items) and, for an account
@@ -161,8 +170,13 @@ class Consoles:
                   # A shared context never opens its owner's legacy console.
                   "legacy_access": any(c.id == context.id and c.legacy_access for c in auth.account.contexts)},
         )
+        session = auth.session.evolve(console=console_id, context=context.id)
         try:
-            self._sessions.save_with(auth.session.evolve(console=console_id, context=context.id), item, self._once)
+            if self._trips is not None:  # both in one write
+                self._trips.put_with_session(item, session)
+            else:
+                self._sessions.save(session)
+                self._once.put(item)
         except ConditionFailedError as exc:  # logged out meanwhile: no code for an ended session
             raise NotAuthenticatedError() from exc
         separator = "&" if "?" in console.url else "?"

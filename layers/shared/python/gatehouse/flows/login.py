@@ -15,10 +15,11 @@ from typing import Any, Protocol
 from gatehouse.adapters.codec import is_projection
 from gatehouse.domain.accounts import Account
 from gatehouse.domain.login import Claimant, FirstFactor
+from gatehouse.domain.secrets import digest
 from gatehouse.errors import ConditionFailedError, GatehouseError, InvalidInputError
 from gatehouse.flows.sessions import SessionService, login_result
 from gatehouse.flows.throttle import GuessThrottle
-from gatehouse.ports import AccountRepository
+from gatehouse.ports import AccountRepository, LoginRoundTrips
 from gatehouse.strategies.password import PasswordHasher
 
 
@@ -47,9 +48,10 @@ class LoginStrategy(Protocol):
 
 class Login:
     def __init__(self, strategies: Mapping[str, LoginStrategy], accounts: AccountRepository, hasher: PasswordHasher,
-                 sessions: SessionService, throttle: GuessThrottle | None) -> None:
+                 sessions: SessionService, throttle: GuessThrottle | None,
+                 trips: LoginRoundTrips | None = None) -> None:
         self._strategies, self._accounts, self._hasher = strategies, accounts, hasher
-        self._sessions, self._throttle = sessions, throttle
+        self._sessions, self._throttle, self._trips = sessions, throttle, trips
 
     @property
     def methods(self) -> tuple[str, ...]:
@@ -76,7 +78,7 @@ class Login:
             raise strategy.invalid()
         clearing: tuple[str, ...] = ()
         if throttle is not None and key is not None and failures:
-            if self._sessions.clears_counters:  # the success clears the count in the session's own write
+            if self._trips is not None:  # the success clears the count in the session's own write
                 clearing = (throttle.counter_keys(key, ip)[1],)
             else:
                 throttle.succeeded(key, failures)
@@ -101,10 +103,14 @@ class Login:
             raise proof.refusal
         if proof.proves_email and not account.email_verified:
             account = self._prove_email(self._whole(account))
-        token, session = self._sessions.start(account, methods=(proof.method,), user_agent=user_agent,
-                                              previous_token=previous_token, aal=proof.aal,
-                                              console=proof.console if proof.context is not None else None,
-                                              context=proof.context, clearing=clearing)
+        how: dict[str, Any] = {"methods": (proof.method,), "user_agent": user_agent, "aal": proof.aal,
+                               "console": proof.console if proof.context is not None else None,
+                               "context": proof.context}
+        if clearing and self._trips is not None:
+            token, session = self._sessions.prepare(account, **how)
+            self._trips.start_session(session, digest(previous_token) if previous_token else None, clearing)
+        else:
+            token, session = self._sessions.start(account, previous_token=previous_token, **how)
         result = login_result(account, session)
         if proof.context is not None:
             result = {**result, "console": proof.console, "context": proof.context}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from gatehouse.errors import (
     NotFoundError,
     ReauthenticationRequiredError,
 )
-from gatehouse.ports import AccountRepository, Clock, OneTimeItem, OneTimeStore, RoundTrips, SessionRepository
+from gatehouse.ports import AccountRepository, Clock, SessionRepository, SessionRoundTrips
 from gatehouse.settings import Settings
 
 
@@ -84,24 +83,29 @@ def account_id_of(token: str) -> str | None:
 
 class SessionService:
     def __init__(self, sessions: SessionRepository, accounts: AccountRepository, clock: Clock,
-                 settings: Settings, round_trips: RoundTrips | None = None) -> None:
+                 settings: Settings, round_trips: SessionRoundTrips | None = None) -> None:
         self._sessions, self._accounts, self._clock, self._s = sessions, accounts, clock, settings
         self._round_trips = round_trips
 
-    @property
-    def clears_counters(self) -> bool:
-        """Whether `start` can clear throttle counters in the session's own write."""
-        return self._round_trips is not None
-
     def start(self, account: Account, *, methods: tuple[str, ...], user_agent: str = "",
               previous_token: str | None = None, aal: int = 1, console: str | None = None,
-              context: str | None = None, clearing: Sequence[str] = ()) -> tuple[str, Session]:
+              context: str | None = None) -> tuple[str, Session]:
         """A new token for every login: a token planted before login (fixation) is worth nothing.
         `aal=2` when the login itself was multi-factor (a passkey with user verification)."""
+        token, session = self.prepare(account, methods=methods, user_agent=user_agent, aal=aal, console=console,
+                                      context=context)
+        # The token the request came with ends in the same write.
+        self._sessions.add(session, replacing=digest(previous_token) if previous_token else None)
+        return token, session
+
+    def prepare(self, account: Account, *, methods: tuple[str, ...], user_agent: str = "", aal: int = 1,
+                console: str | None = None, context: str | None = None) -> tuple[str, Session]:
+        """`start`'s new token and session, not yet written: for a flow that writes the session
+        with more in the same write (a login clearing its failures)."""
         now = self._clock.now()
         status = SessionStatus.MFA_REQUIRED if account.has_mfa and aal < 2 else SessionStatus.AUTHENTICATED
         token = session_token(account.id)
-        session = Session(
+        return token, Session(
             id=new_id("ses"), token_hash=digest(token), account_id=account.id, status=status,
             aal=aal, created_at=now, last_seen_at=now,
             absolute_expires_at=now + timedelta(seconds=self._s.session_absolute_seconds),
@@ -109,13 +113,6 @@ class SessionService:
             user_agent=user_agent, auth_methods=methods,
             authenticated_at=now if status is SessionStatus.AUTHENTICATED else None, console=console, context=context,
         )
-        # The token the request came with ends in the same write, and so do the cleared counters.
-        replacing = digest(previous_token) if previous_token else None
-        if clearing and self._round_trips is not None:
-            self._round_trips.start_session(session, replacing, clearing)
-        else:
-            self._sessions.add(session, replacing=replacing)
-        return token, session
 
     def elevate(self, auth: Authenticated, method: str) -> tuple[str, Session]:
         """After a second factor: AAL2, and a new token (rotation), keeping the absolute deadline."""
@@ -155,15 +152,6 @@ class SessionService:
 
     def save(self, session: Session) -> None:
         self._sessions.save(session)
-
-    def save_with(self, session: Session, item: OneTimeItem, once: OneTimeStore) -> None:
-        """Save the session and store a one-time item (a hand-off code) in one write where the
-        stores allow it; ConditionFailedError, and no item, when the session ended meanwhile."""
-        if self._round_trips is not None:
-            self._round_trips.put_with_session(item, session)
-            return
-        self._sessions.save(session)
-        once.put(item)
 
     def describe(self, auth: Authenticated) -> dict[str, Any]:
         account = auth.account

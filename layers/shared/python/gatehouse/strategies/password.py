@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from gatehouse.domain.login import Claimant, FirstFactor
 from gatehouse.errors import GatehouseError, InvalidCredentialsError
-from gatehouse.ports import AccountRepository, RoundTrips
+from gatehouse.ports import AccountRepository, LoginRoundTrips
 from gatehouse.settings import Argon2Params
 
 
@@ -98,7 +98,8 @@ class PasswordLogin:
 
     method = "password"
 
-    def __init__(self, accounts: AccountRepository, hasher: PasswordHasher, reads: RoundTrips | None = None) -> None:
+    def __init__(self, accounts: AccountRepository, hasher: PasswordHasher,
+                 reads: LoginRoundTrips | None = None) -> None:
         self._accounts, self._hasher, self._reads = accounts, hasher, reads
 
     def claimant(self, answer: Mapping[str, Any]) -> Claimant:

@@ -1,9 +1,11 @@
-"""The round-trips port on DynamoDB: what several ports need together, in one call on the one table.
+"""The round-trip ports on DynamoDB: what several ports need together, in one call on the one table.
 
 A password login reads its email's claim item (which carries the account's login projection) and
-its two throttle counters in one BatchGetItem; a session route reads the session and its account
-in one (the account id travels beside the token); choosing a console stores the hand-off code and
-saves the session in one transaction.
+its two throttle counters in one BatchGetItem, and starts its session (ending the token it came
+with, clearing its failures) in one transaction; a session route reads the session and its
+account in one BatchGetItem (the account id travels beside the token); choosing a console stores
+the hand-off code and saves the session in one transaction. One class per flow that needs it, so
+that each Lambda's role reaches only the keys its own flow sends (infra/permissions.py).
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ from gatehouse.errors import ConditionFailedError
 from gatehouse.ports import OneTimeItem
 
 
-class DynamoRoundTrips:
+def _session_item(session: Session) -> dict[str, Any]:
+    return DynamoSessions._item(session)
+
+
+class DynamoLoginRoundTrips:
     def __init__(self, table: Table) -> None:
         self._t = table
-        self._accounts, self._sessions, self._once = DynamoAccounts(table), DynamoSessions(table), DynamoOneTime(table)
 
     def login(self, email: str, counters: Sequence[str], now: datetime) -> LoginRead:
         claim_key = DynamoAccounts._claim("email", normalise_email(email))
@@ -41,9 +46,27 @@ class DynamoRoundTrips:
         if claim and claim.get("login"):
             account = codec.account_from_dict(claim["login"])
         elif claim:  # a claim written before it carried the projection: one more read
-            account = self._accounts.get(claim["account_id"])
+            account = DynamoAccounts(self._t).get(claim["account_id"])
         failures = {k: failure_record(items.get(key), now) for k, key in zip(counters, counter_keys, strict=True)}
         return LoginRead(account=account, failures=failures)
+
+    def start_session(self, session: Session, replacing: str | None, cleared: Sequence[str]) -> None:
+        ops: list[dict[str, Any]] = [{"Put": {"Item": to_item(_session_item(session)),
+                                               "ConditionExpression": "attribute_not_exists(pk)"}}]
+        deleted = [DynamoSessions._key(replacing)] if replacing and replacing != session.token_hash else []
+        deleted += [failures_key(k) for k in dict.fromkeys(cleared)]
+        ops += [{"Delete": {"Key": to_item({"pk": pk, "sk": sk})}} for pk, sk in deleted]
+        try:
+            self._t.transact(ops)
+        except ClientError as exc:
+            if conditional_failed(exc):
+                raise ConditionFailedError() from exc
+            raise
+
+
+class DynamoSessionRoundTrips:
+    def __init__(self, table: Table) -> None:
+        self._t = table
 
     def session(self, token_hash: str, account_id: str, now: datetime) -> tuple[Session | None, Account | None]:
         session_key, account_key = DynamoSessions._key(token_hash), DynamoAccounts._key(account_id)
@@ -52,13 +75,10 @@ class DynamoRoundTrips:
         account = codec.account_from_dict(account_item["data"]) if account_item else None
         return live_session(items.get(session_key), now), account
 
-    def start_session(self, session: Session, replacing: str | None, cleared: Sequence[str]) -> None:
-        ops: list[dict[str, Any]] = [{"Put": {"Item": to_item(self._sessions._item(session)),
-                                               "ConditionExpression": "attribute_not_exists(pk)"}}]
-        deleted = [DynamoSessions._key(replacing)] if replacing and replacing != session.token_hash else []
-        deleted += [failures_key(k) for k in dict.fromkeys(cleared)]
-        ops += [{"Delete": {"Key": to_item({"pk": pk, "sk": sk})}} for pk, sk in deleted]
-        self._t.transact(ops)
+
+class DynamoConsoleRoundTrips:
+    def __init__(self, table: Table) -> None:
+        self._t = table
 
     def put_with_session(self, item: OneTimeItem, session: Session) -> None:
         pk, sk = DynamoOneTime._key(item.kind, item.key)
@@ -68,8 +88,7 @@ class DynamoRoundTrips:
             self._t.transact([
                 {"Put": {"Item": to_item(once)}},
                 # Only a session that still exists is saved: a logout racing this request wins.
-                {"Put": {"Item": to_item(self._sessions._item(session)),
-                         "ConditionExpression": "attribute_exists(pk)"}},
+                {"Put": {"Item": to_item(_session_item(session)), "ConditionExpression": "attribute_exists(pk)"}},
             ])
         except ClientError as exc:
             if conditional_failed(exc):

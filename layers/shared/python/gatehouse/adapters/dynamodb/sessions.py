@@ -21,8 +21,9 @@ class DynamoSessions:
     def _key(token_hash: str) -> tuple[str, str]:
         return f"SESSION#{token_hash}", "S"
 
-    def _item(self, s: Session) -> dict[str, Any]:
-        pk, sk = self._key(s.token_hash)
+    @staticmethod
+    def _item(s: Session) -> dict[str, Any]:
+        pk, sk = DynamoSessions._key(s.token_hash)
         return {"pk": pk, "sk": sk, "gsi1pk": f"SESSIONS#{s.account_id}", "gsi1sk": codec.iso(s.created_at),
                 "expires_at": codec.epoch(s.expires_at), "data": codec.session_to_dict(s)}
 

@@ -1,4 +1,4 @@
-"""In-memory fake: round trips (what several ports need together), over the other fakes."""
+"""In-memory fakes: the round-trip ports (what several ports need together), over the other fakes."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from gatehouse.domain.login import LoginRead
 from gatehouse.domain.sessions import Session
 from gatehouse.ports import OneTimeItem
 
+_LOCK = threading.Lock()
 
-class MemoryRoundTrips:
-    def __init__(self, accounts: MemoryAccounts, sessions: MemorySessions, throttle: MemoryThrottle,
-                 once: MemoryOneTime) -> None:
-        self._accounts, self._sessions, self._throttle, self._once = accounts, sessions, throttle, once
-        self._lock = threading.Lock()
+
+class MemoryLoginRoundTrips:
+    def __init__(self, accounts: MemoryAccounts, sessions: MemorySessions, throttle: MemoryThrottle) -> None:
+        self._accounts, self._sessions, self._throttle = accounts, sessions, throttle
 
     def login(self, email: str, counters: Sequence[str], now: datetime) -> LoginRead:
         account = self._accounts.get_by_email(email)
@@ -29,16 +29,26 @@ class MemoryRoundTrips:
         projected = codec.account_from_dict(codec.login_projection(account)) if account else None
         return LoginRead(account=projected, failures={k: self._throttle.failures(k, now) for k in counters})
 
-    def session(self, token_hash: str, account_id: str, now: datetime) -> tuple[Session | None, Account | None]:
-        return self._sessions.get(token_hash, now), self._accounts.get(account_id)
-
     def start_session(self, session: Session, replacing: str | None, cleared: Sequence[str]) -> None:
-        with self._lock:
+        with _LOCK:
             self._sessions.add(session, replacing=replacing)
             for key in cleared:
                 self._throttle.clear(key)
 
+
+class MemorySessionRoundTrips:
+    def __init__(self, accounts: MemoryAccounts, sessions: MemorySessions) -> None:
+        self._accounts, self._sessions = accounts, sessions
+
+    def session(self, token_hash: str, account_id: str, now: datetime) -> tuple[Session | None, Account | None]:
+        return self._sessions.get(token_hash, now), self._accounts.get(account_id)
+
+
+class MemoryConsoleRoundTrips:
+    def __init__(self, sessions: MemorySessions, once: MemoryOneTime) -> None:
+        self._sessions, self._once = sessions, once
+
     def put_with_session(self, item: OneTimeItem, session: Session) -> None:
-        with self._lock:
+        with _LOCK:
             self._sessions.save(session)  # ConditionFailedError before the item is stored
             self._once.put(item)
