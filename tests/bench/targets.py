@@ -36,14 +36,16 @@ TARGETS: dict[str, Target] = {
     "POST /consoles/select": Target(("POST /consoles/select",), 2, 2),
     "POST /consoles/exchange": Target(("POST /consoles/exchange",), 1, 1),
     "POST /login, then POST /mfa/verify (TOTP)": Target(("POST /login (TOTP enrolled)", "POST /mfa/verify (totp)"),
-                                                        4, 9, "the factor list, its KMS Decrypt and two throttle "
-                                                        "reads are still their own calls"),
-    **{f"POST /password/reset/email ({known} {kind})": Target((f"POST /password/reset/email ({known} {kind})",), 3, 8,
-                                                              "lookup, two message throttles, link and flow "
-                                                              "are still their own calls")
+                                                        4, 8, "the throttle counters, the factor (a query) and its "
+                                                        "KMS Decrypt are read apart; the counter and the session "
+                                                        "are two writes"),
+    **{f"POST /password/reset/email ({known} {kind})": Target((f"POST /password/reset/email ({known} {kind})",), 3, 7,
+                                                              "the lookup is two reads (an id one), the link and "
+                                                              "its flow three writes")
        for kind in _RESET_KEYS for known in ("known", "unknown")},
-    "POST /password/reset/sms/complete": Target(("POST /password/reset/sms/complete",), 3, 9,
-                                                "sessions still end by a GSI query and deletes"),
+    "POST /password/reset/sms/complete": Target(("POST /password/reset/sms/complete",), 3, 6,
+                                                "the flow and the account are read apart; the consumption, the "
+                                                "password and the login throttle are three writes"),
 }
 
 

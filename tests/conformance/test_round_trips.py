@@ -214,3 +214,43 @@ def test_a_kept_session_is_marked_and_the_account_keeps_its_epoch(stores: Stores
     stores.sessions.delete(kept.token_hash)
     stores.sessions.mark_valid_from(kept.token_hash, later)  # logged out meanwhile: nothing comes back
     assert stores.sessions.get(kept.token_hash, NOW) is None
+
+
+# --- throttle counters read and counted together -----------------------------------------------
+
+def test_failures_of_several_counters_are_read_at_once(stores: Stores) -> None:
+    a, b = uuid.uuid4().hex, uuid.uuid4().hex
+    stores.throttle.record_failure(a, NOW, 60)
+    read = stores.throttle.failures_many([a, b], NOW)
+    assert read[a].count == 1 and read[b].count == 0
+    assert stores.throttle.failures_many([a], NOW + timedelta(minutes=2))[a].count == 0
+
+
+def test_hits_count_together_only_while_every_one_is_within_its_limit(stores: Stores) -> None:
+    a, b = uuid.uuid4().hex, uuid.uuid4().hex
+    assert stores.throttle.hit_all([(a, 3600, 5), (b, 3600, 2)], NOW)
+    assert stores.throttle.hit_all([(a, 3600, 5), (b, 3600, 2)], NOW)
+    # `b` is at its limit: nothing counts, and `hit` one by one says where each stands.
+    assert not stores.throttle.hit_all([(a, 3600, 5), (b, 3600, 2)], NOW)
+    assert stores.throttle.hit(a, NOW, 3600) == 3 and stores.throttle.hit(b, NOW, 3600) == 3
+    assert stores.throttle.hit_all([(a, 3600, 5), (b, 3600, 2)], NOW + timedelta(hours=1))  # the next window
+
+
+def test_racing_hits_never_count_past_the_limit(stores: Stores) -> None:
+    key = uuid.uuid4().hex
+    allowed = [r for r in race(lambda _: stores.throttle.hit_all([(key, 3600, 3)], NOW)) if r]
+    assert len(allowed) == 3
+
+
+def test_a_save_moving_to_a_taken_email_or_from_a_stale_version_changes_nothing(stores: Stores) -> None:
+    mine, theirs = _account(), _account()
+    stores.accounts.add(mine)
+    stores.accounts.add(theirs)
+    with pytest.raises(ConditionFailedError):
+        stores.accounts.save(mine.evolve(email=theirs.email, password_hash="$argon2id$stolen"))
+    saved = stores.accounts.save(mine.evolve(name="Once"))
+    with pytest.raises(ConditionFailedError):
+        stores.accounts.save(mine.evolve(password_hash="$argon2id$stale"))  # version 0, the account is at 1
+    assert stores.login.login(theirs.email, [], NOW).account.id == theirs.id
+    assert stores.login.login(mine.email, [], NOW).account.password_hash == mine.password_hash
+    assert stores.accounts.get(mine.id).version == saved.version

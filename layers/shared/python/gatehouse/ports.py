@@ -125,6 +125,16 @@ class ThrottleStore(Protocol):
         """`record_failure` for each (key, ttl seconds), in one write when none has expired."""
         ...
 
+    def failures_many(self, keys: Sequence[str], now: datetime) -> dict[str, FailureRecord]:
+        """`failures` of each key, read at once."""
+        ...
+
+    def hit_all(self, entries: Sequence[tuple[str, int, int]], now: datetime) -> bool:
+        """`hit` each (key, window seconds, limit) in one write, if every count stays within its limit
+        (and no window item has expired); True then. False, and nothing counted, otherwise: the
+        caller counts them one by one with `hit`, which handles every case."""
+        ...
+
 
 @dataclass(frozen=True)
 class Email:

@@ -89,9 +89,10 @@ class SecondFactorThrottle:
         """Raise RateLimitedError while the source IP is over its window or, with `backoff`, while the
         account waits out its back-off; else the account's failures so far."""
         now = self._clock.now()
-        if self._store.failures(self._ip_key(ip), now).count >= self._s.ip_failures_per_window:
+        both = self._store.failures_many([self._ip_key(ip), self._account_key(account_id)], now)  # one read
+        if both[self._ip_key(ip)].count >= self._s.ip_failures_per_window:
             raise RateLimitedError(self._s.ip_window_seconds)
-        record = self._store.failures(self._account_key(account_id), now)
+        record = both[self._account_key(account_id)]
         if backoff:
             wait = retry_after(record, now, self._s.login_failures_before_backoff, self._s.mfa_backoff_max_seconds)
             if wait:
@@ -99,9 +100,8 @@ class SecondFactorThrottle:
         return record.count
 
     def failed(self, account_id: str, ip: str) -> None:
-        now = self._clock.now()
-        self._store.record_failure(self._account_key(account_id), now, _DAY)
-        self._store.record_failure(self._ip_key(ip), now, self._s.ip_window_seconds)
+        self._store.record_failures([(self._account_key(account_id), _DAY),
+                                     (self._ip_key(ip), self._s.ip_window_seconds)], self._clock.now())
 
     def succeeded(self, account_id: str, failures_so_far: int) -> None:
         if failures_so_far:
@@ -116,3 +116,13 @@ class MessageThrottle:
 
     def allow(self, key: str) -> bool:
         return self._store.hit(f"msg:{key}", self._clock.now(), self._window) <= self._limit
+
+
+def allow_all(*checks: tuple[MessageThrottle, str]) -> bool:
+    """`throttle.allow(key) and ...` for each check, in that order, counted in one write while every
+    one is within its limit (the common case); otherwise one by one, exactly as `allow` would."""
+    if checks and all(t._store is checks[0][0]._store and t._clock is checks[0][0]._clock for t, _ in checks):
+        entries = [(f"msg:{key}", t._window, t._limit) for t, key in checks]
+        if checks[0][0]._store.hit_all(entries, checks[0][0]._clock.now()):
+            return True
+    return all(t.allow(key) for t, key in checks)

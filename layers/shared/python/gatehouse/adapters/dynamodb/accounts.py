@@ -109,26 +109,37 @@ class DynamoAccounts:
     def save(self, account: Account) -> Account:
         if codec.is_projection(account):
             raise ValueError("A login projection is not an account: read the account to save it.")
-        current = self.get(account.id)
-        if current is None or current.version != account.version:
-            raise ConditionFailedError()
         saved = account.evolve(version=account.version + 1)
         put: dict[str, Any] = {"Put": {
             "Item": to_item(self._account_item(saved)),
             "ConditionExpression": "version = :v",
             "ExpressionAttributeValues": to_item({":v": account.version}),
         }}
+        # The email's claim, with its login projection, in the same transaction: a login never reads
+        # a password hash or a factor list the account no longer has. Its condition (still this
+        # account's) fails only when the email changed: then the claim moves, once the account is read.
+        claim = self._claim_op("email", saved.email_key, saved.id, login=saved)["Put"]
+        kept_claim = {"Put": {"Item": claim["Item"], "ConditionExpression": "account_id = :a",
+                              "ExpressionAttributeValues": to_item({":a": saved.id})}}
+        try:
+            self._t.transact([put, kept_claim])
+            return saved
+        except ClientError as exc:
+            if not conditional_failed(exc):
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") not in (None, "None"):
+                raise ConditionFailedError() from exc  # the version moved
+        current = self.get(account.id)
+        if current is None or current.version != account.version:
+            raise ConditionFailedError()
         ops = [put]
         if current.email_key != saved.email_key:
             old_pk, old_sk = self._claim("email", current.email_key)
             ops.append({"Delete": {"Key": to_item({"pk": old_pk, "sk": old_sk})}})
             ops.append(self._claim_op("email", saved.email_key, saved.id, login=saved))
-        elif codec.login_projection(current) != codec.login_projection(saved):
-            # The projection moves with the account, in the same transaction: a login never reads
-            # a password hash or a factor list that the account no longer has.
-            claim = self._claim_op("email", saved.email_key, saved.id, login=saved)["Put"]
-            ops.append({"Put": {"Item": claim["Item"], "ConditionExpression": "account_id = :a",
-                                "ExpressionAttributeValues": to_item({":a": saved.id})}})
+        else:  # a claim lost meanwhile (it never is): written again, if nobody else took it
+            ops.append({"Put": {"Item": claim["Item"], "ConditionExpression": "attribute_not_exists(pk)"}})
         try:
             self._t.transact(ops)
         except ClientError as exc:

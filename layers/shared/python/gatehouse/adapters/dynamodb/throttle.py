@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from gatehouse.adapters import codec
-from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
+from gatehouse.adapters.dynamodb.table import Table, conditional_failed, get_many, to_item
 from gatehouse.domain.throttling import FailureRecord
 
 
@@ -53,6 +53,32 @@ class DynamoThrottle:
 
     def clear(self, key: str) -> None:
         self._t.delete(f"THROTTLE#{key}", "T")
+
+    def failures_many(self, keys: Sequence[str], now: datetime) -> dict[str, FailureRecord]:
+        items = get_many(self._t, [failures_key(k) for k in keys])
+        return {k: failure_record(items.get(failures_key(k)), now) for k in keys}
+
+    def hit_all(self, entries: Sequence[tuple[str, int, int]], now: datetime) -> bool:
+        """The throttle's check as the write's condition: each counter counts one more only while
+        under its limit, all in one transaction; a cancelled one counted nothing."""
+        ops = []
+        for key, window_seconds, limit in entries:
+            window = codec.epoch(now) // window_seconds
+            ops.append({"Update": {
+                "Key": to_item({"pk": f"RATE#{key}#{window}", "sk": "R"}),
+                "UpdateExpression": "ADD #c :one SET expires_at = :e",
+                "ConditionExpression": "attribute_not_exists(pk) OR (expires_at > :now AND #c < :limit)",
+                "ExpressionAttributeNames": {"#c": "count"},
+                "ExpressionAttributeValues": to_item({":one": 1, ":e": (window + 1) * window_seconds + 60,
+                                                      ":now": codec.epoch(now), ":limit": limit}),
+            }})
+        try:
+            self._t.transact(ops)
+        except ClientError as exc:
+            if not conditional_failed(exc):
+                raise
+            return False
+        return True
 
     def hit(self, key: str, now: datetime, window_seconds: int) -> int:
         window = codec.epoch(now) // window_seconds
