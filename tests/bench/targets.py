@@ -36,9 +36,9 @@ TARGETS: dict[str, Target] = {
     "POST /consoles/select": Target(("POST /consoles/select",), 2, 2),
     "POST /consoles/exchange": Target(("POST /consoles/exchange",), 1, 1),
     "POST /login, then POST /mfa/verify (TOTP)": Target(("POST /login (TOTP enrolled)", "POST /mfa/verify (totp)"),
-                                                        4, 8, "the throttle counters, the factor (a query) and its "
-                                                        "KMS Decrypt are read apart; the counter and the session "
-                                                        "are two writes"),
+                                                        4, 6, "the factor and both counters are a second "
+                                                        "BatchGetItem after the session's, and each verify unwraps "
+                                                        "its seed with a KMS Decrypt"),
     **{f"POST /password/reset/email ({known} {kind})": Target((f"POST /password/reset/email ({known} {kind})",), 3, 7,
                                                               "the lookup is two reads (an id one), the link and "
                                                               "its flow three writes")

@@ -16,7 +16,7 @@ from gatehouse.adapters.memory import round_trips
 from gatehouse.domain.accounts import Account, MfaMethod
 from gatehouse.domain.sessions import Session, SessionStatus
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import OneTimeItem
+from gatehouse.ports import Advance, Factor, OneTimeItem
 
 from tests.support.race import race
 
@@ -32,6 +32,8 @@ class Stores:
     login: Any
     session: Any
     console: Any
+    mfa: Any = None
+    second: Any = None
 
 
 @pytest.fixture
@@ -39,14 +41,17 @@ def stores(impl: str, request: pytest.FixtureRequest) -> Stores:
     if impl == "fake":
         accounts, sessions, throttle, once = (memory.MemoryAccounts(), memory.MemorySessions(),
                                               memory.MemoryThrottle(), memory.MemoryOneTime())
+        mfa = memory.MemoryMfa()
         return Stores(accounts, sessions, throttle, once,
                       round_trips.MemoryLoginRoundTrips(accounts, sessions, throttle),
                       round_trips.MemorySessionRoundTrips(accounts, sessions),
-                      round_trips.MemoryConsoleRoundTrips(sessions, once))
+                      round_trips.MemoryConsoleRoundTrips(sessions, once), mfa,
+                      round_trips.MemorySecondFactorRoundTrips(mfa, sessions, throttle))
     table = request.getfixturevalue("moto_table")
     return Stores(dynamodb.DynamoAccounts(table), dynamodb.DynamoSessions(table), dynamodb.DynamoThrottle(table),
                   dynamodb.DynamoOneTime(table), dynamodb.DynamoLoginRoundTrips(table),
-                  dynamodb.DynamoSessionRoundTrips(table), dynamodb.DynamoConsoleRoundTrips(table))
+                  dynamodb.DynamoSessionRoundTrips(table), dynamodb.DynamoConsoleRoundTrips(table),
+                  dynamodb.DynamoMfa(table), dynamodb.DynamoSecondFactorRoundTrips(table))
 
 
 def _account(**changes: Any) -> Account:
@@ -254,3 +259,35 @@ def test_a_save_moving_to_a_taken_email_or_from_a_stale_version_changes_nothing(
     assert stores.login.login(theirs.email, [], NOW).account.id == theirs.id
     assert stores.login.login(mine.email, [], NOW).account.password_hash == mine.password_hash
     assert stores.accounts.get(mine.id).version == saved.version
+
+
+
+# --- a second factor: its factors and counters read at once, its step and session written at once ---
+
+def test_a_second_factor_reads_its_factors_and_counters_at_once(stores: Stores) -> None:
+    account_id = f"acc_{uuid.uuid4().hex[:8]}"
+    factor = Factor(account_id=account_id, id="mfa_a", type="totp", created_at=NOW, counter=7, data={"seed": "x"})
+    stores.mfa.add(factor)
+    key = f"mfa:account:{account_id}"
+    stores.throttle.record_failure(key, NOW, 3600)
+    factors, failures = stores.second.read(account_id, ["mfa_a", "mfa_gone"], [key, "mfa:ip:x"], NOW)
+    assert factors == [factor] and failures[key].count == 1 and failures["mfa:ip:x"].count == 0
+
+
+def test_a_step_and_the_elevated_session_are_written_together_and_once(stores: Stores) -> None:
+    account_id = f"acc_{uuid.uuid4().hex[:8]}"
+    stores.mfa.add(Factor(account_id=account_id, id="mfa_b", type="totp", created_at=NOW, counter=7))
+    waiting = _session(account_id)
+    stores.sessions.add(waiting)
+    elevated = [_session(account_id) for _ in range(8)]
+    won = race(lambda i: stores.second.advance_and_elevate(Advance(account_id, "mfa_b", 8), elevated[i],
+                                                           waiting.token_hash))
+    assert won.count(True) == 1  # racing requests with one step: one wins
+    winner = elevated[won.index(True)]
+    assert stores.sessions.get(winner.token_hash, NOW) == winner
+    assert stores.sessions.get(waiting.token_hash, NOW) is None
+    assert [s for s in elevated if s is not winner and stores.sessions.get(s.token_hash, NOW)] == []
+    assert stores.mfa.get(account_id, "mfa_b").counter == 8
+    replay = _session(account_id)
+    assert not stores.second.advance_and_elevate(Advance(account_id, "mfa_b", 8), replay, winner.token_hash)
+    assert stores.sessions.get(replay.token_hash, NOW) is None and stores.sessions.get(winner.token_hash, NOW)

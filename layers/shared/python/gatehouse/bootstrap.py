@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         Outbox,
         RecoveryRequestStore,
         ResourceStore,
+        SecondFactorRoundTrips,
         SessionRepository,
         SessionRoundTrips,
         SmsSender,
@@ -138,6 +139,12 @@ class Container:
     def session_trips(self) -> SessionRoundTrips | None:
         ours = self.accounts is self.stores.accounts and self.session_store is self.stores.session_store
         return self.stores.session_trips if ours else None
+
+    @cached_property
+    def second_factor_trips(self) -> SecondFactorRoundTrips | None:
+        ours = (self.mfa_store is self.stores.mfa_store and self.session_store is self.stores.session_store
+                and self.throttle_store is self.stores.throttle_store)
+        return self.stores.second_factor_trips if ours else None
 
     @cached_property
     def console_trips(self) -> ConsoleRoundTrips | None:
@@ -420,7 +427,7 @@ class Container:
 
         return SecondFactor(self.second_factors, self.sessions, SecondFactorThrottle(self.throttle_store, self.clock,
                                                                             self.settings),
-                            self.mailer, self.clock, self.settings)
+                            self.mailer, self.clock, self.settings, trips=self.second_factor_trips)
 
     @cached_property
     def mfa(self) -> MfaManagement:
@@ -539,6 +546,7 @@ class Stores:
     login_trips: LoginRoundTrips | None = None
     session_trips: SessionRoundTrips | None = None
     console_trips: ConsoleRoundTrips | None = None
+    second_factor_trips: SecondFactorRoundTrips | None = None
 
     @classmethod
     def dynamodb(cls, table: Table) -> Stores:
@@ -553,7 +561,8 @@ class Stores:
                    verifications=dynamodb.DynamoVerifications(table), resource_store=dynamodb.DynamoResources(table),
                    identity_store=dynamodb.DynamoIdentities(table), login_trips=dynamodb.DynamoLoginRoundTrips(table),
                    session_trips=dynamodb.DynamoSessionRoundTrips(table),
-                   console_trips=dynamodb.DynamoConsoleRoundTrips(table))
+                   console_trips=dynamodb.DynamoConsoleRoundTrips(table),
+                   second_factor_trips=dynamodb.DynamoSecondFactorRoundTrips(table))
 
     @classmethod
     def memory(cls) -> Stores:
@@ -562,14 +571,17 @@ class Stores:
 
         accounts, sessions, once, throttle = (memory.MemoryAccounts(), memory.MemorySessions(), memory.MemoryOneTime(),
                                               memory.MemoryThrottle())
+        mfa = memory.MemoryMfa()
         return cls(accounts=accounts, session_store=sessions, once=once, throttle_store=throttle,
                    login_trips=round_trips.MemoryLoginRoundTrips(accounts, sessions, throttle),
                    session_trips=round_trips.MemorySessionRoundTrips(accounts, sessions),
                    console_trips=round_trips.MemoryConsoleRoundTrips(sessions, once),
+                   second_factor_trips=round_trips.MemorySecondFactorRoundTrips(mfa, sessions, throttle),
+                   mfa_store=mfa,
                    outbox=memory.MemoryOutbox(),
                    unification_store=memory.MemoryUnification(), api_key_store=memory.MemoryApiKeys(),
                    recovery_request_store=memory.MemoryRecoveryRequests(),
-                   organization_store=memory.MemoryOrganizations(), mfa_store=memory.MemoryMfa(),
+                   organization_store=memory.MemoryOrganizations(),
                    verifications=memory.MemoryVerifications(), resource_store=memory.MemoryResources(),
                    identity_store=memory.MemoryIdentities())
 

@@ -622,3 +622,26 @@ class ConsoleRoundTrips(Protocol):
         """Store a one-time item and save a session (that must still exist: ConditionFailedError
         otherwise, and the item is not stored either), in one write."""
         ...
+
+
+@dataclass(frozen=True)
+class Advance:
+    """A second factor's counter to move (a TOTP's time step), not yet written."""
+
+    account_id: str
+    factor_id: str
+    counter: int
+
+
+class SecondFactorRoundTrips(Protocol):
+    """What `/mfa/verify` needs of several ports, in one round trip each on DynamoDB."""
+
+    def read(self, account_id: str, factor_ids: Sequence[str], counters: Sequence[str], now: datetime
+             ) -> tuple[list[Factor], dict[str, FailureRecord]]:
+        """These factors of the account (the absent left out) and these throttle counters, read at once."""
+        ...
+
+    def advance_and_elevate(self, advance: Advance, session: Session, replacing: str) -> bool:
+        """`MfaStore.advance` and `SessionRepository.add(session, replacing)` in one write: False, and
+        nothing written, when the counter is not lower than `advance.counter` (a replayed step)."""
+        ...

@@ -116,16 +116,21 @@ class SessionService:
 
     def elevate(self, auth: Authenticated, method: str) -> tuple[str, Session]:
         """After a second factor: AAL2, and a new token (rotation), keeping the absolute deadline."""
+        token, elevated = self.prepare_elevation(auth, method)
+        self._sessions.add(elevated, replacing=auth.session.token_hash)
+        auth.session, auth.token = elevated, token
+        return token, elevated
+
+    def prepare_elevation(self, auth: Authenticated, method: str) -> tuple[str, Session]:
+        """`elevate`'s new token and session, not yet written (nor `auth` changed): for a flow that
+        writes it with the factor's own single-use write, replacing `auth.session`."""
         now = self._clock.now()
         token = session_token(auth.session.account_id)
-        elevated = auth.session.evolve(
+        return token, auth.session.evolve(
             token_hash=digest(token), status=SessionStatus.AUTHENTICATED, aal=2, last_seen_at=now,
             idle_expires_at=now + timedelta(seconds=self._s.session_idle_seconds),
             auth_methods=(*auth.session.auth_methods, method), authenticated_at=now, mfa_failures=0,
         )
-        self._sessions.add(elevated, replacing=auth.session.token_hash)
-        auth.session, auth.token = elevated, token
-        return token, elevated
 
     def authenticate(self, token: str) -> Authenticated:
         now = self._clock.now()

@@ -85,11 +85,17 @@ class SecondFactorThrottle:
     def _ip_key(ip: str) -> str:
         return f"mfa:ip:{ip}"
 
-    def check(self, account_id: str, ip: str, *, backoff: bool = True) -> int:
+    def counter_keys(self, account_id: str, ip: str) -> tuple[str, str]:
+        """The store keys `check` reads, for a caller that reads them with its own lookup."""
+        return self._ip_key(ip), self._account_key(account_id)
+
+    def check(self, account_id: str, ip: str, *, backoff: bool = True,
+              known: Mapping[str, FailureRecord] | None = None) -> int:
         """Raise RateLimitedError while the source IP is over its window or, with `backoff`, while the
-        account waits out its back-off; else the account's failures so far."""
+        account waits out its back-off; else the account's failures so far. `known`: the counters
+        of `counter_keys` as the caller already read them."""
         now = self._clock.now()
-        both = self._store.failures_many([self._ip_key(ip), self._account_key(account_id)], now)  # one read
+        both = known or self._store.failures_many([self._ip_key(ip), self._account_key(account_id)], now)
         if both[self._ip_key(ip)].count >= self._s.ip_failures_per_window:
             raise RateLimitedError(self._s.ip_window_seconds)
         record = both[self._account_key(account_id)]

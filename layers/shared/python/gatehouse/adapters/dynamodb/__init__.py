@@ -20,6 +20,7 @@ from gatehouse.adapters.dynamodb.resources import DynamoResources
 from gatehouse.adapters.dynamodb.round_trips import (
     DynamoConsoleRoundTrips,
     DynamoLoginRoundTrips,
+    DynamoSecondFactorRoundTrips,
     DynamoSessionRoundTrips,
 )
 from gatehouse.adapters.dynamodb.schema import create_table
@@ -47,6 +48,7 @@ __all__ = [
     "DynamoOutbox",
     "DynamoRecoveryRequests",
     "DynamoResources",
+    "DynamoSecondFactorRoundTrips",
     "DynamoSessionRoundTrips",
     "DynamoSessions",
     "DynamoThrottle",

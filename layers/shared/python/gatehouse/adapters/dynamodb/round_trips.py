@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from gatehouse.adapters import codec
 from gatehouse.adapters.dynamodb.accounts import DynamoAccounts
+from gatehouse.adapters.dynamodb.mfa import DynamoMfa
 from gatehouse.adapters.dynamodb.one_time import DynamoOneTime
 from gatehouse.adapters.dynamodb.sessions import DynamoSessions, live_session
 from gatehouse.adapters.dynamodb.table import Table, conditional_failed, get_many, to_item
@@ -25,8 +26,9 @@ from gatehouse.adapters.dynamodb.throttle import failure_record, failures_key
 from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.login import LoginRead
 from gatehouse.domain.sessions import Session
+from gatehouse.domain.throttling import FailureRecord
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import OneTimeItem
+from gatehouse.ports import Advance, Factor, OneTimeItem
 
 
 def _session_item(session: Session) -> dict[str, Any]:
@@ -94,3 +96,38 @@ class DynamoConsoleRoundTrips:
             if conditional_failed(exc):
                 raise ConditionFailedError() from exc
             raise
+
+
+class DynamoSecondFactorRoundTrips:
+    def __init__(self, table: Table) -> None:
+        self._t = table
+
+    def read(self, account_id: str, factor_ids: Sequence[str], counters: Sequence[str], now: datetime
+             ) -> tuple[list[Factor], dict[str, FailureRecord]]:
+        factor_keys = [DynamoMfa._key(account_id, f) for f in factor_ids]
+        counter_keys = [failures_key(k) for k in counters]
+        items = get_many(self._t, [*factor_keys, *counter_keys])
+        factors = [DynamoMfa._from(items[key]) for key in factor_keys if key in items]
+        return factors, {k: failure_record(items.get(key), now) for k, key in zip(counters, counter_keys, strict=True)}
+
+    def advance_and_elevate(self, advance: Advance, session: Session, replacing: str) -> bool:
+        pk, sk = DynamoMfa._key(advance.account_id, advance.factor_id)
+        old_pk, old_sk = DynamoSessions._key(replacing)
+        try:
+            self._t.transact([
+                # The single use of a TOTP step: of two requests presenting it, one moves the counter.
+                {"Update": {"Key": to_item({"pk": pk, "sk": sk}), "UpdateExpression": "SET #c = :c",
+                            "ConditionExpression": "attribute_exists(pk) AND #c < :c",
+                            "ExpressionAttributeNames": {"#c": "counter"},
+                            "ExpressionAttributeValues": to_item({":c": advance.counter})}},
+                {"Put": {"Item": to_item(_session_item(session)), "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Delete": {"Key": to_item({"pk": old_pk, "sk": old_sk})}},
+            ])
+        except ClientError as exc:
+            if not conditional_failed(exc):
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            if not reasons or reasons[0].get("Code") not in (None, "None"):
+                return False
+            raise ConditionFailedError() from exc
+        return True

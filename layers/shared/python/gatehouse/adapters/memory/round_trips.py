@@ -8,13 +8,15 @@ from datetime import datetime
 
 from gatehouse.adapters import codec
 from gatehouse.adapters.memory.accounts import MemoryAccounts
+from gatehouse.adapters.memory.mfa import MemoryMfa
 from gatehouse.adapters.memory.one_time import MemoryOneTime
 from gatehouse.adapters.memory.sessions import MemorySessions
 from gatehouse.adapters.memory.throttle import MemoryThrottle
 from gatehouse.domain.accounts import Account
 from gatehouse.domain.login import LoginRead
 from gatehouse.domain.sessions import Session
-from gatehouse.ports import OneTimeItem
+from gatehouse.domain.throttling import FailureRecord
+from gatehouse.ports import Advance, Factor, OneTimeItem
 
 _LOCK = threading.Lock()
 
@@ -52,3 +54,20 @@ class MemoryConsoleRoundTrips:
         with _LOCK:
             self._sessions.save(session)  # ConditionFailedError before the item is stored
             self._once.put(item)
+
+
+class MemorySecondFactorRoundTrips:
+    def __init__(self, mfa: MemoryMfa, sessions: MemorySessions, throttle: MemoryThrottle) -> None:
+        self._mfa, self._sessions, self._throttle = mfa, sessions, throttle
+
+    def read(self, account_id: str, factor_ids: Sequence[str], counters: Sequence[str], now: datetime
+             ) -> tuple[list[Factor], dict[str, FailureRecord]]:
+        factors = [f for f in (self._mfa.get(account_id, i) for i in factor_ids) if f is not None]
+        return factors, {k: self._throttle.failures(k, now) for k in counters}
+
+    def advance_and_elevate(self, advance: Advance, session: Session, replacing: str) -> bool:
+        with _LOCK:
+            if not self._mfa.advance(advance.account_id, advance.factor_id, advance.counter):
+                return False
+            self._sessions.add(session, replacing=replacing)
+            return True
