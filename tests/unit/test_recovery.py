@@ -327,3 +327,21 @@ def test_the_next_login_still_asks_for_the_second_factor(c) -> None:
     flow_id = c.recovery.request("sms", Lookup("email", account.email), ip=IP)
     c.recovery.complete("sms", {"flow_id": flow_id, "code": last_code(c)}, NEW)
     assert c.login.login(account.email, NEW, ip=IP).result["status"] == "mfa_required"
+
+
+def test_an_account_changed_while_its_reset_completes_gets_the_new_password_all_the_same(c) -> None:
+    account = make_account(c)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    token = link_token(c, account.email)
+    strategy = c.recovery._strategies["email"]
+    consume = strategy.consume
+
+    def consume_after_a_profile_edit(claim, now):  # a save between the read and the consumption
+        stored = c.accounts.get(account.id)
+        c.accounts.save(stored.evolve(name="Edited meanwhile"))
+        return consume(claim, now)
+
+    strategy.consume = consume_after_a_profile_edit  # type: ignore[method-assign]
+    c.recovery.complete("email", {"token": token}, NEW)
+    saved = c.accounts.get(account.id)
+    assert c.hasher.verify(saved.password_hash, NEW) and saved.name == "Edited meanwhile"
