@@ -1,7 +1,9 @@
 """`make bench`: one markdown table, measured in one run, printed and written to reports/bench.md.
 
 1. AWS calls per flow: each main flow once, in-process, through the real Chalice app (app.py)
-   against an in-process moto server, counting every botocore call with `on_api_call`.
+   against an in-process moto server, counting every botocore call with `on_api_call`; then each
+   main flow's count beside its target (tests/bench/targets.py, which tests/unit/test_call_targets.py
+   enforces), and the steps of a known and an unknown key side by side.
 2. Cold start per Lambda: modules imported by `functions.<flow>.lambda_function` in a fresh
    interpreter, how long that takes, and whether `webauthn` (or boto3) came along; then, from the
    packaged artifacts with only each function's own layers, import plus a first request, min and
@@ -11,7 +13,8 @@
 5. Unification through the operator's commands against a fresh local stack (tests/bench/unification.py):
    accounts per second and peak memory per command, AWS calls per 1,000 accounts notified.
 6. Known versus unknown keys timed on the anonymous routes that take one (tests/bench/timing.py):
-   medians over 30 interleaved pairs; `python -m tests.bench.timing` runs this section alone.
+   medians over 30 interleaved pairs (the password login over 150); `python -m tests.bench.timing`
+   runs this section alone.
 
 Each section is a function that returns its rows, so a unit test can run the cheap ones small.
 """

@@ -40,8 +40,9 @@ TARGETS: dict[str, Target] = {
                                                         "BatchGetItem after the session's, and each verify unwraps "
                                                         "its seed with a KMS Decrypt"),
     **{f"POST /password/reset/email ({known} {kind})": Target((f"POST /password/reset/email ({known} {kind})",), 3, 7,
-                                                              "the lookup is two reads (an id one), the link and "
-                                                              "its flow three writes")
+                                                              "the lookup is two reads (one for an account id); "
+                                                              "the throttles one write, the link, its latest "
+                                                              "pointer and its flow three more")
        for kind in _RESET_KEYS for known in ("known", "unknown")},
     "POST /password/reset/sms/complete": Target(("POST /password/reset/sms/complete",), 3, 6,
                                                 "the flow and the account are read apart; the consumption, the "
