@@ -1,7 +1,9 @@
 """`make bench`: one markdown table, measured in one run, printed and written to reports/bench.md.
 
 1. AWS calls per flow: each main flow once, in-process, through the real Chalice app (app.py)
-   against an in-process moto server, counting every botocore call with `on_api_call`.
+   against an in-process moto server, counting every botocore call with `on_api_call`; then each
+   main flow's count beside its target (tests/bench/targets.py, which tests/unit/test_call_targets.py
+   enforces), and the steps of a known and an unknown key side by side.
 2. Cold start per Lambda: modules imported by `functions.<flow>.lambda_function` in a fresh
    interpreter, how long that takes, and whether `webauthn` (or boto3) came along; then, from the
    packaged artifacts with only each function's own layers, import plus a first request, min and
@@ -11,7 +13,8 @@
 5. Unification through the operator's commands against a fresh local stack (tests/bench/unification.py):
    accounts per second and peak memory per command, AWS calls per 1,000 accounts notified.
 6. Known versus unknown keys timed on the anonymous routes that take one (tests/bench/timing.py):
-   medians over 30 interleaved pairs; `python -m tests.bench.timing` runs this section alone.
+   medians over 30 interleaved pairs (the password login over 150); `python -m tests.bench.timing`
+   runs this section alone.
 
 Each section is a function that returns its rows, so a unit test can run the cheap ones small.
 """
@@ -239,6 +242,47 @@ def _calls_rows(results: list[tuple[str, int, Counter[str]]]) -> list[Row]:
     return rows
 
 
+def target_rows(steps: dict[str, Counter[str]]) -> list[Row]:
+    """Each main flow's calls beside its target (tests/bench/targets.py)."""
+    from tests.bench.targets import TARGETS, counted
+
+    rows = []
+    for flow, target in TARGETS.items():
+        calls = counted(target, steps)
+        if calls is None:
+            rows.append(("AWS call target", flow, "-", "not measured"))
+            continue
+        verdict = "met" if calls <= target.target else f"**over**: {target.why}" if target.why else "**over**"
+        rows.append(("AWS call target", flow, f"{calls} (target {target.target})", verdict))
+    return rows
+
+
+# Steps measured for a key that names an account and for one that does not: (what, known, unknown).
+KNOWN_UNKNOWN = [("POST /login", "POST /login (wrong password)", "POST /login (unknown email)")] + [
+    (f"POST /password/reset/{strategy} ({kind})", f"POST /password/reset/{strategy} (known {kind})",
+     f"POST /password/reset/{strategy} (unknown {kind})")
+    for strategy in ("email", "sms") for kind in ("email", "domain", "legacy identifier", "account id")]
+
+
+def known_unknown_rows(steps: dict[str, Counter[str]]) -> list[Row]:
+    """A known and an unknown key side by side: the same DynamoDB calls, or a timing leak."""
+    def dynamo(calls: Counter[str]) -> Counter[str]:
+        return Counter({op: n for op, n in calls.items() if op.startswith("dynamodb.")})
+
+    rows = []
+    for what, known, unknown in KNOWN_UNKNOWN:
+        if known not in steps or unknown not in steps:
+            continue
+        a, b = steps[known], steps[unknown]
+        same = "the same DynamoDB calls" if dynamo(a) == dynamo(b) else "**different DynamoDB calls**"
+        delivery = "" if a == b else " (only the delivery differs: nothing is sent to nobody)" if dynamo(a) == dynamo(
+            b) else ""
+        rows.append(("AWS calls known vs unknown", what, f"{sum(a.values())} vs {sum(b.values())}",
+                     f"{same}{delivery}: " + "; ".join(
+                         ", ".join(f"{op} x{n}" if n > 1 else op for op, n in sorted(c.items())) for c in (a, b))))
+    return rows
+
+
 # --- 2. cold start --------------------------------------------------------------------------
 _PROBE = """
 import json, sys, time
@@ -406,15 +450,25 @@ def main() -> int:
     logging.disable(logging.WARNING)  # the app's request log lines would bury the table
     started = time.perf_counter()
     rows: list[Row] = []
-    rows += _section("AWS calls", lambda: _calls_rows(measure_flow_calls()))
+    steps: dict[str, Counter[str]] = {}
+
+    def flows() -> list[Row]:
+        measured = measure_flow_calls()
+        steps.update({name: calls for name, _, calls in measured})
+        return _calls_rows(measured)
+
+    rows += _section("AWS calls", flows)
 
     def recovery() -> list[Row]:
         measured = measure_recovery_calls()
         if isinstance(measured, str):
             return [("AWS calls", "password reset flows", "-", measured)]
+        steps.update({name: calls for name, _, calls in measured})
         return _calls_rows(measured)
 
     rows += _section("AWS calls (recovery)", recovery)
+    rows += _section("AWS call targets", lambda: target_rows(steps))
+    rows += _section("known vs unknown", lambda: known_unknown_rows(steps))
     rows += _section("cold start", _cold_rows)
     rows += _section("cold start + first request", lambda: coldstart.rows(coldstart.measure()))
     rows += _section("artifacts", artifact_rows)

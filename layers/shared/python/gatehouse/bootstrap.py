@@ -44,10 +44,12 @@ if TYPE_CHECKING:
         Clock,
         CodePepper,
         ConsoleAuthenticator,
+        ConsoleRoundTrips,
         DocumentStore,
         HttpClient,
         IdentityStore,
         KeyVault,
+        LoginRoundTrips,
         Mailer,
         MfaStore,
         OneTimeStore,
@@ -56,7 +58,9 @@ if TYPE_CHECKING:
         RecordGrouper,
         RecoveryRequestStore,
         ResourceStore,
+        SecondFactorRoundTrips,
         SessionRepository,
+        SessionRoundTrips,
         SmsSender,
         ThrottleStore,
         UnificationStore,
@@ -127,6 +131,30 @@ class Container:
     def once(self) -> OneTimeStore:
         return self.stores.once
 
+    # The round trips of the stores, unless a store they span was replaced (a test's override):
+    # then each port answers for itself.
+    @cached_property
+    def login_trips(self) -> LoginRoundTrips | None:
+        ours = (self.accounts is self.stores.accounts and self.session_store is self.stores.session_store
+                and self.throttle_store is self.stores.throttle_store)
+        return self.stores.login_trips if ours else None
+
+    @cached_property
+    def session_trips(self) -> SessionRoundTrips | None:
+        ours = self.accounts is self.stores.accounts and self.session_store is self.stores.session_store
+        return self.stores.session_trips if ours else None
+
+    @cached_property
+    def second_factor_trips(self) -> SecondFactorRoundTrips | None:
+        ours = (self.mfa_store is self.stores.mfa_store and self.session_store is self.stores.session_store
+                and self.throttle_store is self.stores.throttle_store)
+        return self.stores.second_factor_trips if ours else None
+
+    @cached_property
+    def console_trips(self) -> ConsoleRoundTrips | None:
+        ours = self.session_store is self.stores.session_store and self.once is self.stores.once
+        return self.stores.console_trips if ours else None
+
     @cached_property
     def throttle_store(self) -> ThrottleStore:
         return self.stores.throttle_store
@@ -177,7 +205,8 @@ class Container:
     def sessions(self) -> SessionService:
         from gatehouse.flows.sessions import SessionService
 
-        return SessionService(self.session_store, self.accounts, self.clock, self.settings)
+        return SessionService(self.session_store, self.accounts, self.clock, self.settings,
+                              round_trips=self.session_trips)
 
     @cached_property
     def login_throttle(self) -> GuessThrottle:
@@ -200,7 +229,7 @@ class Container:
         from gatehouse.strategies.webauthn import PasskeyLogin
 
         return {s.method: s for s in (
-            PasswordLogin(self.accounts, self.hasher),
+            PasswordLogin(self.accounts, self.hasher, reads=self.login_trips),
             EmailCodeLogin(self.accounts, self.login_codes),
             PasskeyLogin(self.accounts, self.webauthn),
             LegacyIdentifierLogin(self.accounts, self.hasher),
@@ -210,7 +239,8 @@ class Container:
     def login(self) -> Login:
         from gatehouse.flows.login import Login
 
-        return Login(self.login_strategies, self.accounts, self.hasher, self.sessions, self.login_throttle)
+        return Login(self.login_strategies, self.accounts, self.hasher, self.sessions, self.login_throttle,
+                     trips=self.login_trips)
 
     @cached_property
     def signup(self) -> Signup:
@@ -231,7 +261,8 @@ class Container:
         from gatehouse.flows.consoles import Consoles
 
         return Consoles(self.accounts, self.once, self.sessions, self.clock, self.settings,
-                        organizations=self.organization_store, resources=self.resource_store)
+                        organizations=self.organization_store, resources=self.resource_store,
+                        trips=self.console_trips)
 
     @cached_property
     def recovery(self) -> Recovery:
@@ -407,7 +438,7 @@ class Container:
 
         return SecondFactor(self.second_factors, self.sessions, SecondFactorThrottle(self.throttle_store, self.clock,
                                                                             self.settings),
-                            self.mailer, self.clock, self.settings)
+                            self.mailer, self.clock, self.settings, trips=self.second_factor_trips)
 
     @cached_property
     def mfa(self) -> MfaManagement:
@@ -523,6 +554,10 @@ class Stores:
     verifications: VerificationStore
     resource_store: ResourceStore
     identity_store: IdentityStore
+    login_trips: LoginRoundTrips | None = None
+    session_trips: SessionRoundTrips | None = None
+    console_trips: ConsoleRoundTrips | None = None
+    second_factor_trips: SecondFactorRoundTrips | None = None
 
     @classmethod
     def dynamodb(cls, table: Table) -> Stores:
@@ -535,18 +570,29 @@ class Stores:
                    recovery_request_store=dynamodb.DynamoRecoveryRequests(table),
                    organization_store=dynamodb.DynamoOrganizations(table), mfa_store=dynamodb.DynamoMfa(table),
                    verifications=dynamodb.DynamoVerifications(table), resource_store=dynamodb.DynamoResources(table),
-                   identity_store=dynamodb.DynamoIdentities(table))
+                   identity_store=dynamodb.DynamoIdentities(table), login_trips=dynamodb.DynamoLoginRoundTrips(table),
+                   session_trips=dynamodb.DynamoSessionRoundTrips(table),
+                   console_trips=dynamodb.DynamoConsoleRoundTrips(table),
+                   second_factor_trips=dynamodb.DynamoSecondFactorRoundTrips(table))
 
     @classmethod
     def memory(cls) -> Stores:
         from gatehouse.adapters import memory
+        from gatehouse.adapters.memory import round_trips
 
-        return cls(accounts=memory.MemoryAccounts(), session_store=memory.MemorySessions(),
-                   once=memory.MemoryOneTime(), throttle_store=memory.MemoryThrottle(),
+        accounts, sessions, once, throttle = (memory.MemoryAccounts(), memory.MemorySessions(), memory.MemoryOneTime(),
+                                              memory.MemoryThrottle())
+        mfa = memory.MemoryMfa()
+        return cls(accounts=accounts, session_store=sessions, once=once, throttle_store=throttle,
+                   login_trips=round_trips.MemoryLoginRoundTrips(accounts, sessions, throttle),
+                   session_trips=round_trips.MemorySessionRoundTrips(accounts, sessions),
+                   console_trips=round_trips.MemoryConsoleRoundTrips(sessions, once),
+                   second_factor_trips=round_trips.MemorySecondFactorRoundTrips(mfa, sessions, throttle),
+                   mfa_store=mfa,
                    outbox=memory.MemoryOutbox(),
                    unification_store=memory.MemoryUnification(), api_key_store=memory.MemoryApiKeys(),
                    recovery_request_store=memory.MemoryRecoveryRequests(),
-                   organization_store=memory.MemoryOrganizations(), mfa_store=memory.MemoryMfa(),
+                   organization_store=memory.MemoryOrganizations(),
                    verifications=memory.MemoryVerifications(), resource_store=memory.MemoryResources(),
                    identity_store=memory.MemoryIdentities())
 

@@ -12,23 +12,18 @@ from collections.abc import Generator, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-# The records and messages the ports carry are the domain's; those imported "X as X" are re-exported
-# because the adapters still import them from here (once they import them from `gatehouse.domain`,
-# the re-exports go).
+# The records and messages the ports carry are the domain's: everyone imports them from there.
 from gatehouse.domain.accounts import Account, Resource
-from gatehouse.domain.api_keys import AccountApiKey as AccountApiKey
-from gatehouse.domain.archive import ArchivedRecord as ArchivedRecord
-from gatehouse.domain.delivery import Email as Email
-from gatehouse.domain.delivery import OutboxMessage as OutboxMessage
-from gatehouse.domain.delivery import Sms as Sms
-from gatehouse.domain.factors import Factor as Factor
-from gatehouse.domain.http import HttpResponse as HttpResponse
-from gatehouse.domain.identities import LinkedIdentity as LinkedIdentity
-from gatehouse.domain.one_time import OneTimeItem as OneTimeItem
-from gatehouse.domain.organization import Grant as Grant
-from gatehouse.domain.organization import Member as Member
-from gatehouse.domain.recovery_requests import RecoveryRequest as RecoveryRequest
-from gatehouse.domain.recovery_requests import StoredDocument as StoredDocument
+from gatehouse.domain.api_keys import AccountApiKey
+from gatehouse.domain.archive import ArchivedRecord
+from gatehouse.domain.delivery import Email, OutboxMessage, Sms
+from gatehouse.domain.factors import Advance, Factor
+from gatehouse.domain.http import HttpResponse
+from gatehouse.domain.identities import LinkedIdentity
+from gatehouse.domain.login import LoginRead
+from gatehouse.domain.one_time import OneTimeItem
+from gatehouse.domain.organization import Grant, Member
+from gatehouse.domain.recovery_requests import RecoveryRequest, StoredDocument
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
 from gatehouse.domain.verification import Verification
@@ -70,7 +65,10 @@ class AccountRepository(Protocol):
 
 
 class SessionRepository(Protocol):
-    def add(self, session: Session) -> None: ...
+    def add(self, session: Session, replacing: str | None = None) -> None:
+        """A new session; with `replacing` (a token hash), that session ends in the same write (a
+        login rotating the token it came with, an elevation)."""
+        ...
 
     def get(self, token_hash: str, now: datetime) -> Session | None:
         """A live session; an expired one still in the table is absent."""
@@ -84,6 +82,10 @@ class SessionRepository(Protocol):
 
     def delete_for_account(self, account_id: str, keep: str | None = None) -> int:
         """End every session of the account but `keep` (a token hash); returns how many ended."""
+        ...
+
+    def mark_valid_from(self, token_hash: str, at: datetime) -> None:
+        """Set the session's `valid_from` in one write, if it still exists (a logout wins)."""
         ...
 
 
@@ -121,6 +123,20 @@ class ThrottleStore(Protocol):
     def hit(self, key: str, now: datetime, window_seconds: int) -> int:
         """Count one event in the fixed window that contains `now`; returns the count so far (an
         expired counter restarts at 1, as `record_failure`'s)."""
+        ...
+
+    def record_failures(self, entries: Sequence[tuple[str, int]], now: datetime) -> None:
+        """`record_failure` for each (key, ttl seconds), in one write when none has expired."""
+        ...
+
+    def failures_many(self, keys: Sequence[str], now: datetime) -> dict[str, FailureRecord]:
+        """`failures` of each key, read at once."""
+        ...
+
+    def hit_all(self, entries: Sequence[tuple[str, int, int]], now: datetime) -> bool:
+        """`hit` each (key, window seconds, limit) in one write, if every count stays within its limit
+        (and no window item has expired); True then. False, and nothing counted, otherwise: the
+        caller counts them one by one with `hit`, which handles every case."""
         ...
 
 
@@ -452,4 +468,41 @@ class RecordGrouper(Protocol):
         read before the first group is asked for; a repeated legacy id raises DuplicateLegacyRecordError
         then, naming the first record (in input order) that repeats one. Closing the generator early
         releases whatever it holds (files included)."""
+class LoginRoundTrips(Protocol):
+    """What a password login needs of several ports, in one round trip each on DynamoDB (one
+    BatchGetItem, one transaction on the one table): the causal minimum of a login."""
+
+    def login(self, email: str, counters: Sequence[str], now: datetime) -> LoginRead:
+        """The email's login projection and these throttle counters (ThrottleStore keys), read at once."""
+        ...
+
+    def start_session(self, session: Session, replacing: str | None, cleared: Sequence[str]) -> None:
+        """`SessionRepository.add(session, replacing)` and `ThrottleStore.clear` of each key, in one write."""
+        ...
+
+
+class SessionRoundTrips(Protocol):
+    def session(self, token_hash: str, account_id: str, now: datetime) -> tuple[Session | None, Account | None]:
+        """A live session (as `SessionRepository.get`) and the account it names, read at once."""
+        ...
+
+
+class ConsoleRoundTrips(Protocol):
+    def put_with_session(self, item: OneTimeItem, session: Session) -> None:
+        """Store a one-time item and save a session (that must still exist: ConditionFailedError
+        otherwise, and the item is not stored either), in one write."""
+        ...
+
+
+class SecondFactorRoundTrips(Protocol):
+    """What `/mfa/verify` needs of several ports, in one round trip each on DynamoDB."""
+
+    def read(self, account_id: str, factor_ids: Sequence[str], counters: Sequence[str], now: datetime
+             ) -> tuple[list[Factor], dict[str, FailureRecord]]:
+        """These factors of the account (the absent left out) and these throttle counters, read at once."""
+        ...
+
+    def advance_and_elevate(self, advance: Advance, session: Session, replacing: str) -> bool:
+        """`MfaStore.advance` and `SessionRepository.add(session, replacing)` in one write: False, and
+        nothing written, when the counter is not lower than `advance.counter` (a replayed step)."""
         ...

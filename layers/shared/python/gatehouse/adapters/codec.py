@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from gatehouse.domain.accounts import Account, ConsoleContext, MfaMethod, Resource
+from gatehouse.domain.accounts import LOGIN_PROJECTION, Account, ConsoleContext, MfaMethod, Resource
 from gatehouse.domain.sessions import Session, SessionStatus
 
 # The contract's time format is the domain's (flows format times too); re-exported for the adapters.
@@ -60,6 +60,7 @@ def account_to_dict(a: Account) -> dict[str, Any]:
         "password_changed_at": iso(a.password_changed_at),
         "extra": a.extra,
         "version": a.version,
+        "sessions_valid_after": iso(a.sessions_valid_after),
     }
 
 
@@ -86,6 +87,7 @@ def account_from_dict(d: dict[str, Any]) -> Account:
         password_changed_at=parse_iso(d.get("password_changed_at")),
         extra=d.get("extra") or {},
         version=int(d.get("version") or 0),
+        sessions_valid_after=parse_iso(d.get("sessions_valid_after")),
     )
 
 
@@ -112,6 +114,7 @@ def session_to_dict(s: Session) -> dict[str, Any]:
         "console": s.console,
         "context": s.context,
         "mfa_failures": s.mfa_failures,
+        "valid_from": iso(s.valid_from),
     }
 
 
@@ -133,4 +136,24 @@ def session_from_dict(d: dict[str, Any]) -> Session:
         console=d.get("console"),
         context=d.get("context"),
         mfa_failures=int(d.get("mfa_failures") or 0),
+        valid_from=parse_iso(d.get("valid_from")),
     )
+
+
+# The login projection: what a password login needs of an account, carried by its email claim
+# item (written in the same transaction as the account), so that a login reads one item.
+_PROJECTED = ("id", "email", "email_key", "created_at", "password_hash", "email_verified", "locale", "mfa_methods",
+              "set_password_required", "mfa_enrolment_required", "password_changed_at")
+
+
+def login_projection(a: Account) -> dict[str, Any]:
+    whole = account_to_dict(a)
+    projected = {k: whole[k] for k in _PROJECTED}
+    # Only what `required_actions` reads of `extra`: a marker for a unified account, not its state.
+    extra: dict[str, Any] = {LOGIN_PROJECTION: True}
+    if "signed_up_with" in a.extra:
+        extra["signed_up_with"] = a.extra["signed_up_with"]
+    if a.unified:
+        extra["unification"] = {}
+    # No version: a projection is never saved, and without one an unchanged projection is not rewritten.
+    return {**projected, "extra": extra}

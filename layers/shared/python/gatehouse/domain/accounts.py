@@ -94,6 +94,9 @@ class Account:
     # Extra data owned by other flows (unification state, legacy links), kept opaque here.
     extra: dict[str, object] = field(default_factory=dict, compare=False)
     version: int = 0
+    # Every session of the account that began before this has ended (a password change or reset):
+    # one field on the account, read with the session, instead of finding and deleting each one.
+    sessions_valid_after: datetime | None = None
 
     @property
     def email_key(self) -> str:
@@ -133,3 +136,13 @@ def new_account_contexts(account_id: str, name: str, consoles: list[str]) -> tup
     """A sign-up creates the account in every console at once: one default context in each."""
     suffix = account_id.split("_", 1)[-1][:8]
     return tuple(ConsoleContext(console=c, id=f"{c}-{suffix}", name=name or c.capitalize()) for c in consoles)
+
+
+# The mark of an account read from its login projection (the part of it a password login needs,
+# carried by the email claim item) rather than from the account item itself.
+LOGIN_PROJECTION = "login_projection"
+
+
+def is_projection(a: Account) -> bool:
+    """A login projection is never saved: whoever writes reads the whole account first."""
+    return bool(a.extra.get(LOGIN_PROJECTION))

@@ -20,3 +20,12 @@ class Factor:
     created_at: datetime
     counter: int = 0
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Advance:
+    """A second factor's counter to move (a TOTP's time step), not yet written."""
+
+    account_id: str
+    factor_id: str
+    counter: int

@@ -4,9 +4,12 @@ hash upgrade, proving the mailbox, starting the session, and the result's shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from gatehouse.domain.accounts import Account
+from gatehouse.domain.throttling import FailureRecord
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,10 @@ class Claimant:
 
     throttle_key: str | None = None
     account: Account | None = None
+    # A strategy that can read the throttle's counters with its own lookup, in one round trip, says
+    # so here; the flow calls it with the counter keys and passes what it read back in `read`.
+    prefetch: Callable[[Sequence[str], datetime], LoginRead] | None = None
+    read: LoginRead | None = None
 
 
 @dataclass(frozen=True)
@@ -36,3 +43,13 @@ class FirstFactor:
     console: str | None = None
     context: str | None = None
     refusal: Exception | None = None
+
+
+@dataclass(frozen=True)
+class LoginRead:
+    """What a password login reads in one round trip: the account as its email's login projection
+    (enough to check the password and start the session, never saved), and the throttle counters
+    the attempt spends, by key."""
+
+    account: Account | None
+    failures: Mapping[str, FailureRecord]

@@ -29,6 +29,8 @@ class Session:
     console: str | None = None
     context: str | None = None
     mfa_failures: int = 0
+    # When it began for `Account.sessions_valid_after`: its creation, or the password change it survived.
+    valid_from: datetime | None = None
 
     @property
     def expires_at(self) -> datetime:
@@ -37,6 +39,13 @@ class Session:
 
     def is_live(self, now: datetime) -> bool:
         return now < self.expires_at
+
+    def ended_by(self, valid_after: datetime | None) -> bool:
+        """Whether an account's `sessions_valid_after` ended this session: one created at that very
+        instant too (the safe side), but not the one a change kept (`valid_from` is that instant)."""
+        if valid_after is None:
+            return False
+        return self.valid_from < valid_after if self.valid_from is not None else self.created_at <= valid_after
 
     @property
     def fully_authenticated(self) -> bool:

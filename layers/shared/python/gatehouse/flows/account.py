@@ -101,9 +101,12 @@ class AccountSettings:
     def store_password(self, account: Account, new: str, *, keep_session: str | None) -> Account:
         """Hash, save, end every other session, send the notice. Shared by change, reset and set."""
         now = self._clock.now()
+        # Every session that began before now ends with the account's one write (no index to query, so
+        # none created a moment ago escapes); the kept one is first marked as beginning now.
+        if keep_session:
+            self._sessions.keep_through_end(keep_session, now)
         saved = self._save(account.evolve(password_hash=self._hasher.hash(new), set_password_required=False,
-                                          password_changed_at=now))
-        self._sessions.end_all(account.id, keep=keep_session)
+                                          password_changed_at=now, sessions_valid_after=now))
         self._mailer.send(messages.email("password_changed", saved.email, saved.locale,
                                          when=now.strftime("%Y-%m-%d %H:%M UTC"),
                                          reset_link=f"{self._s.public_base_url}/ui/reset"))

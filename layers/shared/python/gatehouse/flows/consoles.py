@@ -16,9 +16,15 @@ from gatehouse.domain.accounts import ConsoleContext, Resource
 from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.organization import Grant
 from gatehouse.domain.secrets import digest, new_token
-from gatehouse.errors import ActionRequiredError, InvalidCodeError, InvalidInputError
+from gatehouse.errors import (
+    ActionRequiredError,
+    ConditionFailedError,
+    InvalidCodeError,
+    InvalidInputError,
+    NotAuthenticatedError,
+)
 from gatehouse.flows.sessions import Authenticated, SessionService
-from gatehouse.ports import AccountRepository, Clock, OneTimeStore, OrganizationStore, ResourceStore
+from gatehouse.ports import AccountRepository, Clock, ConsoleRoundTrips, OneTimeStore, OrganizationStore, ResourceStore
 from gatehouse.settings import Settings
 
 KIND = "handoff"
@@ -50,9 +56,9 @@ class _Shared:
 class Consoles:
     def __init__(self, accounts: AccountRepository, once: OneTimeStore, sessions: SessionService, clock: Clock,
                  settings: Settings, organizations: OrganizationStore | None = None,
-                 resources: ResourceStore | None = None) -> None:
+                 resources: ResourceStore | None = None, trips: ConsoleRoundTrips | None = None) -> None:
         self._accounts, self._once, self._sessions, self._clock, self._s = accounts, once, sessions, clock, settings
-        self._organizations, self._resources = organizations, resources
+        self._organizations, self._resources, self._trips = organizations, resources, trips
 
     def _resources_of(self, account_id: str, context: ConsoleContext) -> list[Resource]:
         """A context's resources: those a console registered (their own items) and, for an account
@@ -148,13 +154,24 @@ class Consoles:
         if context is None:
             raise InvalidInputError({"context": "This account has no such context in this console."})
         code = new_token()
-        self._once.put(OneTimeItem(
+        # The code carries what its exchange answers, so that the exchange is one conditional delete.
+        item = OneTimeItem(
             kind=KIND, key=digest(code), subject=auth.account.id,
             expires_at=self._clock.now() + timedelta(seconds=self._s.handoff_code_seconds),
             data={"console": console_id, "context": context.id, "account_id": auth.account.id,
-                  "aal": auth.session.aal},
-        ))
-        self._sessions.save(auth.session.evolve(console=console_id, context=context.id))
+                  "aal": auth.session.aal, "email": auth.account.email,
+                  # A shared context never opens its owner's legacy console.
+                  "legacy_access": any(c.id == context.id and c.legacy_access for c in auth.account.contexts)},
+        )
+        session = auth.session.evolve(console=console_id, context=context.id)
+        try:
+            if self._trips is not None:  # both in one write
+                self._trips.put_with_session(item, session)
+            else:
+                self._sessions.save(session)
+                self._once.put(item)
+        except ConditionFailedError as exc:  # logged out meanwhile: no code for an ended session
+            raise NotAuthenticatedError() from exc
         separator = "&" if "?" in console.url else "?"
         return {"console": console_id, "context": context.id,
                 "redirect_url": f"{console.url}{separator}{urlencode({'code': code})}"}
@@ -164,10 +181,14 @@ class Consoles:
         item = self._once.consume(KIND, digest(code), self._clock.now(), bound_to={"console": console_id})
         if item is None:
             raise InvalidCodeError("This code is invalid, expired, already used, or meant for another console.")
-        account = self._accounts.get(item.data["account_id"])
-        if account is None:
-            raise InvalidCodeError()
-        context = next((c for c in account.contexts if c.id == item.data["context"]), None)
-        return {"account_id": account.id, "email": account.email, "console": console_id,
+        if "email" in item.data:
+            email, legacy_access = str(item.data["email"]), bool(item.data.get("legacy_access"))
+        else:  # a code stored before it carried its answer (a minute's worth, at a deployment)
+            account = self._accounts.get(item.data["account_id"])
+            if account is None:
+                raise InvalidCodeError()
+            context = next((c for c in account.contexts if c.id == item.data["context"]), None)
+            email, legacy_access = account.email, bool(context and context.legacy_access)
+        return {"account_id": item.data["account_id"], "email": email, "console": console_id,
                 "context": item.data["context"], "aal": int(item.data.get("aal", 1)),
-                "legacy_access": bool(context and context.legacy_access)}
+                "legacy_access": legacy_access}

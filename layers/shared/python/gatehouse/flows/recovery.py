@@ -21,10 +21,10 @@ from typing import Protocol
 
 from gatehouse.domain.accounts import Account
 from gatehouse.domain.secrets import digest, new_id
-from gatehouse.errors import GatehouseError, InvalidEmailError
+from gatehouse.errors import ConflictError, GatehouseError, InvalidEmailError
 from gatehouse.flows.account import AccountSettings
 from gatehouse.flows.pacing import ResponseFloor
-from gatehouse.flows.throttle import GuessThrottle, MessageThrottle
+from gatehouse.flows.throttle import GuessThrottle, MessageThrottle, allow_all
 from gatehouse.ports import AccountRepository, Clock
 
 # The values a recovery strategy is given and returns live with the strategies, which may not
@@ -80,7 +80,7 @@ class Recovery:
             flow_id = new_id("rec")
             account = self.find(lookup)
             subject = account.id if account else "?" + digest(f"{lookup.kind}:{lookup.key}")
-            if not self._ip_throttle.allow(f"reset:ip:{ip}") or not self._account_throttle.allow(f"reset:{subject}"):
+            if not allow_all((self._ip_throttle, f"reset:ip:{ip}"), (self._account_throttle, f"reset:{subject}")):
                 s.placeholder(flow_id, now)
                 return flow_id
             # SES refusing the address on file must not show: saying so would tell that the key
@@ -102,10 +102,13 @@ class Recovery:
         self._settings.check_new_password(account, new_password)
         if not s.consume(claim, now):
             raise s.invalid()
-        account = self._accounts.get(claim.account_id) or account
-        if s.proves_email:
-            account = account.evolve(email_verified=True)
-        self._settings.store_password(account, new_password, keep_session=None)
+        for _ in range(3):  # the secret is spent: an account changed meanwhile is read again, not refused
+            try:
+                self._settings.store_password(account.evolve(email_verified=True) if s.proves_email else account,
+                                              new_password, keep_session=None)
+                break
+            except ConflictError:
+                account = self._accounts.get(claim.account_id) or account
         self._login_throttle.reset(account.email)
 
     def check(self, strategy: str, proof: Mapping[str, str]) -> None:

@@ -11,16 +11,17 @@ and never a lock: a recovery code, which nobody can guess, is not even held back
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from gatehouse import messages
 from gatehouse.domain.accounts import Account
+from gatehouse.domain.factors import Advance, Factor
 from gatehouse.domain.sessions import Session
 from gatehouse.errors import ConditionFailedError, InvalidCodeError, InvalidInputError, NotFoundError
 from gatehouse.flows.login import LoginOutcome
 from gatehouse.flows.sessions import Authenticated, SessionService, login_result
 from gatehouse.flows.throttle import SecondFactorThrottle
-from gatehouse.ports import Clock, Mailer
+from gatehouse.ports import Clock, Mailer, SecondFactorRoundTrips
 from gatehouse.settings import Settings
 
 messages.register("mfa_failures", {
@@ -49,11 +50,22 @@ class SecondFactorStrategy(Protocol):
         ...
 
 
+@runtime_checkable
+class CountedFactor(Protocol):
+    """A second factor whose proof is a counter move (TOTP): the flow reads its factors with the
+    throttle's counters and writes the move with the elevated session, one round trip each."""
+
+    def factor_ids(self, account: Account) -> list[str]: ...
+
+    def advance_for(self, account: Account, factors: list[Factor], payload: dict[str, Any]) -> Advance | None: ...
+
+
 class SecondFactor:
     def __init__(self, strategies: Mapping[str, SecondFactorStrategy], sessions: SessionService,
-                 throttle: SecondFactorThrottle, mailer: Mailer, clock: Clock, settings: Settings) -> None:
+                 throttle: SecondFactorThrottle, mailer: Mailer, clock: Clock, settings: Settings,
+                 trips: SecondFactorRoundTrips | None = None) -> None:
         self._strategies, self._sessions, self._throttle = strategies, sessions, throttle
-        self._mailer, self._clock, self._s = mailer, clock, settings
+        self._mailer, self._clock, self._s, self._trips = mailer, clock, settings, trips
 
     def _strategy(self, method: str) -> SecondFactorStrategy:
         strategy = self._strategies.get(method)
@@ -72,6 +84,8 @@ class SecondFactor:
         (the re-authentication factor management asks for)."""
         account = auth.account
         strategy = self._strategy(method)
+        if self._trips is not None and isinstance(strategy, CountedFactor):
+            return self._verify_counted(auth, method, strategy, payload, ip=ip)
         failures = self._throttle.check(account.id, ip, backoff=not strategy.works_through_backoff)
         if not account.has_mfa or not strategy.verify(account, auth.session, payload):
             self._throttle.failed(account.id, ip)
@@ -79,6 +93,25 @@ class SecondFactor:
             raise InvalidCodeError("This code or key was not accepted.")
         self._throttle.succeeded(account.id, failures)
         token, session = self._sessions.elevate(auth, method)
+        return LoginOutcome(token, login_result(account, session), account)
+
+    def _verify_counted(self, auth: Authenticated, method: str, strategy: CountedFactor, payload: dict[str, Any], *,
+                        ip: str) -> LoginOutcome:
+        """`verify` in two round trips: the factors and both counters read at once; the counter move
+        and the elevated session written at once (the move's condition is the single use)."""
+        assert self._trips is not None
+        account = auth.account
+        counters = self._throttle.counter_keys(account.id, ip)
+        factors, known = self._trips.read(account.id, strategy.factor_ids(account), counters, self._clock.now())
+        failures = self._throttle.check(account.id, ip, backoff=True, known=known)
+        advance = strategy.advance_for(account, factors, payload) if account.has_mfa else None
+        token, session = self._sessions.prepare_elevation(auth, method) if advance else ("", auth.session)
+        if advance is None or not self._trips.advance_and_elevate(advance, session, auth.session.token_hash):
+            self._throttle.failed(account.id, ip)
+            self._count_failure(auth, account)
+            raise InvalidCodeError("This code or key was not accepted.")
+        auth.session, auth.token = session, token
+        self._throttle.succeeded(account.id, failures)
         return LoginOutcome(token, login_result(account, session), account)
 
     def _count_failure(self, auth: Authenticated, account: Account) -> None:

@@ -6,9 +6,11 @@ exactly like a known one and the 429 tells an attacker nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from gatehouse.domain.accounts import normalise_email
 from gatehouse.domain.secrets import digest
-from gatehouse.domain.throttling import retry_after
+from gatehouse.domain.throttling import FailureRecord, retry_after
 from gatehouse.errors import RateLimitedError
 from gatehouse.ports import Clock, ThrottleStore
 from gatehouse.settings import Settings
@@ -28,13 +30,19 @@ class GuessThrottle:
     def _ip_key(self, ip: str) -> str:
         return f"{self._scope}:ip:{ip}"
 
-    def check(self, email: str, ip: str) -> int:
-        """Raise RateLimitedError before any password is even looked at; else the failures so far."""
+    def counter_keys(self, email: str, ip: str) -> tuple[str, str]:
+        """The store keys `check` reads, for a caller that reads them with its own lookup."""
+        return self._ip_key(ip), self._account_key(email)
+
+    def check(self, email: str, ip: str, known: Mapping[str, FailureRecord] | None = None) -> int:
+        """Raise RateLimitedError before any password is even looked at; else the failures so far.
+        `known`: the counters of `counter_keys` as the caller already read them."""
         now = self._clock.now()
-        ip_record = self._store.failures(self._ip_key(ip), now)
+        ip_key, account_key = self.counter_keys(email, ip)
+        ip_record = known[ip_key] if known and ip_key in known else self._store.failures(ip_key, now)
         if ip_record.count >= self._s.ip_failures_per_window:
             raise RateLimitedError(self._s.ip_window_seconds)
-        record = self._store.failures(self._account_key(email), now)
+        record = known[account_key] if known and account_key in known else self._store.failures(account_key, now)
         if record.count >= self._s.login_failures_before_reset:
             raise RateLimitedError(_DAY, "Too many failed attempts: reset your password to sign in again.")
         wait = retry_after(record, now, self._s.login_failures_before_backoff, self._s.login_backoff_max_seconds)
@@ -43,13 +51,17 @@ class GuessThrottle:
         return record.count
 
     def failed(self, email: str, ip: str) -> None:
-        now = self._clock.now()
-        self._store.record_failure(self._account_key(email), now, _DAY)
-        self._store.record_failure(self._ip_key(ip), now, self._s.ip_window_seconds)
+        # Both counters in one write: a wrong password costs a known and an unknown email the same.
+        self._store.record_failures([(self._account_key(email), _DAY), (self._ip_key(ip), self._s.ip_window_seconds)],
+                                    self._clock.now())
 
     def succeeded(self, email: str, failures_so_far: int) -> None:
         if failures_so_far:  # most logins have none: no write for them
             self._store.clear(self._account_key(email))
+
+    def clear_keys(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self._store.clear(key)
 
     def reset(self, email: str) -> None:
         """After a password reset the account starts again with a clean slate."""
@@ -73,13 +85,20 @@ class SecondFactorThrottle:
     def _ip_key(ip: str) -> str:
         return f"mfa:ip:{ip}"
 
-    def check(self, account_id: str, ip: str, *, backoff: bool = True) -> int:
+    def counter_keys(self, account_id: str, ip: str) -> tuple[str, str]:
+        """The store keys `check` reads, for a caller that reads them with its own lookup."""
+        return self._ip_key(ip), self._account_key(account_id)
+
+    def check(self, account_id: str, ip: str, *, backoff: bool = True,
+              known: Mapping[str, FailureRecord] | None = None) -> int:
         """Raise RateLimitedError while the source IP is over its window or, with `backoff`, while the
-        account waits out its back-off; else the account's failures so far."""
+        account waits out its back-off; else the account's failures so far. `known`: the counters
+        of `counter_keys` as the caller already read them."""
         now = self._clock.now()
-        if self._store.failures(self._ip_key(ip), now).count >= self._s.ip_failures_per_window:
+        both = known or self._store.failures_many([self._ip_key(ip), self._account_key(account_id)], now)
+        if both[self._ip_key(ip)].count >= self._s.ip_failures_per_window:
             raise RateLimitedError(self._s.ip_window_seconds)
-        record = self._store.failures(self._account_key(account_id), now)
+        record = both[self._account_key(account_id)]
         if backoff:
             wait = retry_after(record, now, self._s.login_failures_before_backoff, self._s.mfa_backoff_max_seconds)
             if wait:
@@ -87,9 +106,8 @@ class SecondFactorThrottle:
         return record.count
 
     def failed(self, account_id: str, ip: str) -> None:
-        now = self._clock.now()
-        self._store.record_failure(self._account_key(account_id), now, _DAY)
-        self._store.record_failure(self._ip_key(ip), now, self._s.ip_window_seconds)
+        self._store.record_failures([(self._account_key(account_id), _DAY),
+                                     (self._ip_key(ip), self._s.ip_window_seconds)], self._clock.now())
 
     def succeeded(self, account_id: str, failures_so_far: int) -> None:
         if failures_so_far:
@@ -104,3 +122,13 @@ class MessageThrottle:
 
     def allow(self, key: str) -> bool:
         return self._store.hit(f"msg:{key}", self._clock.now(), self._window) <= self._limit
+
+
+def allow_all(*checks: tuple[MessageThrottle, str]) -> bool:
+    """`throttle.allow(key) and ...` for each check, in that order, counted in one write while every
+    one is within its limit (the common case); otherwise one by one, exactly as `allow` would."""
+    if checks and all(t._store is checks[0][0]._store and t._clock is checks[0][0]._clock for t, _ in checks):
+        entries = [(f"msg:{key}", t._window, t._limit) for t, key in checks]
+        if checks[0][0]._store.hit_all(entries, checks[0][0]._clock.now()):
+            return True
+    return all(t.allow(key) for t, key in checks)

@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from gatehouse.domain.login import Claimant, FirstFactor
 from gatehouse.errors import GatehouseError, InvalidCredentialsError
-from gatehouse.ports import AccountRepository
+from gatehouse.ports import AccountRepository, LoginRoundTrips
 from gatehouse.settings import Argon2Params
 
 
@@ -98,15 +98,25 @@ class PasswordLogin:
 
     method = "password"
 
-    def __init__(self, accounts: AccountRepository, hasher: PasswordHasher) -> None:
-        self._accounts, self._hasher = accounts, hasher
+    def __init__(self, accounts: AccountRepository, hasher: PasswordHasher,
+                 reads: LoginRoundTrips | None = None) -> None:
+        self._accounts, self._hasher, self._reads = accounts, hasher, reads
 
     def claimant(self, answer: Mapping[str, Any]) -> Claimant:
-        return Claimant(throttle_key=str(answer["email"]))
+        email = str(answer["email"])
+        if self._reads is None:
+            return Claimant(throttle_key=email)
+        reads = self._reads
+        # The email's login projection and the throttle's counters, in one round trip (a known and
+        # an unknown email read the same items).
+        return Claimant(throttle_key=email, prefetch=lambda counters, now: reads.login(email, counters, now))
 
     def prove(self, claimant: Claimant, answer: Mapping[str, Any]) -> FirstFactor | None:
         password = str(answer["password"])
-        account = self._accounts.get_by_email(str(answer["email"]))
+        if claimant.read is not None:
+            account = claimant.read.account
+        else:
+            account = self._accounts.get_by_email(str(answer["email"]))
         if not self._hasher.verify(account.password_hash if account else None, password) or account is None:
             return None
         return FirstFactor(account, self.method, password=password)

@@ -17,7 +17,7 @@ from typing import Any
 import pyotp
 
 from gatehouse.domain.accounts import Account
-from gatehouse.domain.factors import Factor
+from gatehouse.domain.factors import Advance, Factor
 from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.secrets import new_id
 from gatehouse.domain.sessions import Session
@@ -129,6 +129,26 @@ class TotpStrategy:
             if step is not None and step > factor.counter and self._store.advance(account.id, factor.id, step):
                 return True
         return False
+
+    # --- verification in the flow's own round trips (flows.second_factor) ----------------------
+    def factor_ids(self, account: Account) -> list[str]:
+        """The factors `advance_for` needs, named by the account's summary."""
+        return [m.id for m in account.mfa_methods if m.type == METHOD]
+
+    def advance_for(self, account: Account, factors: list[Factor], payload: dict[str, Any]) -> Advance | None:
+        """The counter move a right code asks for, not yet written: the flow writes it with the
+        session, in one conditional write (of two requests with one step, one wins)."""
+        code = _normalised(payload.get("code"))
+        if not (len(code) == 6 and code.isdigit()):
+            return None
+        now = self._clock.now()
+        for factor in factors:
+            if factor.type != METHOD or factor.account_id != account.id:
+                continue
+            step = matching_step(self._open(account.id, factor.id, factor.data["seed"]), code, now)
+            if step is not None and step > factor.counter:
+                return Advance(account.id, factor.id, step)
+        return None
 
     def _open(self, account_id: str, factor_id: str, sealed: str) -> str:
         return self._vault.decrypt(base64.b64decode(sealed), _context(account_id, factor_id)).decode()

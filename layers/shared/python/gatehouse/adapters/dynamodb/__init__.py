@@ -17,6 +17,12 @@ from gatehouse.adapters.dynamodb.organizations import DynamoOrganizations
 from gatehouse.adapters.dynamodb.outbox import DynamoOutbox
 from gatehouse.adapters.dynamodb.recovery_requests import DynamoRecoveryRequests
 from gatehouse.adapters.dynamodb.resources import DynamoResources
+from gatehouse.adapters.dynamodb.round_trips import (
+    DynamoConsoleRoundTrips,
+    DynamoLoginRoundTrips,
+    DynamoSecondFactorRoundTrips,
+    DynamoSessionRoundTrips,
+)
 from gatehouse.adapters.dynamodb.schema import create_table
 from gatehouse.adapters.dynamodb.sessions import DynamoSessions
 from gatehouse.adapters.dynamodb.table import (
@@ -33,13 +39,17 @@ __all__ = [
     "DynamoAccounts",
     "DynamoApiKeys",
     "DynamoConfig",
+    "DynamoConsoleRoundTrips",
     "DynamoIdentities",
+    "DynamoLoginRoundTrips",
     "DynamoMfa",
     "DynamoOneTime",
     "DynamoOrganizations",
     "DynamoOutbox",
     "DynamoRecoveryRequests",
     "DynamoResources",
+    "DynamoSecondFactorRoundTrips",
+    "DynamoSessionRoundTrips",
     "DynamoSessions",
     "DynamoThrottle",
     "DynamoUnification",

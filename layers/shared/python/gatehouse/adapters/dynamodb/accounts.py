@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from gatehouse.adapters import codec
 from gatehouse.adapters.aws import error_code
 from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
-from gatehouse.domain.accounts import Account, normalise_email
+from gatehouse.domain.accounts import Account, is_projection, normalise_email
 from gatehouse.errors import ConditionFailedError, ConflictError
 
 
@@ -41,10 +41,12 @@ class DynamoAccounts:
         claim = self._t.get(*self._claim(kind, value))
         return self.get(claim["account_id"]) if claim else None
 
-    def _claim_op(self, kind: str, value: str, account_id: str) -> dict[str, Any]:
+    def _claim_op(self, kind: str, value: str, account_id: str, login: Account | None = None) -> dict[str, Any]:
         pk, sk = self._claim(kind, value)
-        return {"Put": {"Item": to_item({"pk": pk, "sk": sk, "account_id": account_id}),
-                        "ConditionExpression": "attribute_not_exists(pk)"}}
+        item: dict[str, Any] = {"pk": pk, "sk": sk, "account_id": account_id}
+        if login is not None:  # the email claim carries the login projection (codec.login_projection)
+            item["login"] = codec.login_projection(login)
+        return {"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
     def _account_item(self, account: Account) -> dict[str, Any]:
         pk, sk = self._key(account.id)
@@ -53,7 +55,7 @@ class DynamoAccounts:
     def _add_ops(self, account: Account, aliases: Mapping[str, Iterable[str]]) -> list[dict[str, Any]]:
         ops = [{"Put": {"Item": to_item(self._account_item(account)),
                         "ConditionExpression": "attribute_not_exists(pk)"}},
-               self._claim_op("email", account.email_key, account.id)]
+               self._claim_op("email", account.email_key, account.id, login=account)]
         return ops + [self._claim_op(kind, v.strip().lower(), account.id) for kind, vs in aliases.items() for v in vs]
 
     def add_many(self, entries: Sequence[tuple[Account, Mapping[str, Iterable[str]]]]) -> list[bool]:
@@ -105,20 +107,39 @@ class DynamoAccounts:
             raise
 
     def save(self, account: Account) -> Account:
-        current = self.get(account.id)
-        if current is None or current.version != account.version:
-            raise ConditionFailedError()
+        if is_projection(account):
+            raise ValueError("A login projection is not an account: read the account to save it.")
         saved = account.evolve(version=account.version + 1)
         put: dict[str, Any] = {"Put": {
             "Item": to_item(self._account_item(saved)),
             "ConditionExpression": "version = :v",
             "ExpressionAttributeValues": to_item({":v": account.version}),
         }}
+        # The email's claim, with its login projection, in the same transaction: a login never reads
+        # a password hash or a factor list the account no longer has. Its condition (still this
+        # account's) fails only when the email changed: then the claim moves, once the account is read.
+        claim = self._claim_op("email", saved.email_key, saved.id, login=saved)["Put"]
+        kept_claim = {"Put": {"Item": claim["Item"], "ConditionExpression": "account_id = :a",
+                              "ExpressionAttributeValues": to_item({":a": saved.id})}}
+        try:
+            self._t.transact([put, kept_claim])
+            return saved
+        except ClientError as exc:
+            if not conditional_failed(exc):
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") not in (None, "None"):
+                raise ConditionFailedError() from exc  # the version moved
+        current = self.get(account.id)
+        if current is None or current.version != account.version:
+            raise ConditionFailedError()
         ops = [put]
         if current.email_key != saved.email_key:
             old_pk, old_sk = self._claim("email", current.email_key)
             ops.append({"Delete": {"Key": to_item({"pk": old_pk, "sk": old_sk})}})
-            ops.append(self._claim_op("email", saved.email_key, saved.id))
+            ops.append(self._claim_op("email", saved.email_key, saved.id, login=saved))
+        else:  # a claim lost meanwhile (it never is): written again, if nobody else took it
+            ops.append({"Put": {"Item": claim["Item"], "ConditionExpression": "attribute_not_exists(pk)"}})
         try:
             self._t.transact(ops)
         except ClientError as exc:

@@ -9,10 +9,8 @@ from botocore.exceptions import ClientError
 
 from gatehouse.adapters import codec
 from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
+from gatehouse.domain.factors import Factor
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import (
-    Factor,
-)
 
 
 class DynamoMfa:

@@ -10,9 +10,7 @@ from botocore.exceptions import ClientError
 
 from gatehouse.adapters import codec
 from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
-from gatehouse.ports import (
-    OneTimeItem,
-)
+from gatehouse.domain.one_time import OneTimeItem
 
 
 class DynamoOneTime:

@@ -21,13 +21,27 @@ class DynamoSessions:
     def _key(token_hash: str) -> tuple[str, str]:
         return f"SESSION#{token_hash}", "S"
 
-    def _item(self, s: Session) -> dict[str, Any]:
-        pk, sk = self._key(s.token_hash)
+    @staticmethod
+    def _item(s: Session) -> dict[str, Any]:
+        pk, sk = DynamoSessions._key(s.token_hash)
         return {"pk": pk, "sk": sk, "gsi1pk": f"SESSIONS#{s.account_id}", "gsi1sk": codec.iso(s.created_at),
                 "expires_at": codec.epoch(s.expires_at), "data": codec.session_to_dict(s)}
 
-    def add(self, session: Session) -> None:
-        self._t.put(self._item(session), ConditionExpression="attribute_not_exists(pk)")
+    def add(self, session: Session, replacing: str | None = None) -> None:
+        try:
+            if not replacing or replacing == session.token_hash:
+                self._t.put(self._item(session), ConditionExpression="attribute_not_exists(pk)")
+                return
+            # The rotated token ends in the same transaction: one round trip, and never both alive.
+            pk, sk = self._key(replacing)
+            self._t.transact([
+                {"Put": {"Item": to_item(self._item(session)), "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Delete": {"Key": to_item({"pk": pk, "sk": sk})}},
+            ])
+        except ClientError as exc:
+            if conditional_failed(exc):
+                raise ConditionFailedError() from exc
+            raise
 
     def save(self, session: Session) -> None:
         # Only a session that still exists may be refreshed: a logout racing a request must win.
@@ -39,10 +53,15 @@ class DynamoSessions:
             raise
 
     def get(self, token_hash: str, now: datetime) -> Session | None:
-        item = self._t.get(*self._key(token_hash))
-        if not item or item["expires_at"] <= codec.epoch(now):
-            return None
-        return codec.session_from_dict(item["data"])
+        return live_session(self._t.get(*self._key(token_hash)), now)
+
+    def mark_valid_from(self, token_hash: str, at: datetime) -> None:
+        try:
+            self._t.update(*self._key(token_hash), "SET #d.valid_from = :at", {":at": codec.iso(at)}, {"#d": "data"},
+                           ConditionExpression="attribute_exists(pk)")
+        except ClientError as exc:
+            if not conditional_failed(exc):
+                raise
 
     def delete(self, token_hash: str) -> None:
         self._t.delete(*self._key(token_hash))
@@ -63,3 +82,10 @@ class DynamoSessions:
         keys = [(i["pk"], i["sk"]) for i in items if i["pk"] != self._key(keep or "")[0]]
         self._t.batch_delete(keys)
         return len(keys)
+
+
+def live_session(item: dict[str, Any] | None, now: datetime) -> Session | None:
+    """A session item as the port answers it: one past its expiry (TTL deletes late) is absent."""
+    if not item or item["expires_at"] <= codec.epoch(now):
+        return None
+    return codec.session_from_dict(item["data"])

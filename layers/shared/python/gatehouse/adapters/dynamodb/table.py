@@ -201,3 +201,8 @@ def single_write(t: Table, op: dict[str, Any]) -> bool:
         else:
             t.client.update_item(**body)
     return write.won
+
+
+def get_many(t: Table, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Several items in one BatchGetItem (strongly consistent), by key; absent ones are left out."""
+    return {(item["pk"], item["sk"]): item for item in batch_get(t, list(keys))}

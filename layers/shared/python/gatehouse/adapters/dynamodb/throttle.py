@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from gatehouse.adapters import codec
-from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
+from gatehouse.adapters.dynamodb.table import Table, conditional_failed, get_many, to_item
 from gatehouse.domain.throttling import FailureRecord
 
 
@@ -18,18 +18,67 @@ class DynamoThrottle:
         self._t = table
 
     def failures(self, key: str, now: datetime) -> FailureRecord:
-        item = self._t.get(f"THROTTLE#{key}", "T", consistent=False)
-        if not item or item["expires_at"] <= codec.epoch(now):
-            return FailureRecord(0, None)
-        return FailureRecord(int(item["count"]), codec.parse_iso(item.get("last_failure_at")))
+        return failure_record(self._t.get(*failures_key(key), consistent=False), now)
+
+    def record_failures(self, entries: Sequence[tuple[str, int]], now: datetime) -> None:
+        """Every counter's ADD in one transaction, each on the condition `record_failure`'s ADD has
+        (absent or live); when one of them has expired, each is counted alone, as `record_failure`."""
+        if len(entries) < 2:
+            for key, ttl in entries:
+                self.record_failure(key, now, ttl)
+            return
+        ops = []
+        for key, ttl in entries:
+            pk, sk = failures_key(key)
+            ops.append({"Update": {
+                "Key": to_item({"pk": pk, "sk": sk}),
+                "UpdateExpression": "ADD #c :one SET expires_at = :e, last_failure_at = :at",
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at > :now",
+                "ExpressionAttributeNames": {"#c": "count"},
+                "ExpressionAttributeValues": to_item({":one": 1, ":e": codec.epoch(now) + ttl, ":now": codec.epoch(now),
+                                                      ":at": codec.iso(now)}),
+            }})
+        try:
+            self._t.transact(ops)
+        except ClientError as exc:
+            if not conditional_failed(exc):
+                raise
+            for key, ttl in entries:
+                self.record_failure(key, now, ttl)
 
     def record_failure(self, key: str, now: datetime, ttl_seconds: int) -> FailureRecord:
-        count = self._count(f"THROTTLE#{key}", "T", now, codec.epoch(now) + ttl_seconds,
+        count = self._count(*failures_key(key), now, codec.epoch(now) + ttl_seconds,
                             {"last_failure_at": codec.iso(now)})
         return FailureRecord(count, now)
 
     def clear(self, key: str) -> None:
         self._t.delete(f"THROTTLE#{key}", "T")
+
+    def failures_many(self, keys: Sequence[str], now: datetime) -> dict[str, FailureRecord]:
+        items = get_many(self._t, [failures_key(k) for k in keys])
+        return {k: failure_record(items.get(failures_key(k)), now) for k in keys}
+
+    def hit_all(self, entries: Sequence[tuple[str, int, int]], now: datetime) -> bool:
+        """The throttle's check as the write's condition: each counter counts one more only while
+        under its limit, all in one transaction; a cancelled one counted nothing."""
+        ops = []
+        for key, window_seconds, limit in entries:
+            window = codec.epoch(now) // window_seconds
+            ops.append({"Update": {
+                "Key": to_item({"pk": f"RATE#{key}#{window}", "sk": "R"}),
+                "UpdateExpression": "ADD #c :one SET expires_at = :e",
+                "ConditionExpression": "attribute_not_exists(pk) OR (expires_at > :now AND #c < :limit)",
+                "ExpressionAttributeNames": {"#c": "count"},
+                "ExpressionAttributeValues": to_item({":one": 1, ":e": (window + 1) * window_seconds + 60,
+                                                      ":now": codec.epoch(now), ":limit": limit}),
+            }})
+        try:
+            self._t.transact(ops)
+        except ClientError as exc:
+            if not conditional_failed(exc):
+                raise
+            return False
+        return True
 
     def hit(self, key: str, now: datetime, window_seconds: int) -> int:
         window = codec.epoch(now) // window_seconds
@@ -65,3 +114,14 @@ class DynamoThrottle:
         out = self._t.update(pk, sk, f"ADD #c :one SET expires_at = :e{setting}",
                              {k: v for k, v in values.items() if k != ":now"}, {"#c": "count"}, ReturnValues="ALL_NEW")
         return int(out["count"])
+
+
+def failures_key(key: str) -> tuple[str, str]:
+    return f"THROTTLE#{key}", "T"
+
+
+def failure_record(item: Mapping[str, Any] | None, now: datetime) -> FailureRecord:
+    """A failure counter as the port answers it: one past its expiry counts nothing."""
+    if not item or item["expires_at"] <= codec.epoch(now):
+        return FailureRecord(0, None)
+    return FailureRecord(int(item["count"]), codec.parse_iso(item.get("last_failure_at")))

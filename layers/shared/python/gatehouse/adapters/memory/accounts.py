@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gatehouse.adapters import codec
-from gatehouse.domain.accounts import Account, normalise_email
+from gatehouse.domain.accounts import Account, is_projection, normalise_email
 from gatehouse.errors import ConditionFailedError, ConflictError
 
 
@@ -49,6 +49,8 @@ class MemoryAccounts:
         return added
 
     def save(self, account: Account) -> Account:
+        if is_projection(account):
+            raise ValueError("A login projection is not an account: read the account to save it.")
         with self._lock:
             stored = self._accounts.get(account.id)
             if stored is None or stored["version"] != account.version:

@@ -6,10 +6,8 @@ import threading
 from collections.abc import Iterable
 from dataclasses import replace
 
+from gatehouse.domain.factors import Factor
 from gatehouse.errors import ConditionFailedError
-from gatehouse.ports import (
-    Factor,
-)
 
 
 class MemoryMfa:

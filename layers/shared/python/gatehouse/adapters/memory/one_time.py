@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from gatehouse.ports import (
-    OneTimeItem,
-)
+from gatehouse.domain.one_time import OneTimeItem
 
 
 class MemoryOneTime:

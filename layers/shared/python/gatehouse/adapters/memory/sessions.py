@@ -14,11 +14,13 @@ class MemorySessions:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def add(self, session: Session) -> None:
+    def add(self, session: Session, replacing: str | None = None) -> None:
         with self._lock:
             if session.token_hash in self._sessions:
                 raise ConditionFailedError()
             self._sessions[session.token_hash] = session
+            if replacing and replacing != session.token_hash:
+                self._sessions.pop(replacing, None)
 
     def save(self, session: Session) -> None:
         with self._lock:
@@ -29,6 +31,11 @@ class MemorySessions:
     def get(self, token_hash: str, now: datetime) -> Session | None:
         session = self._sessions.get(token_hash)
         return session if session and session.is_live(now) else None
+
+    def mark_valid_from(self, token_hash: str, at: datetime) -> None:
+        with self._lock:
+            if token_hash in self._sessions:
+                self._sessions[token_hash] = self._sessions[token_hash].evolve(valid_from=at)
 
     def delete(self, token_hash: str) -> None:
         self._sessions.pop(token_hash, None)
