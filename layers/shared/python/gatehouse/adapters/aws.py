@@ -1,7 +1,22 @@
 """botocore clients, made once per cold start from one botocore session, pointed at moto on the local stage.
 
-Timeouts are short and retries adaptive: a Lambda behind API Gateway has 29 s in all, and a
-hanging dependency should become a 503 with Retry-After, not a timeout.
+Timeouts are short and retries few: a Lambda behind API Gateway has 29 s in all, and a hanging
+dependency should become a 503 with Retry-After, not a timeout.
+
+CPU per call (issue #14, `python -m tests.bench.cpu --profile`): botocore's own work per call is
+most of a request's CPU after the password hash, so the clients skip what buys nothing here:
+- retries "standard", not "adaptive": adaptive adds a client-side rate limiter that measures every
+  response's send rate; a Lambda sandbox serves one request at a time, so it has nothing to pace,
+  and standard mode keeps the same retry of throttling and 5xx with backoff and the retry quota.
+- no parameter validation: botocore walks every parameter against the model before each call.
+  Our parameters are built by our adapters (`ddb_types`, `adapters/dynamodb`), never passed through
+  from a request, and what is malformed still fails cleanly: the service (DynamoDB, moto) refuses
+  it with a ClientError that `translated` does not mistake for an outage, and a route answers a
+  500 in the contract's shape (tests/unit/test_aws_clients.py sends one through the adapter and
+  the app). The tests run with validation off too, so they test the clients that are deployed.
+- DynamoDB's endpoint is resolved once, when the client is made, instead of by the endpoint
+  rules at every call: a table's endpoint does not depend on the call (no account-id endpoints,
+  no FIPS or dual-stack per call here), so evaluating them again per call is work for nothing.
 
 Cold start: the clients come from botocore directly (boto3's session would import boto3, its
 resource factory and s3transfer for nothing), and the session's data loader skips botocore's scan
@@ -24,7 +39,10 @@ from botocore.loaders import Loader
 from gatehouse.errors import DependencyUnavailableError
 from gatehouse.settings import Settings
 
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "adaptive"})
+_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"},
+                 parameter_validation=False)
+# Services whose endpoint never depends on the call's parameters here (S3's does: bucket addressing).
+_FIXED_ENDPOINT = {"dynamodb"}
 
 # Codes that say "the dependency is unwell", as opposed to "your request is wrong".
 _UNAVAILABLE = {
@@ -79,6 +97,11 @@ def _client(service: str, region: str, endpoint_url: str | None) -> Any:
         extra = {"endpoint_url": endpoint_url, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     _SERVICES.add(service)
     made = _session().create_client(service, region_name=region, config=_CONFIG, **extra)
+    if service in _FIXED_ENDPOINT and getattr(made, "_ruleset_resolver", None) is not None:
+        # botocore then uses `meta.endpoint_url`, resolved by the same rules when the client was made
+        # (`_resolve_endpoint_ruleset`: "if self._ruleset_resolver is None"); a private attribute, so
+        # a botocore without it keeps resolving per call.
+        made._ruleset_resolver = None
     made.meta.events.register("before-call.*.*", _before_call)
     return made
 
