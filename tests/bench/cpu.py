@@ -146,8 +146,9 @@ def measure_cpu(n: int = 40, *, separate_moto: bool = True, profile: Any = None,
     With `separate_moto` False, moto runs in this process (the unit test's quick run): its CPU then
     counts too, so only the shape of the result means anything.
     """
-    from app import app
     from gatehouse.strategies.password import PasswordHasher
+
+    from app import app
 
     with (moto_process() if separate_moto else _no_endpoint()) as url, moto_stack(url) as c:
         params = c.settings.argon2

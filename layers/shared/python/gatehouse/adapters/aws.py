@@ -8,12 +8,15 @@ most of a request's CPU after the password hash, so the clients skip what buys n
 - retries "standard", not "adaptive": adaptive adds a client-side rate limiter that measures every
   response's send rate; a Lambda sandbox serves one request at a time, so it has nothing to pace,
   and standard mode keeps the same retry of throttling and 5xx with backoff and the retry quota.
-- no parameter validation: botocore walks every parameter against the model before each call.
-  Our parameters are built by our adapters (`ddb_types`, `adapters/dynamodb`), never passed through
-  from a request, and what is malformed still fails cleanly: the service (DynamoDB, moto) refuses
-  it with a ClientError that `translated` does not mistake for an outage, and a route answers a
-  500 in the contract's shape (tests/unit/test_aws_clients.py sends one through the adapter and
-  the app). The tests run with validation off too, so they test the clients that are deployed.
+- no parameter validation where deployed: botocore walks every parameter against the model before
+  each call. Our parameters are built by our adapters (`ddb_types`, `adapters/dynamodb`), never
+  passed through from a request, and DynamoDB itself refuses a malformed one (ValidationException,
+  SerializationException): a ClientError that `translated` does not mistake for an outage, which
+  a route answers with a 500 in the contract's shape. moto is more lenient than DynamoDB (a
+  GetItem key `{"S": 123}` finds nothing there), so the test suite turns validation back on
+  (`PARAMETER_VALIDATION`, set by tests/conftest.py): a malformed parameter our code builds fails
+  in the tests, naming the parameter (tests/unit/test_aws_clients.py shows both). The e2e stacks
+  and the bench run as deployed.
 - DynamoDB's endpoint is resolved once, when the client is made, instead of by the endpoint
   rules at every call: a table's endpoint does not depend on the call (no account-id endpoints,
   no FIPS or dual-stack per call here), so evaluating them again per call is work for nothing.
@@ -41,6 +44,9 @@ from gatehouse.settings import Settings
 
 _CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"},
                  parameter_validation=False)
+_VALIDATING = _CONFIG.merge(Config(parameter_validation=True))
+# True in the test suite's processes only (see the module's docstring); read when a client is made.
+PARAMETER_VALIDATION = False
 # Services whose endpoint never depends on the call's parameters here (S3's does: bucket addressing).
 _FIXED_ENDPOINT = {"dynamodb"}
 
@@ -96,7 +102,8 @@ def _client(service: str, region: str, endpoint_url: str | None) -> Any:
         # moto accepts any credentials; fixed ones keep a developer's real profile out of it.
         extra = {"endpoint_url": endpoint_url, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
     _SERVICES.add(service)
-    made = _session().create_client(service, region_name=region, config=_CONFIG, **extra)
+    config = _VALIDATING if PARAMETER_VALIDATION else _CONFIG
+    made = _session().create_client(service, region_name=region, config=config, **extra)
     if service in _FIXED_ENDPOINT and getattr(made, "_ruleset_resolver", None) is not None:
         # botocore then uses `meta.endpoint_url`, resolved by the same rules when the client was made
         # (`_resolve_endpoint_ruleset`: "if self._ruleset_resolver is None"); a private attribute, so
