@@ -68,3 +68,26 @@ def test_a_deployed_client_leaves_the_parameters_to_the_service(monkeypatch: pyt
     with pytest.raises(ClientError) as refused:
         deployed.client.put_item(TableName=deployed.name, Item={"pk": {"S": 123}, "sk": {"S": "x"}})
     assert aws.error_code(refused.value) == "SerializationException"
+
+
+def _signing(service: str, region: str, *, ours: bool) -> tuple[object, ...]:
+    import botocore.session
+
+    session = botocore.session.Session()
+    if ours:
+        loader = aws._NamedServicesLoader({service})
+        session.register_component("data_loader", loader)
+        session._register_internal_component("endpoint_resolver", aws._PartitionDefaultsResolver(loader))
+    made = session.create_client(service, region_name=region, aws_access_key_id="a", aws_secret_access_key="b")
+    signer = made._request_signer
+    return (made.meta.endpoint_url, made.meta.region_name, made.meta.partition, signer._signing_name,
+            signer._region_name, signer._signature_version)
+
+
+@pytest.mark.parametrize("service", ["dynamodb", "kms", "sns", "ses", "secretsmanager", "s3"])
+def test_clients_made_without_parsing_endpoints_json_sign_and_address_as_botocores_own(service: str) -> None:
+    # The partitions' defaults stand in for endpoints.json for the services we call (S3 falls back
+    # to the whole file): the same URL, region, partition, signing name and signature, everywhere.
+    for region in ("eu-west-3", "eu-central-1", "us-east-1", "ap-southeast-2", "eu-south-2", "cn-north-1",
+                   "us-gov-west-1"):
+        assert _signing(service, region, ours=True) == _signing(service, region, ours=False), region
