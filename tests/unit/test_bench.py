@@ -96,7 +96,7 @@ def test_cold_start_bench_times_import_and_a_first_request_from_the_packaged_fun
     assert measured["login"]["cryptography"] is False
     for m in measured.values():
         assert 0 < m["import_min"] <= m["import_median"] and 0 < m["request_min"] <= m["request_median"]
-        assert 0 < m["import_cpu_min"] and 0 < m["request_cpu_min"] and m["total_cpu_min"] > 0
+        assert m["import_cpu_min"] > 0 and m["request_cpu_min"] > 0 and m["total_cpu_min"] > 0
     rows = coldstart.rows(measured)
     assert [r[1] for r in rows] == ["login", "web"] and all(r[2].endswith(")") for r in rows)
     assert all("; CPU " in r[3] and "first request " in r[3] for r in rows)
