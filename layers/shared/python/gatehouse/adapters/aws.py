@@ -184,9 +184,10 @@ def _client(service: str, region: str, endpoint_url: str | None) -> Any:
     config = _VALIDATING if PARAMETER_VALIDATION else _CONFIG
     made = _session().create_client(service, region_name=region, config=config, **extra)
     if service in _FIXED_ENDPOINT and getattr(made, "_ruleset_resolver", None) is not None:
-        # botocore then uses `meta.endpoint_url`, resolved by the same rules when the client was made
-        # (`_resolve_endpoint_ruleset`: "if self._ruleset_resolver is None"); a private attribute, so
-        # a botocore without it keeps resolving per call.
+        # botocore then uses `meta.endpoint_url` (`_resolve_endpoint_ruleset`: "if self._ruleset_resolver
+        # is None"), the regional endpoint resolved when the client was made: the URL the rules give a
+        # table when no account-id endpoint is asked for (tests/unit/test_aws_clients.py checks it).
+        # A private attribute: a botocore without it keeps resolving per call.
         made._ruleset_resolver = None
     made.meta.events.register("before-call.*.*", _before_call)
     return made
