@@ -91,3 +91,14 @@ def test_clients_made_without_parsing_endpoints_json_sign_and_address_as_botocor
     for region in ("eu-west-3", "eu-central-1", "us-east-1", "ap-southeast-2", "eu-south-2", "cn-north-1",
                    "us-gov-west-1"):
         assert _signing(service, region, ours=True) == _signing(service, region, ours=False), region
+
+
+def test_a_client_is_made_at_its_first_use_and_then_shared(table: dynamodb.Table) -> None:
+    # A password login's container builds the mailer and the code pepper: their SES and KMS clients
+    # (a service model and a client class each) must not be made at a cold start that never calls them.
+    aws._client.cache_clear()
+    settings = Settings(aws_endpoint_url=None, table_name=table.name)
+    kms, again = aws.client("kms", settings), aws.client("kms", settings)
+    assert aws._client.cache_info().currsize == 0
+    assert kms.meta.service_model.service_name == "kms"
+    assert aws._client.cache_info().currsize == 1 and again.meta is kms.meta

@@ -171,7 +171,27 @@ def _session() -> botocore.session.Session:
 
 
 def client(service: str, settings: Settings) -> Any:
-    return _client(service, settings.region, settings.aws_endpoint_url)
+    """The service's client for these settings, made when first used (see `_Deferred`)."""
+    return _Deferred(service, settings.region, settings.aws_endpoint_url)
+
+
+class _Deferred:
+    """A client made at its first use, then the process's one for its service, region and endpoint.
+
+    The container builds every adapter a route's flow may need, and the adapters take their client
+    when built: a password login built an SES client (the mailer) and a KMS one (the code pepper)
+    that it never calls, each a service model to load and a client class to make at a cold start.
+    Every attribute is the client's own (a test may still set one here, as on a client).
+    """
+
+    def __init__(self, service: str, region: str, endpoint_url: str | None) -> None:
+        self._deferred = (service, region, endpoint_url)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_client(*self.__dict__["_deferred"]), name)
+
+    def __repr__(self) -> str:
+        return f"<deferred {self._deferred[0]} client>"
 
 
 @cache
