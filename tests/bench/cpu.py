@@ -208,8 +208,8 @@ def rows(ours: dict[str, Any], peer: dict[str, Any] | str | None = None) -> list
         out.append(("CPU per request", "POST /accounts/login/, django-allauth peer (SQLite)",
                     f"{peer['login']['mean_ms']:.1f} ms",
                     f"argon2id verify ({peer['params']}) {peer['hash']['mean_ms']:.1f} ms in the same run; "
-                    f"efficiency = hash ÷ login = {peer_eff:.2f}; ours is "
-                    f"{'above' if eff > peer_eff else '**not above**'} it; django {peer['django']}, "
+                    f"efficiency = hash ÷ login = {peer_eff:.2f}; ours is {_versus(eff, peer_eff)}; "
+                    f"django {peer['django']}, "
                     f"django-allauth {peer['allauth']}, median {peer['login']['median_ms']:.1f} ms, n={peer['n']}"))
     elif peer is not None:
         out.append(("CPU per request", "POST /accounts/login/, django-allauth peer (SQLite)", "-", peer))
@@ -218,6 +218,13 @@ def rows(ours: dict[str, Any], peer: dict[str, Any] | str | None = None) -> list
                 f"{'under' if session_ms < TARGET_SESSION_MS else '**over**'} the {TARGET_SESSION_MS:.0f} ms "
                 f"target; median {ours['session']['median_ms']:.2f} ms, n={ours['n']}"))
     return out
+
+
+def _versus(ours: float, peer: float) -> str:
+    """Ours against the peer, with a hundredth either way read as a tie: that is the runs' noise here."""
+    if abs(ours - peer) < 0.01:
+        return f"level with it ({ours:.3f} vs {peer:.3f})"
+    return "above it" if ours > peer else "**not above** it"
 
 
 def measure_rows(n: int = 40) -> list[Row]:

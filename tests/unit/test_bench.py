@@ -131,6 +131,8 @@ def test_cpu_rows_set_ours_beside_the_peer_and_say_which_is_above() -> None:
     assert session[2] == "1.50 ms" and session[3].startswith("under the 2 ms target")
     worse = cpu.rows({**ours, "efficiency": 0.5, "session": {**part, "mean_ms": 3.0}}, peer)
     assert "**under** the 0.90" in worse[0][3] and "**not above**" in worse[1][3] and "**over**" in worse[2][3]
+    tie = cpu.rows({**ours, "efficiency": 0.745}, peer)
+    assert "ours is level with it (0.745 vs 0.740)" in tie[1][3]
 
 
 def test_peer_output_is_its_last_json_line_and_an_incomplete_one_is_refused() -> None:
