@@ -15,6 +15,9 @@
 6. Known versus unknown keys timed on the anonymous routes that take one (tests/bench/timing.py):
    medians over 30 interleaved pairs (the password login over 150); `python -m tests.bench.timing`
    runs this section alone.
+7. CPU per request (tests/bench/cpu.py): this process's CPU per login against one argon2id verify
+   and per GET /session, moto in another process, beside the django-allauth peer measured the same
+   way in its own virtual environment (tests/bench/peer/); `python -m tests.bench.cpu` alone.
 
 Each section is a function that returns its rows, so a unit test can run the cheap ones small.
 """
@@ -56,8 +59,9 @@ UNIFICATION_ACCOUNTS = 2000  # the 100,000 run takes ~25 min: `python -m tests.b
 
 # --- 1. AWS calls per flow ------------------------------------------------------------------
 @contextmanager
-def moto_stack() -> Iterator[Any]:
-    """moto's server in this process, the stage's resources in it, and a fresh container.
+def moto_stack(endpoint: str | None = None) -> Iterator[Any]:
+    """moto's server in this process (or the one at `endpoint`), the stage's resources in it, and a
+    fresh container.
 
     The local stage would record every message in the outbox (one more DynamoDB write per email);
     the deployed stages do not, so the mailer and SMS sender here are the real SES and SNS
@@ -67,12 +71,15 @@ def moto_stack() -> Iterator[Any]:
 
     from tests.e2e.conftest import free_port
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = None
+    if endpoint is None:
+        port = free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        endpoint = f"http://127.0.0.1:{port}"
     saved = dict(os.environ)
     os.environ.update({
-        "GATEHOUSE_STAGE": "local", "GATEHOUSE_AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "GATEHOUSE_STAGE": "local", "GATEHOUSE_AWS_ENDPOINT_URL": endpoint,
         "GATEHOUSE_PUBLIC_BASE_URL": BASE, "GATEHOUSE_ALLOWED_ORIGINS": BASE,
         "GATEHOUSE_TABLE_NAME": "gatehouse-bench", "AWS_DEFAULT_REGION": "eu-west-3",
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -93,7 +100,7 @@ def moto_stack() -> Iterator[Any]:
         c.mailer = _Keeping(SesMailer(c.settings), sent)
         c.sms = _Keeping(SnsSms(c.settings), sent)
         setattr(c, "bench_sent", sent)  # the container has no such slot: the bench adds one
-        assert settings_module.load().aws_endpoint_url == f"http://127.0.0.1:{port}"
+        assert settings_module.load().aws_endpoint_url == endpoint
         yield c
     finally:
         from gatehouse.bootstrap import container
@@ -101,7 +108,8 @@ def moto_stack() -> Iterator[Any]:
         container.cache_clear()
         os.environ.clear()
         os.environ.update(saved)
-        server.stop()
+        if server is not None:
+            server.stop()
 
 
 class _Keeping:
@@ -445,7 +453,7 @@ def _section(name: str, make: Callable[[], list[Row]]) -> list[Row]:
 def main() -> int:
     import logging
 
-    from tests.bench import coldstart, timing, unification
+    from tests.bench import coldstart, cpu, timing, unification
 
     logging.disable(logging.WARNING)  # the app's request log lines would bury the table
     started = time.perf_counter()
@@ -473,6 +481,7 @@ def main() -> int:
     rows += _section("cold start + first request", lambda: coldstart.rows(coldstart.measure()))
     rows += _section("artifacts", artifact_rows)
     rows += _section("throughput", throughput_rows)
+    rows += _section("CPU per request", cpu.measure_rows)
     rows += _section("unification", lambda: unification.rows(unification.measure_unification(UNIFICATION_ACCOUNTS)))
     rows += _section("timing", lambda: timing.rows(timing.measure_timing()))
     text = (f"# Gatehouse bench\n\nPython {sys.version.split()[0]}, measured in one run of "

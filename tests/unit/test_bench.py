@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -95,5 +96,60 @@ def test_cold_start_bench_times_import_and_a_first_request_from_the_packaged_fun
     assert measured["login"]["cryptography"] is False
     for m in measured.values():
         assert 0 < m["import_min"] <= m["import_median"] and 0 < m["request_min"] <= m["request_median"]
+        assert m["import_cpu_min"] > 0 and m["request_cpu_min"] > 0 and m["total_cpu_min"] > 0
     rows = coldstart.rows(measured)
     assert [r[1] for r in rows] == ["login", "web"] and all(r[2].endswith(")") for r in rows)
+    assert all("; CPU " in r[3] and "first request " in r[3] for r in rows)
+
+
+def test_cpu_harness_measures_logins_sessions_and_one_hash_through_the_app() -> None:
+    from tests.bench import cpu
+
+    measured = cpu.measure_cpu(2, separate_moto=False)  # moto in this process: the shape, not the numbers
+    for part in ("login", "session", "hash"):
+        assert 0 < measured[part]["min_ms"] <= measured[part]["mean_ms"]
+    assert measured["login"]["mean_ms"] > measured["hash"]["mean_ms"]  # a login verifies one hash, and more
+    assert measured["efficiency"] == measured["hash"]["mean_ms"] / measured["login"]["mean_ms"]
+    rows = cpu.rows(measured, "not measured: no registry")
+    assert [r[1].split(",")[0] for r in rows] == ["POST /login (password)", "POST /accounts/login/",
+                                                  "GET /session"]
+    assert "efficiency = hash ÷ login" in rows[0][3] and rows[1][2:] == ("-", "not measured: no registry")
+    assert rows[2][2].endswith(" ms") and "moto in this process" in rows[2][1]
+
+
+def test_cpu_rows_set_ours_beside_the_peer_and_say_which_is_above() -> None:
+    from tests.bench import cpu
+
+    part = {"mean_ms": 20.0, "median_ms": 19.0, "min_ms": 18.0}
+    ours = {"n": 3, "separate_moto": True, "login": part, "session": {**part, "mean_ms": 1.5},
+            "hash": {**part, "mean_ms": 18.5}, "efficiency": 0.925, "params": "m=19456 KiB, t=2, p=1"}
+    peer = {"n": 3, "login": {**part, "mean_ms": 25.0}, "hash": part, "efficiency": 0.74, "params": "m=19456 KiB",
+            "django": "6.1", "allauth": "65.1"}
+    login, allauth, session = cpu.rows(ours, peer)
+    assert login[2] == "20.0 ms" and "= 0.93 (meets the 0.90 target)" in login[3]
+    assert allauth[2] == "25.0 ms" and "efficiency = hash ÷ login = 0.74; ours is above it" in allauth[3]
+    assert session[2] == "1.50 ms" and session[3].startswith("under the 2 ms target")
+    worse = cpu.rows({**ours, "efficiency": 0.5, "session": {**part, "mean_ms": 3.0}}, peer)
+    assert "**under** the 0.90" in worse[0][3] and "**not above**" in worse[1][3] and "**over**" in worse[2][3]
+    tie = cpu.rows({**ours, "efficiency": 0.745}, peer)
+    assert "ours is level with it (0.745 vs 0.740)" in tie[1][3]
+
+
+def test_peer_output_is_its_last_json_line_and_an_incomplete_one_is_refused() -> None:
+    from tests.bench import peer
+
+    part = {"mean_ms": 30.0, "median_ms": 29.0}
+    line = json.dumps({"n": 2, "login": part, "hash": part, "efficiency": 1.0, "params": "m=1", "django": "6",
+                       "allauth": "65"})
+    assert peer.parse("Operations to perform...\n" + line)["login"] == part
+    with pytest.raises(ValueError, match="lacks allauth"):
+        peer.parse(line.replace('"allauth"', '"other"'))
+    with pytest.raises(ValueError):
+        peer.parse("")
+
+
+def test_peer_row_says_why_when_its_environment_cannot_be_made(tmp_path: Path) -> None:
+    from tests.bench import peer
+
+    reason = peer.ensure_venv(tmp_path / "venv", base=str(tmp_path / "no-python"))
+    assert isinstance(reason, str) and reason.startswith("not measured: the peer's environment could not be made")
