@@ -109,6 +109,6 @@ def failure_record(item: Mapping[str, Any] | None, now: datetime) -> FailureReco
 
 
 def failure_records(t: Table, names: Sequence[str], now: datetime) -> dict[str, FailureRecord]:
-    """Several counters in one read (`keys` is the key map here, not the port's argument)."""
+    """Several counters in one BatchGetItem; a function because the port names its argument `keys`."""
     items = get_many(t, [keys.throttle(k) for k in names])
     return {k: failure_record(items.get(keys.throttle(k)), now) for k in names}
