@@ -10,7 +10,6 @@ from gatehouse.adapters.dynamodb.table import (
     ConditionLost,
     Table,
     attempt,
-    conditional_failed,
     single_write,
     to_item,
     transact_each,
@@ -52,12 +51,15 @@ def test_a_lost_transaction_says_which_of_its_operations_lost(table: Table) -> N
     assert table.get("T#free", "X") is None  # all or nothing
 
 
-def test_the_lost_condition_is_still_the_client_error_not_yet_converted_code_catches(table: Table) -> None:
+def test_the_lost_condition_is_only_the_domain_error_with_dynamodb_s_refusal_as_its_cause(table: Table) -> None:
     table.put({"pk": "T#compat", "sk": "X"})
-    with pytest.raises(ClientError) as lost:
+    with pytest.raises(ConditionLost) as lost:
         table.put({"pk": "T#compat", "sk": "X"}, ConditionExpression=NEW)
-    assert isinstance(lost.value, ConditionFailedError) and conditional_failed(lost.value)
+    assert not isinstance(lost.value, ClientError)  # an `except ClientError` never swallows a lost race
+    assert isinstance(lost.value.__cause__, ClientError)
+    assert lost.value.__cause__.response["Error"]["Code"] == "ConditionalCheckFailedException"
     assert lost.value.message == ConditionFailedError.message and lost.value.details == {}
+    assert lost.value.reasons == []
 
 
 def test_an_error_that_is_not_a_lost_condition_stays_what_it_was(table: Table) -> None:

@@ -6,11 +6,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from gatehouse.adapters import codec
-from gatehouse.adapters.aws import error_code
-from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
+from gatehouse.adapters.dynamodb import keys
+from gatehouse.adapters.dynamodb.table import ConditionLost, Table, to_item
 from gatehouse.domain.accounts import Account, is_projection, normalise_email
 from gatehouse.errors import ConditionFailedError, ConflictError
 
@@ -19,16 +17,8 @@ class DynamoAccounts:
     def __init__(self, table: Table) -> None:
         self._t = table
 
-    @staticmethod
-    def _key(account_id: str) -> tuple[str, str]:
-        return f"ACCOUNT#{account_id}", "A"
-
-    @staticmethod
-    def _claim(kind: str, value: str) -> tuple[str, str]:
-        return f"CLAIM#{kind}#{value}", "C"
-
     def get(self, account_id: str) -> Account | None:
-        item = self._t.get(*self._key(account_id))
+        item = self._t.get(*keys.account(account_id))
         return codec.account_from_dict(item["data"]) if item else None
 
     def get_by_email(self, email: str) -> Account | None:
@@ -38,19 +28,17 @@ class DynamoAccounts:
         return self._by_claim(kind, value.strip().lower())
 
     def _by_claim(self, kind: str, value: str) -> Account | None:
-        claim = self._t.get(*self._claim(kind, value))
+        claim = self._t.get(*keys.claim(kind, value))
         return self.get(claim["account_id"]) if claim else None
 
     def _claim_op(self, kind: str, value: str, account_id: str, login: Account | None = None) -> dict[str, Any]:
-        pk, sk = self._claim(kind, value)
-        item: dict[str, Any] = {"pk": pk, "sk": sk, "account_id": account_id}
+        item: dict[str, Any] = {**keys.claim(kind, value).item(), "account_id": account_id}
         if login is not None:  # the email claim carries the login projection (codec.login_projection)
             item["login"] = codec.login_projection(login)
         return {"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
     def _account_item(self, account: Account) -> dict[str, Any]:
-        pk, sk = self._key(account.id)
-        return {"pk": pk, "sk": sk, "version": account.version, "data": codec.account_to_dict(account)}
+        return {**keys.account(account.id).item(), "version": account.version, "data": codec.account_to_dict(account)}
 
     def _add_ops(self, account: Account, aliases: Mapping[str, Iterable[str]]) -> list[dict[str, Any]]:
         ops = [{"Put": {"Item": to_item(self._account_item(account)),
@@ -81,13 +69,12 @@ class DynamoAccounts:
                 batch = [op for _, ops in pack for op in ops]
                 try:
                     self._t.transact(batch)
-                except ClientError as exc:
-                    reasons = exc.response.get("CancellationReasons") or []
-                    if error_code(exc) != "TransactionCanceledException" or len(reasons) != len(batch):
+                except ConditionLost as lost:
+                    if len(lost.reasons) != len(batch):
                         raise
                     failed, start = set(), 0
                     for index, ops in pack:
-                        if any(r.get("Code") not in (None, "None") for r in reasons[start:start + len(ops)]):
+                        if any(r != "None" for r in lost.reasons[start:start + len(ops)]):
                             failed.add(index)
                         start += len(ops)
                     pack = [(i, o) for i, o in pack if i not in failed]
@@ -101,10 +88,8 @@ class DynamoAccounts:
         ops = self._add_ops(account, aliases)
         try:
             self._t.transact(ops)
-        except ClientError as exc:
-            if conditional_failed(exc):
-                raise ConflictError("An account with this email already exists.") from exc
-            raise
+        except ConditionLost as lost:
+            raise ConflictError("An account with this email already exists.") from lost
 
     def save(self, account: Account) -> Account:
         if is_projection(account):
@@ -124,26 +109,17 @@ class DynamoAccounts:
         try:
             self._t.transact([put, kept_claim])
             return saved
-        except ClientError as exc:
-            if not conditional_failed(exc):
-                raise
-            reasons = exc.response.get("CancellationReasons") or []
-            if reasons and reasons[0].get("Code") not in (None, "None"):
-                raise ConditionFailedError() from exc  # the version moved
+        except ConditionLost as lost:
+            if lost.reasons and lost.reasons[0] != "None":
+                raise ConditionFailedError() from lost  # the version moved
         current = self.get(account.id)
         if current is None or current.version != account.version:
             raise ConditionFailedError()
         ops = [put]
         if current.email_key != saved.email_key:
-            old_pk, old_sk = self._claim("email", current.email_key)
-            ops.append({"Delete": {"Key": to_item({"pk": old_pk, "sk": old_sk})}})
+            ops.append({"Delete": {"Key": to_item(keys.claim("email", current.email_key).item())}})
             ops.append(self._claim_op("email", saved.email_key, saved.id, login=saved))
         else:  # a claim lost meanwhile (it never is): written again, if nobody else took it
             ops.append({"Put": {"Item": claim["Item"], "ConditionExpression": "attribute_not_exists(pk)"}})
-        try:
-            self._t.transact(ops)
-        except ClientError as exc:
-            if conditional_failed(exc):
-                raise ConditionFailedError() from exc
-            raise
+        self._t.transact(ops)  # lost: ConditionLost, the ConditionFailedError a racing save gets
         return saved

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from gatehouse.adapters import codec
-from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
+from gatehouse.adapters.dynamodb import keys
+from gatehouse.adapters.dynamodb.table import Table, attempt, to_item
 from gatehouse.domain.factors import Factor
-from gatehouse.errors import ConditionFailedError
+
+
+def factor_from(values: Mapping[str, Any]) -> Factor:
+    """A factor from its item (a second-factor step reads it beside its counters)."""
+    return Factor(account_id=values["account_id"], id=values["factor_id"], type=values["type"],
+                  created_at=codec.parse_iso(values["created_at"]),  # type: ignore[arg-type]
+                  counter=int(values.get("counter") or 0), data=values.get("data") or {})
 
 
 class DynamoMfa:
@@ -22,67 +27,48 @@ class DynamoMfa:
 
     @staticmethod
     def _key(account_id: str, factor_id: str) -> tuple[str, str]:
-        return f"ACCOUNT#{account_id}", f"MFA#{factor_id}"
-
-    @staticmethod
-    def _from(values: Mapping[str, Any]) -> Factor:
-        return Factor(account_id=values["account_id"], id=values["factor_id"], type=values["type"],
-                      created_at=codec.parse_iso(values["created_at"]),  # type: ignore[arg-type]
-                      counter=int(values.get("counter") or 0), data=values.get("data") or {})
+        return keys.factor(account_id, factor_id)
 
     def add(self, factor: Factor) -> None:
         pk, sk = self._key(factor.account_id, factor.id)
         item = {"pk": pk, "sk": sk, "account_id": factor.account_id, "factor_id": factor.id,
                 "type": factor.type, "created_at": codec.iso(factor.created_at), "counter": factor.counter,
                 "data": dict(factor.data)}
-        try:
-            self._t.put(item, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as exc:
-            if conditional_failed(exc):
-                raise ConditionFailedError() from exc
-            raise
+        self._t.put(item, ConditionExpression="attribute_not_exists(pk)")
 
     def get(self, account_id: str, factor_id: str) -> Factor | None:
         values = self._t.get(*self._key(account_id, factor_id))
-        return self._from(values) if values else None
+        return factor_from(values) if values else None
 
     def list(self, account_id: str) -> list[Factor]:
-        values = to_item({":p": f"ACCOUNT#{account_id}", ":m": "MFA#"})
+        values = to_item({":p": keys.account_pk(account_id), ":m": keys.MFA})
         items = self._t.query(KeyConditionExpression="pk = :p AND begins_with(sk, :m)",
                               ExpressionAttributeValues=values, ConsistentRead=True)
-        return sorted((self._from(i) for i in items), key=lambda f: f.created_at)
+        return sorted((factor_from(i) for i in items), key=lambda f: f.created_at)
 
     def delete(self, account_id: str, factor_id: str) -> None:
         self._t.delete(*self._key(account_id, factor_id))
 
     def advance(self, account_id: str, factor_id: str, counter: int) -> bool:
-        try:
+        with attempt() as write:
             self._t.update(*self._key(account_id, factor_id), "SET #c = :c", {":c": counter},
                            {"#c": "counter"}, ConditionExpression="attribute_exists(pk) AND #c < :c")
-        except ClientError as exc:
-            if conditional_failed(exc):
-                return False
-            raise
-        return True
+        return write.won
 
     def replace_recovery_codes(self, account_id: str, code_hashes: Iterable[str]) -> None:
-        self._t.put({"pk": f"ACCOUNT#{account_id}", "sk": "RECOVERY", "codes": set(code_hashes)})
+        self._t.put({**keys.recovery_codes(account_id).item(), "codes": set(code_hashes)})
 
     def use_recovery_code(self, account_id: str, code_hash: str) -> bool:
         # DELETE from the set under a `contains` condition: two racing uses of one code, one wins.
-        try:
-            self._t.update(f"ACCOUNT#{account_id}", "RECOVERY", "DELETE #codes :one",
+        with attempt() as write:
+            self._t.update(*keys.recovery_codes(account_id), "DELETE #codes :one",
                            {":one": {code_hash}, ":h": code_hash}, {"#codes": "codes"},
                            ConditionExpression="contains(#codes, :h)")
-        except ClientError as exc:
-            if conditional_failed(exc):
-                return False
-            raise
-        return True
+        return write.won
 
     def recovery_codes_remaining(self, account_id: str) -> int:
-        values = self._t.get(f"ACCOUNT#{account_id}", "RECOVERY")
+        values = self._t.get(*keys.recovery_codes(account_id))
         return len((values or {}).get("codes") or ())
 
     def delete_recovery_codes(self, account_id: str) -> None:
-        self._t.delete(f"ACCOUNT#{account_id}", "RECOVERY")
+        self._t.delete(*keys.recovery_codes(account_id))

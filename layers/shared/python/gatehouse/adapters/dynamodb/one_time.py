@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from gatehouse.adapters import codec
-from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
+from gatehouse.adapters.dynamodb import keys
+from gatehouse.adapters.dynamodb.table import Table, attempt, to_item
 from gatehouse.domain.one_time import OneTimeItem
 
 
@@ -17,18 +16,8 @@ class DynamoOneTime:
     def __init__(self, table: Table) -> None:
         self._t = table
 
-    @staticmethod
-    def _key(kind: str, key: str) -> tuple[str, str]:
-        return f"ONCE#{kind}#{key}", "O"
-
-    @staticmethod
-    def _latest(kind: str, subject: str) -> tuple[str, str]:
-        return f"LATEST#{kind}#{subject}", "L"
-
     def put(self, item: OneTimeItem) -> None:
-        pk, sk = self._key(item.kind, item.key)
-        self._t.put({"pk": pk, "sk": sk, "subject": item.subject, "expires_at": codec.epoch(item.expires_at),
-                     "data": dict(item.data)})
+        self._t.put(one_time_item(item))
 
     @staticmethod
     def _from(kind: str, key: str, values: Mapping[str, Any]) -> OneTimeItem:
@@ -37,7 +26,7 @@ class DynamoOneTime:
                            data=values.get("data") or {})
 
     def get(self, kind: str, key: str, now: datetime) -> OneTimeItem | None:
-        values = self._t.get(*self._key(kind, key))
+        values = self._t.get(*keys.one_time(kind, key))
         if not values or values["expires_at"] <= codec.epoch(now):
             return None
         return self._from(kind, key, values)
@@ -52,25 +41,27 @@ class DynamoOneTime:
             names["#d"], names[f"#b{i}"] = "data", field
             values[f":b{i}"] = expected
         extra: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
-        try:
-            old = self._t.delete(*self._key(kind, key), ConditionExpression=condition,
+        old: dict[str, Any] | None = None
+        with attempt():  # lost: absent, expired, used, or bound to something else
+            old = self._t.delete(*keys.one_time(kind, key), ConditionExpression=condition,
                                  ExpressionAttributeValues=to_item(values), ReturnValues="ALL_OLD", **extra)
-        except ClientError as exc:
-            if conditional_failed(exc):
-                return None
-            raise
         return self._from(kind, key, old) if old else None
 
     def replace_latest(self, item: OneTimeItem) -> None:
         self.put(item)
-        pk, sk = self._latest(item.kind, item.subject)
-        previous = self._t.update(pk, sk, "SET #k = :k, expires_at = :e",
+        previous = self._t.update(*keys.one_time_latest(item.kind, item.subject), "SET #k = :k, expires_at = :e",
                                   {":k": item.key, ":e": codec.epoch(item.expires_at)}, {"#k": "key"},
                                   ReturnValues="UPDATED_OLD")
         if previous.get("key") and previous["key"] != item.key:
-            self._t.delete(*self._key(item.kind, previous["key"]))
+            self._t.delete(*keys.one_time(item.kind, previous["key"]))
 
     def delete_for_subject(self, kind: str, subject: str) -> None:
-        previous = self._t.delete(*self._latest(kind, subject), ReturnValues="ALL_OLD")
+        previous = self._t.delete(*keys.one_time_latest(kind, subject), ReturnValues="ALL_OLD")
         if previous and previous.get("key"):
-            self._t.delete(*self._key(kind, previous["key"]))
+            self._t.delete(*keys.one_time(kind, previous["key"]))
+
+
+def one_time_item(item: OneTimeItem) -> dict[str, Any]:
+    """A one-time item as stored (choosing a console writes one beside its session)."""
+    return {**keys.one_time(item.kind, item.key).item(), "subject": item.subject,
+            "expires_at": codec.epoch(item.expires_at), "data": dict(item.data)}

@@ -14,26 +14,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from gatehouse.adapters import codec
+from gatehouse.adapters.dynamodb import keys
 from gatehouse.adapters.dynamodb.accounts import DynamoAccounts
-from gatehouse.adapters.dynamodb.mfa import DynamoMfa
-from gatehouse.adapters.dynamodb.one_time import DynamoOneTime
-from gatehouse.adapters.dynamodb.sessions import DynamoSessions, live_session
-from gatehouse.adapters.dynamodb.table import Table, conditional_failed, get_many, to_item
-from gatehouse.adapters.dynamodb.throttle import failure_record, failures_key
+from gatehouse.adapters.dynamodb.mfa import factor_from
+from gatehouse.adapters.dynamodb.one_time import one_time_item
+from gatehouse.adapters.dynamodb.sessions import live_session, session_item
+from gatehouse.adapters.dynamodb.table import ConditionLost, Table, get_many, to_item
+from gatehouse.adapters.dynamodb.throttle import failure_record
 from gatehouse.domain.accounts import Account, normalise_email
 from gatehouse.domain.factors import Advance, Factor
 from gatehouse.domain.login import LoginRead
 from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.sessions import Session
 from gatehouse.domain.throttling import FailureRecord
-from gatehouse.errors import ConditionFailedError
-
-
-def _session_item(session: Session) -> dict[str, Any]:
-    return DynamoSessions._item(session)
 
 
 class DynamoLoginRoundTrips:
@@ -41,8 +35,8 @@ class DynamoLoginRoundTrips:
         self._t = table
 
     def login(self, email: str, counters: Sequence[str], now: datetime) -> LoginRead:
-        claim_key = DynamoAccounts._claim("email", normalise_email(email))
-        counter_keys = [failures_key(k) for k in counters]
+        claim_key = keys.claim("email", normalise_email(email))
+        counter_keys = [keys.throttle(k) for k in counters]
         items = get_many(self._t, [claim_key, *counter_keys])
         claim = items.get(claim_key)
         account: Account | None = None
@@ -54,17 +48,12 @@ class DynamoLoginRoundTrips:
         return LoginRead(account=account, failures=failures)
 
     def start_session(self, session: Session, replacing: str | None, cleared: Sequence[str]) -> None:
-        ops: list[dict[str, Any]] = [{"Put": {"Item": to_item(_session_item(session)),
+        ops: list[dict[str, Any]] = [{"Put": {"Item": to_item(session_item(session)),
                                                "ConditionExpression": "attribute_not_exists(pk)"}}]
-        deleted = [DynamoSessions._key(replacing)] if replacing and replacing != session.token_hash else []
-        deleted += [failures_key(k) for k in dict.fromkeys(cleared)]
-        ops += [{"Delete": {"Key": to_item({"pk": pk, "sk": sk})}} for pk, sk in deleted]
-        try:
-            self._t.transact(ops)
-        except ClientError as exc:
-            if conditional_failed(exc):
-                raise ConditionFailedError() from exc
-            raise
+        deleted = [keys.session(replacing)] if replacing and replacing != session.token_hash else []
+        deleted += [keys.throttle(k) for k in dict.fromkeys(cleared)]
+        ops += [{"Delete": {"Key": to_item(key.item())}} for key in deleted]
+        self._t.transact(ops)  # lost (the token is taken): ConditionLost
 
 
 class DynamoSessionRoundTrips:
@@ -72,7 +61,7 @@ class DynamoSessionRoundTrips:
         self._t = table
 
     def session(self, token_hash: str, account_id: str, now: datetime) -> tuple[Session | None, Account | None]:
-        session_key, account_key = DynamoSessions._key(token_hash), DynamoAccounts._key(account_id)
+        session_key, account_key = keys.session(token_hash), keys.account(account_id)
         items = get_many(self._t, [session_key, account_key])
         account_item = items.get(account_key)
         account = codec.account_from_dict(account_item["data"]) if account_item else None
@@ -84,19 +73,11 @@ class DynamoConsoleRoundTrips:
         self._t = table
 
     def put_with_session(self, item: OneTimeItem, session: Session) -> None:
-        pk, sk = DynamoOneTime._key(item.kind, item.key)
-        once = {"pk": pk, "sk": sk, "subject": item.subject, "expires_at": codec.epoch(item.expires_at),
-                "data": dict(item.data)}
-        try:
-            self._t.transact([
-                {"Put": {"Item": to_item(once)}},
-                # Only a session that still exists is saved: a logout racing this request wins.
-                {"Put": {"Item": to_item(_session_item(session)), "ConditionExpression": "attribute_exists(pk)"}},
-            ])
-        except ClientError as exc:
-            if conditional_failed(exc):
-                raise ConditionFailedError() from exc
-            raise
+        self._t.transact([
+            {"Put": {"Item": to_item(one_time_item(item))}},
+            # Only a session that still exists is saved: a logout racing this request wins (ConditionLost).
+            {"Put": {"Item": to_item(session_item(session)), "ConditionExpression": "attribute_exists(pk)"}},
+        ])
 
 
 class DynamoSecondFactorRoundTrips:
@@ -105,30 +86,26 @@ class DynamoSecondFactorRoundTrips:
 
     def read(self, account_id: str, factor_ids: Sequence[str], counters: Sequence[str], now: datetime
              ) -> tuple[list[Factor], dict[str, FailureRecord]]:
-        factor_keys = [DynamoMfa._key(account_id, f) for f in factor_ids]
-        counter_keys = [failures_key(k) for k in counters]
+        factor_keys = [keys.factor(account_id, f) for f in factor_ids]
+        counter_keys = [keys.throttle(k) for k in counters]
         items = get_many(self._t, [*factor_keys, *counter_keys])
-        factors = [DynamoMfa._from(items[key]) for key in factor_keys if key in items]
+        factors = [factor_from(items[key]) for key in factor_keys if key in items]
         return factors, {k: failure_record(items.get(key), now) for k, key in zip(counters, counter_keys, strict=True)}
 
     def advance_and_elevate(self, advance: Advance, session: Session, replacing: str) -> bool:
-        pk, sk = DynamoMfa._key(advance.account_id, advance.factor_id)
-        old_pk, old_sk = DynamoSessions._key(replacing)
         try:
             self._t.transact([
                 # The single use of a TOTP step: of two requests presenting it, one moves the counter.
-                {"Update": {"Key": to_item({"pk": pk, "sk": sk}), "UpdateExpression": "SET #c = :c",
+                {"Update": {"Key": to_item(keys.factor(advance.account_id, advance.factor_id).item()),
+                            "UpdateExpression": "SET #c = :c",
                             "ConditionExpression": "attribute_exists(pk) AND #c < :c",
                             "ExpressionAttributeNames": {"#c": "counter"},
                             "ExpressionAttributeValues": to_item({":c": advance.counter})}},
-                {"Put": {"Item": to_item(_session_item(session)), "ConditionExpression": "attribute_not_exists(pk)"}},
-                {"Delete": {"Key": to_item({"pk": old_pk, "sk": old_sk})}},
+                {"Put": {"Item": to_item(session_item(session)), "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Delete": {"Key": to_item(keys.session(replacing).item())}},
             ])
-        except ClientError as exc:
-            if not conditional_failed(exc):
-                raise
-            reasons = exc.response.get("CancellationReasons") or []
-            if not reasons or reasons[0].get("Code") not in (None, "None"):
-                return False
-            raise ConditionFailedError() from exc
+        except ConditionLost as lost:
+            if not lost.reasons or lost.reasons[0] != "None":
+                return False  # the step was used
+            raise  # lost on the new session (its token taken, a concurrent write): the ConditionFailedError it was
         return True

@@ -90,21 +90,21 @@ class Table:
                 pending.extend(out.get("UnprocessedItems", {}).get(self.name, []))
 
 
-def conditional_failed(exc: ClientError) -> bool:
+def _conditional_failed(exc: ClientError) -> bool:
     return error_code(exc) in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
-class ConditionLost(ConditionFailedError, ClientError):
+class ConditionLost(ConditionFailedError):
     """A write DynamoDB refused on its condition, as the domain's `ConditionFailedError`.
 
     `reasons`: for a cancelled transaction, each operation's code in order ("None" for those that
-    would have been applied; empty when DynamoDB gave none). It stays the `ClientError` it replaces
-    (same `response`) so that code still catching that one keeps working until it is converted.
+    would have been applied; empty when DynamoDB gave none). It is not a `ClientError` (that one is
+    its `__cause__`): no adapter catches those for a lost condition, so an `except ClientError` is
+    left only for what really is DynamoDB's error.
     """
 
     def __init__(self, exc: ClientError) -> None:
-        ClientError.__init__(self, exc.response, exc.operation_name)  # type: ignore[arg-type]
-        self.message, self.details = ConditionFailedError.message, {}
+        super().__init__()
         self.reasons = [str(r.get("Code") or "None") for r in exc.response.get("CancellationReasons") or []]
 
 
@@ -115,7 +115,7 @@ def conditional() -> Iterator[None]:
         with translated("DynamoDB"):
             yield
     except ClientError as exc:
-        if conditional_failed(exc) and not isinstance(exc, ConditionLost):
+        if _conditional_failed(exc):
             raise ConditionLost(exc) from exc
         raise
 

@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from gatehouse.adapters import codec
-from gatehouse.adapters.dynamodb.table import Table, conditional_failed, to_item
+from gatehouse.adapters.dynamodb import keys
+from gatehouse.adapters.dynamodb.table import Table, attempt, to_item
 from gatehouse.domain.verification import Verification
 
 
@@ -20,19 +19,10 @@ class DynamoVerifications:
     def __init__(self, table: Table) -> None:
         self._t = table
 
-    @staticmethod
-    def _key(purpose: str, key: str) -> tuple[str, str]:
-        return f"VERIFY#{purpose}#{key}", "V"
-
-    @staticmethod
-    def _latest(purpose: str, subject: str) -> tuple[str, str]:
-        return f"VERIFY_LATEST#{purpose}#{subject}", "L"
-
     def _item(self, v: Verification) -> dict[str, Any]:
-        pk, sk = self._key(v.purpose, v.key)
-        return {"pk": pk, "sk": sk, "purpose": v.purpose, "subject": v.subject, "id": v.id, "digest": v.digest,
-                "expires_at": codec.epoch(v.expires_at), "max_failures": v.max_failures, "failures": v.failures,
-                "data": dict(v.data)}
+        return {**keys.verification(v.purpose, v.key).item(), "purpose": v.purpose, "subject": v.subject,
+                "id": v.id, "digest": v.digest, "expires_at": codec.epoch(v.expires_at),
+                "max_failures": v.max_failures, "failures": v.failures, "data": dict(v.data)}
 
     @staticmethod
     def _from(values: Mapping[str, Any]) -> Verification:
@@ -54,7 +44,7 @@ class DynamoVerifications:
         item = self._item(v)
         names = {f"#{k}": k for k, value in item.items() if k not in ("pk", "sk", "failures") and value is not None}
         values = {f":{k}": item[k] for k in names.values()}
-        try:
+        with attempt() as write:
             old = self._t.update(
                 item["pk"], item["sk"],
                 "SET " + ", ".join(f"{n} = :{n[1:]}" for n in names) + ", failures = if_not_exists(failures, :f)",
@@ -63,10 +53,8 @@ class DynamoVerifications:
                 ConditionExpression="attribute_not_exists(pk) OR attribute_not_exists(max_failures)"
                                     " OR expires_at <= :now OR failures < max_failures",
                 ReturnValues="ALL_OLD")
-        except ClientError as exc:
-            if conditional_failed(exc):
-                return None  # the live one is exhausted: it stays, and ends when it expires
-            raise
+        if not write.won:
+            return None  # the live one is exhausted: it stays, and ends when it expires
         if not old:
             return v.failures
         if old["expires_at"] > codec.epoch(now) and "max_failures" in old:
@@ -77,11 +65,11 @@ class DynamoVerifications:
         return v.failures
 
     def _start_by_id(self, v: Verification, now: datetime) -> int | None:
-        pk, sk = self._latest(v.purpose, v.subject)
+        pk, sk = keys.verification_latest(v.purpose, v.subject)
         pointer = self._t.get(pk, sk)
         previous_id = pointer.get("id") if pointer else None
         if previous_id:
-            previous = self._t.get(*self._key(v.purpose, previous_id))
+            previous = self._t.get(*keys.verification(v.purpose, previous_id))
             if previous and previous["expires_at"] > codec.epoch(now) and \
                     int(previous.get("failures") or 0) >= int(previous["max_failures"]):
                 return None
@@ -94,17 +82,15 @@ class DynamoVerifications:
         values: dict[str, Any] = {":new": v.id, ":e": codec.epoch(v.expires_at)}
         if previous_id:
             values[":prev"] = previous_id
-        try:
+        with attempt() as write:
             self._t.update(pk, sk, "SET #id = :new, expires_at = :e", values, {"#id": "id"},
                            ConditionExpression=condition)
-        except ClientError as exc:
-            if conditional_failed(exc):
-                return None
-            raise
+        if not write.won:
+            return None
         carried = 0
         if previous_id:
             # Deleting returns the final count, failures recorded up to this very write included.
-            old = self._t.delete(*self._key(v.purpose, previous_id), ReturnValues="ALL_OLD")
+            old = self._t.delete(*keys.verification(v.purpose, previous_id), ReturnValues="ALL_OLD")
             if old and old["expires_at"] > codec.epoch(now):
                 carried = int(old.get("failures") or 0)
         self._t.put({**self._item(v), "failures": max(v.failures, carried)})
@@ -114,33 +100,27 @@ class DynamoVerifications:
         self._t.put(self._item(verification), ConditionExpression="attribute_not_exists(pk)")
 
     def get(self, purpose: str, key: str, now: datetime) -> Verification | None:
-        values = self._t.get(*self._key(purpose, key))
+        values = self._t.get(*keys.verification(purpose, key))
         if not values or values["expires_at"] <= codec.epoch(now) or "max_failures" not in values:
             return None
         return self._from(values)
 
     def fail(self, purpose: str, key: str, now: datetime) -> Verification | None:
-        try:
-            out = self._t.update(*self._key(purpose, key), "ADD failures :one", {":one": 1, ":now": codec.epoch(now)},
+        with attempt() as write:  # lost: absent, expired, or out of attempts
+            out = self._t.update(*keys.verification(purpose, key), "ADD failures :one",
+                                 {":one": 1, ":now": codec.epoch(now)},
                                  ConditionExpression="attribute_exists(pk) AND expires_at > :now"
                                                      " AND failures < max_failures",
                                  ReturnValues="ALL_NEW")
-        except ClientError as exc:
-            if conditional_failed(exc):
-                return None
-            raise
-        return self._from(out)
+        return self._from(out) if write.won else None
 
     def complete(self, purpose: str, key: str, digest: str, now: datetime) -> Verification | None:
-        try:
-            old = self._t.delete(*self._key(purpose, key),
+        old: dict[str, Any] | None = None
+        with attempt():  # lost: absent, expired, a wrong code, or out of attempts
+            old = self._t.delete(*keys.verification(purpose, key),
                                  ConditionExpression="attribute_exists(pk) AND expires_at > :now"
                                                      " AND #digest = :d AND failures < max_failures",
                                  ExpressionAttributeNames={"#digest": "digest"},
                                  ExpressionAttributeValues=to_item({":now": codec.epoch(now), ":d": digest}),
                                  ReturnValues="ALL_OLD")
-        except ClientError as exc:
-            if conditional_failed(exc):
-                return None
-            raise
         return self._from(old) if old else None
