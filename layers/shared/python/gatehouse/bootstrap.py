@@ -530,7 +530,7 @@ class Stores:
     def memory(cls) -> Stores:
         from gatehouse.adapters import memory
 
-        return cls(accounts=memory.MemoryAccounts(), session_store=memory.MemorySessions(),
+        stores = cls(accounts=memory.MemoryAccounts(), session_store=memory.MemorySessions(),
                    once=memory.MemoryOneTime(), throttle_store=memory.MemoryThrottle(),
                    outbox=memory.MemoryOutbox(),
                    unification_store=memory.MemoryUnification(), api_key_store=memory.MemoryApiKeys(),
@@ -538,6 +538,8 @@ class Stores:
                    organization_store=memory.MemoryOrganizations(), mfa_store=memory.MemoryMfa(),
                    verifications=memory.MemoryVerifications(), resource_store=memory.MemoryResources(),
                    identity_store=memory.MemoryIdentities())
+        stores.mfa_store.accounts = stores.accounts  # type: ignore[attr-defined]  # add_many's "account exists"
+        return stores
 
 
 @cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -88,3 +88,36 @@ class DynamoMfa:
 
     def delete_recovery_codes(self, account_id: str) -> None:
         self._t.delete(f"ACCOUNT#{account_id}", "RECOVERY")
+
+    def add_many(self, factors: Sequence[Factor]) -> Sequence[bool]:
+        """Each factor's put (unless one is stored under its id) with a check that its account does
+        not exist yet, in one transaction: the account is made after its factor, so an account
+        there means this factor's migration is over, and a factor missing then was deleted by its
+        user. 50 factors a transaction (two writes each); a cancelled one says which factor lost,
+        and the others are sent again."""
+        from gatehouse.adapters.dynamodb import keys
+        from gatehouse.adapters.dynamodb.table import ConditionLost
+
+        def ops(f: Factor) -> list[dict[str, Any]]:
+            pk, sk = self._key(f.account_id, f.id)
+            item = {"pk": pk, "sk": sk, "account_id": f.account_id, "factor_id": f.id, "type": f.type,
+                    "created_at": codec.iso(f.created_at), "counter": f.counter, "data": dict(f.data)}
+            return [{"Put": {"Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"ConditionCheck": {"Key": to_item(keys.account(f.account_id).item()),
+                                        "ConditionExpression": "attribute_not_exists(pk)"}}]
+
+        stored = [False] * len(factors)
+        for start in range(0, len(factors), 50):
+            chunk = list(range(start, min(start + 50, len(factors))))
+            while chunk:
+                try:
+                    self._t.transact([op for i in chunk for op in ops(factors[i])])
+                except ConditionLost as lost:
+                    if len(lost.reasons) != 2 * len(chunk):
+                        raise
+                    chunk = [i for n, i in enumerate(chunk) if lost.reasons[2 * n:2 * n + 2] == ["None", "None"]]
+                    continue
+                for i in chunk:
+                    stored[i] = True
+                break
+        return stored
