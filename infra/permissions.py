@@ -49,7 +49,8 @@ class KeyUse:
     purpose: str
 
 
-# The context of a TOTP seed (gatehouse.strategies.totp): {"purpose": "totp_seed", account, factor}.
+# The context of a TOTP seed (gatehouse.strategies.totp): {"purpose": "totp_seed", account, factor};
+# the unifier's seeds sealed a batch at a time share a data key under {"purpose": "totp_seed", batch}.
 TOTP_SEED = "totp_seed"
 # The server's HMAC key for one-time codes, decrypted once per cold start.
 CODE_HMAC = "code-hmac"

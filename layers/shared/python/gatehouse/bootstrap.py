@@ -583,6 +583,7 @@ class Stores:
         accounts, sessions, once, throttle = (memory.MemoryAccounts(), memory.MemorySessions(), memory.MemoryOneTime(),
                                               memory.MemoryThrottle())
         mfa = memory.MemoryMfa()
+        mfa.accounts = accounts  # add_many's "has its account been made yet"
         return cls(accounts=accounts, session_store=sessions, once=once, throttle_store=throttle,
                    login_trips=round_trips.MemoryLoginRoundTrips(accounts, sessions, throttle),
                    session_trips=round_trips.MemorySessionRoundTrips(accounts, sessions),

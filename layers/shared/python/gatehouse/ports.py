@@ -167,6 +167,11 @@ class KeyVault(Protocol):
 
     def decrypt(self, blob: bytes, context: Mapping[str, str]) -> bytes: ...
 
+    def seal_many(self, items: Sequence[tuple[bytes, Mapping[str, str]]]) -> list[bytes]:
+        """`encrypt` for many secrets of one purpose at once (a migration's batch): each blob opens
+        with `decrypt` under its own context, as `encrypt`'s do, and only there."""
+        ...
+
 
 class MfaStore(Protocol):
     def add(self, factor: Factor) -> None: ...
@@ -193,6 +198,13 @@ class MfaStore(Protocol):
     def recovery_codes_remaining(self, account_id: str) -> int: ...
 
     def delete_recovery_codes(self, account_id: str) -> None: ...
+
+    def add_many(self, factors: Sequence[Factor]) -> Sequence[bool]:
+        """For migrations, which store a factor before its account exists: per factor, whether it
+        was stored. One is not when a factor is already stored under its id (a rerun: kept as it
+        is), nor once its account exists (its migration is over: a factor missing then was deleted
+        by its user, and a rerun must not bring it back)."""
+        ...
 
 
 class VerificationStore(Protocol):

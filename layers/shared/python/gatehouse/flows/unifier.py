@@ -111,18 +111,29 @@ class Unifier:
         # The second factor registry (bootstrap's): each strategy takes the legacy kinds it `migrates`.
         self._migrators = {kind: f for f in (factors or {}).values() for kind in getattr(f, "migrates", ())}
 
-    def _migrate_factor(self, account_id: str, p: UnifiedAccountPlan, now: datetime) -> str | None:
-        """Store the kept second factor in the MFA store BEFORE the account exists, so the account
-        is never, even for a moment, without the factor it had. Rerun-safe without a read: the
-        factor's id derives from the account's, and a factor already stored under it is kept."""
-        factor = p.mfa.factor
-        strategy = self._migrators.get(factor.kind) if factor is not None else None
-        if factor is None or strategy is None:
-            return None  # no factor, or one no strategy takes (a legacy SMS factor)
-        fid = migrated_factor_id(account_id)
-        with suppress(ConditionFailedError):  # a rerun: stored by the run that was interrupted
-            strategy.migrate(account_id, factor, now, fid)
-        return fid
+    def _migrate_factors(self, plans: list[UnifiedAccountPlan], now: datetime) -> dict[str, str]:
+        """`_migrate_factor` for a batch, each strategy's factors together (one data key, one
+        transaction per 50 factors): per unified key, the id of its migrated factor. Rerun-safe
+        without a read: a factor already stored under its id is kept, and none is stored once its
+        account exists (`MfaStore.add_many`), so a factor its user deleted stays deleted."""
+        ids: dict[str, str] = {}
+        pending: dict[str, list[tuple[str, Any, datetime, str]]] = {}
+        for p in plans:
+            factor = p.mfa.factor
+            if factor is None or factor.kind not in self._migrators:
+                continue  # no factor, or one no strategy takes (a legacy SMS factor)
+            account_id = account_id_for(p.unified_key)
+            ids[p.unified_key] = migrated_factor_id(account_id)
+            pending.setdefault(factor.kind, []).append((account_id, factor, now, ids[p.unified_key]))
+        for kind, entries in pending.items():
+            strategy = self._migrators[kind]
+            if hasattr(strategy, "migrate_many"):
+                strategy.migrate_many(entries)
+                continue
+            for account_id, factor, created_at, factor_id in entries:
+                with suppress(ConditionFailedError):  # a rerun: stored by the run that was interrupted
+                    strategy.migrate(account_id, factor, created_at, factor_id)
+        return ids
 
     def run(self, batch_size: int = 100, max_batches: int | None = None,
             progress: Callable[[int], None] | None = None,
@@ -149,15 +160,18 @@ class Unifier:
         keys += [("dedibox", d) for i in items for d in i.members.dedibox]
         archived = self._store.get_archived(keys)  # one batch read for the whole batch
         now = self._clock.now()
-        built: list[tuple[UnifiedState, UnifiedAccountPlan, Account, dict[str, list[str]]]] = []
+        plans: list[tuple[UnifiedState, UnifiedAccountPlan]] = []
         for item in items:
             records = [parse_record(json.loads(archived[("scaleway", s)].raw)) for s in item.members.scaleway]
             records += [parse_record(json.loads(archived[("dedibox", d)].raw)) for d in item.members.dedibox]
             scaleway = tuple(sorted((r for r in records if isinstance(r, ScalewayRecord)), key=lambda r: r.legacy_id))
             dedibox = tuple(sorted((r for r in records if isinstance(r, DediboxRecord)), key=lambda r: r.legacy_id))
-            p = plan_group(RecordGroup(item.unified_key, item.email, scaleway, dedibox), self._s.legacy_cutoff)
-            factor_id = self._migrate_factor(account_id_for(p.unified_key), p, now)
-            account, aliases = build_account(p, item, now, factor_id)
+            plans.append((item, plan_group(RecordGroup(item.unified_key, item.email, scaleway, dedibox),
+                                           self._s.legacy_cutoff)))
+        factor_ids = self._migrate_factors([p for _, p in plans], now)
+        built: list[tuple[UnifiedState, UnifiedAccountPlan, Account, dict[str, list[str]]]] = []
+        for item, p in plans:
+            account, aliases = build_account(p, item, now, factor_ids.get(p.unified_key))
             built.append((item, p, account, aliases))
         # The legacy resources, each its own item (an account item could not hold them unbounded),
         # before their account exists, as the second factor is: it never shows without them.

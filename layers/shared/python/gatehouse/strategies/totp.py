@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hmac
 import io
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -152,3 +153,14 @@ class TotpStrategy:
 
     def _open(self, account_id: str, factor_id: str, sealed: str) -> str:
         return self._vault.decrypt(base64.b64decode(sealed), _context(account_id, factor_id)).decode()
+
+    def migrate_many(self, entries: Sequence[tuple[str, Any, datetime, str]]) -> Sequence[bool]:
+        """`migrate` for a batch of (account id, legacy factor, created at, factor id): the seeds
+        sealed together (one data key) and stored together; per entry whether it was stored (not
+        when a factor is stored under its id, or once its account exists: `MfaStore.add_many`)."""
+        sealed = self._vault.seal_many([(factor.secret.encode(), _context(account_id, factor_id))
+                                        for account_id, factor, _, factor_id in entries])
+        return self._store.add_many([
+            Factor(account_id=account_id, id=factor_id, type=METHOD, created_at=created_at,
+                   data={"seed": base64.b64encode(blob).decode()})
+            for (account_id, _, created_at, factor_id), blob in zip(entries, sealed, strict=True)])

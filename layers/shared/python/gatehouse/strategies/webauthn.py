@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -133,6 +133,15 @@ class WebAuthnStrategy:
         self._store.add(Factor(account_id=account_id, id=factor_id, type=METHOD, created_at=created_at,
                                counter=factor.sign_count,
                                data={"credential_id": factor.credential_id, "public_key": factor.public_key}))
+
+    def migrate_many(self, entries: Sequence[tuple[str, Any, datetime, str]]) -> Sequence[bool]:
+        """`migrate` for a batch of (account id, legacy passkey, created at, factor id), stored
+        together (`MfaStore.add_many`); per entry whether it was stored."""
+        return self._store.add_many([
+            Factor(account_id=account_id, id=factor_id, type=METHOD, created_at=created_at,
+                   counter=factor.sign_count,
+                   data={"credential_id": factor.credential_id, "public_key": factor.public_key})
+            for account_id, factor, created_at, factor_id in entries])
 
     def challenge(self, account: Account, session: Session) -> dict[str, Any] | None:
         import json

@@ -7,7 +7,7 @@ from typing import Any
 
 from gatehouse.adapters import codec
 from gatehouse.adapters.dynamodb import keys
-from gatehouse.adapters.dynamodb.table import Table, attempt, batch_put, to_item
+from gatehouse.adapters.dynamodb.table import Table, attempt, to_item, transact_put
 from gatehouse.domain.api_keys import AccountApiKey
 
 
@@ -40,7 +40,7 @@ class DynamoApiKeys:
                           {"Put": {"Item": to_item(listed)}}])
 
     def add_many(self, keys: list[AccountApiKey]) -> None:
-        batch_put(self._t, [item for key in keys for item in self._items(key)])
+        transact_put(self._t, [item for key in keys for item in self._items(key)])
 
     def get(self, key_id: str) -> AccountApiKey | None:
         values = self._t.get(*keys.api_key(key_id))

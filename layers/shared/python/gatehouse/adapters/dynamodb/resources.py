@@ -11,9 +11,9 @@ from gatehouse.adapters.dynamodb.table import (
     Table,
     attempt,
     batch_get,
-    batch_put,
     to_item,
     transact_each,
+    transact_put,
 )
 from gatehouse.domain.accounts import Resource
 from gatehouse.errors import ConflictError
@@ -63,7 +63,7 @@ class DynamoResources:
         transact_each(self._t, [
             {"Put": {"Item": {**self._count_key(a, c), **to_item({"n": len({r.id for r in rs})})},
                      "ConditionExpression": "attribute_not_exists(pk)"}} for a, c, rs in entries])
-        batch_put(self._t, list({(a, c, r.id): self._item(a, c, r) for a, c, rs in entries for r in rs}.values()))
+        transact_put(self._t, list({(a, c, r.id): self._item(a, c, r) for a, c, rs in entries for r in rs}.values()))
 
     def holds(self, account_id: str, contexts: Sequence[str], resource_id: str) -> bool:
         found = [keys.resource(account_id, c, resource_id) for c in contexts]

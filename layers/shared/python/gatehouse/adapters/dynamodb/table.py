@@ -206,3 +206,17 @@ def single_write(t: Table, op: dict[str, Any]) -> bool:
 def get_many(t: Table, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
     """Several items in one BatchGetItem (strongly consistent), by key; absent ones are left out."""
     return {(item["pk"], item["sk"]): item for item in batch_get(t, list(keys))}
+
+
+def transact_put(t: Table, items: Sequence[Mapping[str, Any]]) -> None:
+    """Unconditional puts 100 to a TransactWriteItems: a bulk write of 100s (the unifier's API keys
+    and resources) in a quarter of BatchWriteItem's calls, at twice its write units, which a
+    one-time migration can afford. An item twice is written once (a transaction takes an item
+    once); a cancelled transaction (a concurrent write of one item) is written again by BatchWriteItem."""
+    unique = list({(i["pk"], i["sk"]): i for i in items}.values())
+    for start in range(0, len(unique), 100):
+        chunk = unique[start:start + 100]
+        try:
+            t.transact([{"Put": {"Item": to_item(i)}} for i in chunk])
+        except ConditionLost:
+            batch_put(t, chunk)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 
 class FakeKeyVault:
@@ -17,3 +17,6 @@ class FakeKeyVault:
         if tag != repr(sorted(context.items())).encode():
             raise ValueError("encryption context mismatch")
         return bytes(b ^ 0x5A for b in body)
+
+    def seal_many(self, items: Sequence[tuple[bytes, Mapping[str, str]]]) -> list[bytes]:
+        return [self.encrypt(plaintext, context) for plaintext, context in items]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from gatehouse.domain.factors import Factor
 from gatehouse.errors import ConditionFailedError
@@ -56,3 +57,17 @@ class MemoryMfa:
 
     def delete_recovery_codes(self, account_id: str) -> None:
         self._codes.pop(account_id, None)
+
+    # The accounts fake `add_many` asks whether an account exists yet (bound by `Stores.memory`).
+    accounts: Any = None
+
+    def add_many(self, factors: Sequence[Factor]) -> Sequence[bool]:
+        stored: list[bool] = []
+        with self._lock:
+            for factor in factors:
+                key = (factor.account_id, factor.id)
+                exists = self.accounts is not None and self.accounts.get(factor.account_id) is not None
+                stored.append(key not in self._factors and not exists)
+                if stored[-1]:
+                    self._factors[key] = factor
+        return stored
