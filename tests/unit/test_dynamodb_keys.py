@@ -10,14 +10,9 @@ from pathlib import Path
 
 from gatehouse.adapters.dynamodb import keys
 
+from tests.support.source_checks import catches_client_error, reads_condition_codes
+
 PACKAGE = Path(keys.__file__).parent
-# A module that cannot be converted at once (being rewritten on another branch) waits here; each one
-# must still need it (test below), so the list only shrinks. Every module is converted.
-NOT_YET_CONVERTED: set[str] = set()
-# What only the table wrapper may read of DynamoDB's error to tell a lost condition (schema.py its
-# own: an existing table).
-_CONDITION_CODES = {"error_code", "conditional_failed", "_conditional_failed", "CancellationReasons",
-                    "ConditionalCheckFailedException", "TransactionCanceledException"}
 _KIND = re.compile(r"[A-Z][A-Z0-9_]*#")
 _ARGUMENTS = {"str": "x", "int": 3, "datetime": datetime(2026, 1, 2, tzinfo=UTC)}
 
@@ -48,27 +43,6 @@ def _spelled_keys(tree: ast.AST) -> list[str]:
     """String constants (f-string parts included) that start like a partition key: `KIND#...`."""
     return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
             and (_KIND.match(node.value) or node.value in (keys.WAVES, keys.OUTBOX))]
-
-
-def _caught(node: ast.expr | None) -> set[str]:
-    """The names an `except` clause catches: `ClientError`, `exceptions.ClientError`, or a tuple of them."""
-    if isinstance(node, ast.Tuple):
-        return set().union(*(_caught(element) for element in node.elts))
-    if isinstance(node, ast.Name):
-        return {node.id}
-    return {node.attr} if isinstance(node, ast.Attribute) else set()
-
-
-def _catches_client_error(tree: ast.AST) -> bool:
-    return any(isinstance(node, ast.ExceptHandler) and "ClientError" in _caught(node.type) for node in ast.walk(tree))
-
-
-def _reads_condition_codes(tree: ast.AST) -> bool:
-    named = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    named |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
-    named |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
-    named |= {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
-    return bool(named & _CONDITION_CODES)
 
 
 def _modules() -> dict[str, ast.AST]:
@@ -107,7 +81,7 @@ def test_a_notification_claim_gives_back_its_unified_key() -> None:
 
 def test_no_adapter_module_spells_a_key_of_its_own() -> None:
     spelled = {name: _spelled_keys(tree) for name, tree in _modules().items()
-               if name != "keys.py" and name not in NOT_YET_CONVERTED}
+               if name != "keys.py"}
     assert {name: found for name, found in spelled.items() if found} == {}
 
 
@@ -116,24 +90,7 @@ def test_no_adapter_module_turns_a_lost_condition_into_an_error_itself() -> None
     # trips (what several ports write together) are held to it like the ports' own modules.
     modules = _modules()
     assert {"round_trips.py", "accounts.py", "mfa.py"} <= modules.keys()
-    catching = {name for name, tree in modules.items() if _catches_client_error(tree)}
-    assert catching - NOT_YET_CONVERTED == {"table.py", "schema.py"}
-    reading = {name for name, tree in modules.items() if _reads_condition_codes(tree)}
-    assert reading - NOT_YET_CONVERTED <= {"table.py", "schema.py"}
-
-
-def test_the_check_sees_every_way_of_catching_dynamodb_s_error() -> None:
-    for clause in ("except ClientError:", "except (ValueError, ClientError) as e:",
-                   "except botocore.exceptions.ClientError:"):
-        assert _catches_client_error(ast.parse(f"try:\n    pass\n{clause}\n    pass\n")), clause
-    assert not _catches_client_error(ast.parse("try:\n    pass\nexcept ConditionLost:\n    pass\n"))
-    assert _reads_condition_codes(ast.parse("reasons = exc.response.get('CancellationReasons')"))
-    assert _reads_condition_codes(ast.parse("from gatehouse.adapters.aws import error_code"))
-    assert not _reads_condition_codes(ast.parse("lost.reasons[0] != 'None'"))
-
-
-def test_the_modules_left_to_convert_still_need_it() -> None:
-    modules = _modules()
-    assert all(name in modules for name in NOT_YET_CONVERTED)
-    assert {name for name in NOT_YET_CONVERTED
-            if not _spelled_keys(modules[name]) and not _catches_client_error(modules[name])} == set()
+    catching = {name for name, tree in modules.items() if catches_client_error(tree)}
+    assert catching == {"table.py", "schema.py"}
+    reading = {name for name, tree in modules.items() if reads_condition_codes(tree)}
+    assert reading <= {"table.py", "schema.py"}
