@@ -16,12 +16,11 @@ to write to, so nothing is sent for them.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from gatehouse import messages
-from gatehouse.domain.secrets import could_be_id, digest, same
+from gatehouse.domain.secrets import digest, link_token, new_link_secret, same, split_link
 from gatehouse.domain.verification import Verification
 from gatehouse.errors import InvalidTokenError
 from gatehouse.ports import Mailer, OneTimeStore, VerificationStore
@@ -32,7 +31,6 @@ from gatehouse.strategies.recovery import Claim, Start
 # until the last of them expires (`email_link_seconds` after this deploys). Then drop it and `once`.
 KIND = "recovery_link"
 PURPOSE = "reset_email"
-_SECRET_HEX = 64  # 256 bits
 
 messages.register("reset_link", {
     "en": ("Reset your password",
@@ -69,7 +67,7 @@ class EmailLinkRecovery:
 
     def start(self, request: Start) -> None:
         account = request.account
-        secret = secrets.token_hex(_SECRET_HEX // 2)
+        secret = new_link_secret()
         expires_at = request.now + timedelta(seconds=self._s.email_link_seconds)
         data = {"flow_id": request.flow_id, **({"account_id": account.id} if account else {})}
         # Unknown keys store a link too (that nobody ever receives), so both cost the same write.
@@ -80,7 +78,7 @@ class EmailLinkRecovery:
         if account is not None:
             self._mailer.send(messages.email(
                 "reset_link", account.email, account.locale, minutes=self._s.email_link_seconds // 60,
-                link=f"{self._s.public_base_url}/ui/reset/complete?token={account.id}-{secret}"))
+                link=f"{self._s.public_base_url}/ui/reset/complete?token={link_token(account.id, secret)}"))
         elif request.lookup.kind == "email":
             self._mailer.send(messages.email("reset_unknown", request.lookup.value, "en"))
 
@@ -92,9 +90,9 @@ class EmailLinkRecovery:
 
     def check(self, proof: Mapping[str, str], now: datetime) -> Claim:
         token = proof["token"]
-        subject, _, secret = token.rpartition("-")
-        if not _is_secret(secret) or not subject or not could_be_id(subject):
+        if (link := split_link(token)) is None:
             return self._check_issued_before(token, now)
+        subject, secret = link
         process = self._flows.get(PURPOSE, subject, now)
         offered = digest(secret)
         if process is None or not process.digest or not same(offered, process.digest) or \
@@ -114,7 +112,3 @@ class EmailLinkRecovery:
         if item is None or not item.data.get("account_id"):
             raise InvalidTokenError()
         return Claim(account_id=str(item.data["account_id"]), ref=key)
-
-
-def _is_secret(value: str) -> bool:
-    return len(value) == _SECRET_HEX and all(c in "0123456789abcdef" for c in value)
