@@ -255,7 +255,8 @@ class Container:
         from gatehouse.flows.account import AccountSettings
 
         return AccountSettings(self.accounts, self.once, self.sessions, self.mailer, self.hasher,
-                               self.password_policy, self.clock, self.settings, throttle=self.message_throttle)
+                               self.password_policy, self.clock, self.settings, throttle=self.message_throttle,
+                               flows=self.verifications)
 
     @cached_property
     def consoles(self) -> Consoles:
