@@ -105,7 +105,8 @@ SEEDS_BOTH = KeyUse(KEY_BOTH, TOTP_SEED)
 HMAC_OPEN = KeyUse(KEY_DECRYPT, CODE_HMAC)
 
 FLOWS: dict[str, FlowPermissions] = {
-    "signup": FlowPermissions(keys(ACCOUNTS, ONE_TIME, THROTTLES), mail=MAIL_SEND),
+    # The sign-up link is a verification process; links issued before it still read as one-time items.
+    "signup": FlowPermissions(keys(ACCOUNTS, ONE_TIME, THROTTLES, VERIFICATIONS), mail=MAIL_SEND),
     # /login/code mails a one-time code (stored as an HMAC under the server key); /login/legacy
     # reads only the account (its unification summary is on it).
     "login": FlowPermissions(keys(ACCOUNTS, SESSIONS, ONE_TIME, THROTTLES, VERIFICATIONS, CODE_PEPPER),

@@ -39,10 +39,11 @@ TARGETS: dict[str, Target] = {
                                                         4, 6, "the factor and both counters are a second "
                                                         "BatchGetItem after the session's, and each verify unwraps "
                                                         "its seed with a KMS Decrypt"),
-    **{f"POST /password/reset/email ({known} {kind})": Target((f"POST /password/reset/email ({known} {kind})",), 3, 7,
+    **{f"POST /password/reset/email ({known} {kind})": Target((f"POST /password/reset/email ({known} {kind})",), 3, 5,
                                                               "the lookup is two reads (one for an account id); "
-                                                              "the throttles one write, the link, its latest "
-                                                              "pointer and its flow three more")
+                                                              "the throttles are one write, the link (its "
+                                                              "account's verification process) one more and the "
+                                                              "mail SES's one call")
        for kind in _RESET_KEYS for known in ("known", "unknown")},
     "POST /password/reset/sms/complete": Target(("POST /password/reset/sms/complete",), 3, 6,
                                                 "the flow and the account are read apart; the consumption, the "

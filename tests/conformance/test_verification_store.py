@@ -144,3 +144,23 @@ def test_an_item_written_before_the_one_process_is_absent_and_does_not_block_a_n
     started = store.start(_process(subject, by_id=False, digest="newer"), NOW)
     assert started is not None and started.failures == 0
     assert store.complete("code", subject, "newer", NOW) is not None
+
+
+def test_a_link_is_its_subjects_process_a_newer_one_kills_it_and_of_eight_racing_uses_one_wins(store) -> None:
+    # The reset email link (strategies.email_link): found by its subject, its secret's SHA-256 as
+    # the digest, one write per link; a newer link's start overwrites the older's digest.
+    from gatehouse.domain.secrets import digest
+
+    subject = f"acc_{uuid.uuid4().hex}"
+
+    def link(secret: str) -> Verification:
+        return Verification(purpose="reset_email", subject=subject, digest=digest(secret),
+                            expires_at=NOW + timedelta(minutes=30), max_failures=1, data={"account_id": subject})
+
+    store.start(link("older"), NOW)
+    store.start(link("newer"), NOW)
+    assert store.get("reset_email", subject, NOW).digest == digest("newer")
+    assert _race(8, lambda: store.complete("reset_email", subject, digest("older"), NOW)) == [None] * 8
+    wins = _race(8, lambda: store.complete("reset_email", subject, digest("newer"), NOW))
+    assert sum(w is not None for w in wins) == 1
+    assert store.get("reset_email", subject, NOW) is None

@@ -107,3 +107,49 @@ def test_a_confirmed_account_is_sent_no_confirmation_link(c: Container) -> None:
     before = len(c.mailer.to(EMAIL))
     c.account_settings.send_email_confirmation(_auth(c))
     assert len(c.mailer.to(EMAIL)) == before
+
+
+def test_an_email_change_link_works_once_a_newer_one_kills_it_and_of_racing_uses_one_wins(c: Container) -> None:
+    from gatehouse.errors import ConflictError
+
+    from tests.support.race import race
+
+    account = _unverified(c)
+    auth = _auth(c)
+    c.account_settings.request_email_change(auth, "first@example.net", PASSWORD)
+    older = _link_token(c, "first@example.net")
+    c.account_settings.request_email_change(auth, "second@example.net", PASSWORD)
+    newer = _link_token(c, "second@example.net")
+    assert newer.startswith(f"{account.id}-")
+    assert "/ui/verify-email?token=" in c.mailer.to("second@example.net")[-1].text
+    c.account_settings.send_email_confirmation(auth)  # a confirmation link of the same account is another process
+    confirmation = _link_token(c)
+    with pytest.raises(InvalidTokenError):
+        c.account_settings.confirm_email_change(older)
+    results = race(lambda _: c.account_settings.confirm_email_change(newer),
+                   expected=(InvalidTokenError, ConflictError))
+    assert sum(isinstance(r, dict) for r in results) == 1
+    assert c.accounts.get(account.id).email == "second@example.net"
+    with pytest.raises(InvalidTokenError):  # live beside the change, but for the address the account has left
+        c.account_settings.confirm_email_change(confirmation)
+
+
+def test_an_email_change_or_confirmation_link_issued_before_links_were_processes_still_works_once(
+        c: Container) -> None:
+    from datetime import timedelta
+
+    from gatehouse.domain.one_time import OneTimeItem
+    from gatehouse.domain.secrets import digest, new_token
+
+    account = _unverified(c)
+    change, confirm = new_token(), new_token()
+    later = c.clock.now() + timedelta(minutes=30)
+    c.once.replace_latest(OneTimeItem(kind="email_confirm", key=digest(confirm), subject=account.id, expires_at=later,
+                                      data={"account_id": account.id, "email": EMAIL}))
+    assert c.account_settings.confirm_email_change(confirm)["email_verified"] is True
+    c.once.replace_latest(OneTimeItem(kind="email_change", key=digest(change), subject=account.id, expires_at=later,
+                                      data={"account_id": account.id, "new_email": "new@example.net"}))
+    assert c.account_settings.confirm_email_change(change)["email"] == "new@example.net"
+    for used in (change, confirm):
+        with pytest.raises(InvalidTokenError):
+            c.account_settings.confirm_email_change(used)

@@ -64,6 +64,46 @@ def test_two_verified_sign_ups_for_one_email_make_one_account(c: Container) -> N
         c2.signup.verify(second)
 
 
+def test_racing_uses_of_one_sign_up_link_make_one_account(c: Container) -> None:
+    from tests.support.race import race
+
+    c.signup.request("jane@example.com", PASSWORD, "en")
+    token = re.search(r"token=(\S+)", c.mailer.sent[-1].text).group(1)
+    results = race(lambda _: c.signup.verify(token), expected=(InvalidTokenError, ConflictError))
+    assert sum(isinstance(r, dict) for r in results) == 1
+
+
+def test_a_sign_up_link_names_a_digest_of_the_address_never_the_address_and_a_wrong_secret_is_not_found(
+        c: Container) -> None:
+    from gatehouse.domain.secrets import digest
+
+    c.signup.request("Jane@Example.com", PASSWORD, "en")
+    token = re.search(r"token=(\S+)", c.mailer.sent[-1].text).group(1)
+    handle, _, secret = token.rpartition("-")
+    assert handle == digest("jane@example.com") and len(secret) == 64 and "example" not in token
+    for wrong in (f"{handle}-{'0' * 64}", f"{digest('other@example.com')}-{secret}", "made-up") * 3:
+        with pytest.raises(InvalidTokenError):
+            c.signup.verify(wrong)
+    assert c.signup.verify(token)["account_id"]
+
+
+def test_a_sign_up_link_issued_before_links_were_processes_still_works_once(c: Container) -> None:
+    from datetime import timedelta
+
+    from gatehouse.domain.one_time import OneTimeItem
+    from gatehouse.domain.secrets import digest, new_token
+
+    token = new_token()
+    c.once.replace_latest(OneTimeItem(kind="signup", key=digest(token), subject="jane@example.com",
+                                      expires_at=c.clock.now() + timedelta(minutes=30),
+                                      data={"email": "jane@example.com", "password_hash": c.hasher.hash(PASSWORD),
+                                            "locale": "fr"}))
+    account = c.accounts.get(c.signup.verify(token)["account_id"])
+    assert account.email == "jane@example.com" and account.locale == "fr"
+    with pytest.raises(InvalidTokenError):
+        c.signup.verify(token)
+
+
 def test_sign_up_refuses_a_password_made_of_the_email(c: Container) -> None:
     with pytest.raises(WeakPasswordError) as raised:
         c.signup.request("marguerite@example.com", "marguerite2024", "en")

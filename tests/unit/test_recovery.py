@@ -126,6 +126,66 @@ def test_checking_a_link_uses_nothing_and_refuses_a_used_expired_or_replaced_one
         c.recovery.check("email", {"token": link_token(c, account.email)})
 
 
+def test_racing_uses_of_one_link_have_one_winner(c) -> None:
+    account = make_account(c)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    token = link_token(c, account.email)
+    results = race(lambda i: c.recovery.complete("email", {"token": token}, f"{NEW} {i}"),
+                   expected=(InvalidTokenError,))
+    assert sum(not isinstance(r, InvalidTokenError) for r in results) == 1
+
+
+def test_a_link_is_one_verification_process_of_its_account_holding_only_its_secrets_digest(c) -> None:
+    from gatehouse.domain.secrets import digest
+
+    account = make_account(c)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    token = link_token(c, account.email)
+    handle, _, secret = token.rpartition("-")
+    assert handle == account.id and len(secret) == 64  # 256 bits
+    process = c.verifications.get("reset_email", account.id, c.clock.now())
+    assert process is not None and process.digest == digest(secret) and secret not in repr(process)
+    assert process.failures == 0
+
+
+def test_a_wrong_or_forged_link_is_refused_and_counts_nothing(c) -> None:
+    account = make_account(c)
+    flow_id = c.recovery.request("email", Lookup("email", account.email), ip=IP)
+    token = link_token(c, account.email)
+    forged = [token[:-1] + ("0" if token[-1] != "0" else "1"), f"{flow_id}-{'0' * 64}", f"-{'0' * 64}",
+              f"{'?' * 600}-{'0' * 64}", "made-up"]
+    for wrong in forged * 3:
+        with pytest.raises(InvalidTokenError):
+            c.recovery.check("email", {"token": wrong})
+        with pytest.raises(InvalidTokenError):
+            c.recovery.complete("email", {"token": wrong}, NEW)
+    c.recovery.complete("email", {"token": token}, NEW)  # still good: a wrong secret is simply not found
+
+
+def test_a_link_issued_before_links_were_processes_works_once_until_it_expires(c) -> None:
+    # A link in flight when this deploys is a one-time item (its token 43 URL-safe characters).
+    from datetime import timedelta
+
+    from gatehouse.domain.one_time import OneTimeItem
+    from gatehouse.domain.secrets import digest, new_token
+
+    account = make_account(c)
+    old, expiring = new_token(), new_token()
+    for token, minutes in ((old, 30), (expiring, 1)):
+        c.once.replace_latest(OneTimeItem(kind="recovery_link", key=digest(token), subject=f"{account.id}{minutes}",
+                                          expires_at=c.clock.now() + timedelta(minutes=minutes),
+                                          data={"flow_id": "rec_old", "account_id": account.id}))
+    c.clock.advance(61)
+    with pytest.raises(InvalidTokenError):
+        c.recovery.check("email", {"token": expiring})
+    c.recovery.check("email", {"token": old})
+    c.recovery.complete("email", {"token": old}, NEW)
+    assert c.hasher.verify(c.accounts.get(account.id).password_hash, NEW)
+    with pytest.raises(InvalidTokenError):
+        c.recovery.complete("email", {"token": old}, NEW)
+
+
 def test_a_weak_password_does_not_burn_the_link(c) -> None:
     account = make_account(c)
     c.recovery.request("email", Lookup("email", account.email), ip=IP)

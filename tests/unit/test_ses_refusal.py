@@ -97,4 +97,4 @@ def test_a_sign_up_that_ses_refuses_writes_no_pending_sign_up_to_dynamodb(aws: S
     _verified(settings)
     c.signup.request("jane@example.com", "a quiet harbour at dawn", "en")
     items = client("dynamodb", settings).scan(TableName=settings.table_name)["Items"]
-    assert any(i["pk"]["S"].startswith("ONCE#signup#") for i in items)
+    assert any(i["pk"]["S"].startswith("VERIFY#signup#") for i in items)

@@ -247,14 +247,16 @@ class Container:
         from gatehouse.flows.signup import Signup
 
         return Signup(self.accounts, self.once, self.mailer, self.hasher, self.password_policy, self.clock,
-                      self.message_throttle, self.settings, floor=self.unknown_key_floor)
+                      self.message_throttle, self.settings, floor=self.unknown_key_floor,
+                      flows=self.verifications)
 
     @cached_property
     def account_settings(self) -> AccountSettings:
         from gatehouse.flows.account import AccountSettings
 
         return AccountSettings(self.accounts, self.once, self.sessions, self.mailer, self.hasher,
-                               self.password_policy, self.clock, self.settings, throttle=self.message_throttle)
+                               self.password_policy, self.clock, self.settings, throttle=self.message_throttle,
+                               flows=self.verifications)
 
     @cached_property
     def consoles(self) -> Consoles:

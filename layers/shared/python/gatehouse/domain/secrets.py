@@ -45,3 +45,26 @@ def code_message(binding: str, code: str) -> str:
 def hmac_hex(key: bytes, message: str) -> str:
     """HMAC-SHA256 under a server-held key (the code pepper), hex."""
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+# An email link that is a verification process (`domain.verification`) names its process and
+# carries its secret: `<handle>-<64 hex digits>`. The handle finds the process in one read or one
+# conditional write, without a pointer from the secret's digest to it; handles never hold a `-`.
+LINK_SECRET_HEX = 64  # 256 bits
+
+
+def new_link_secret() -> str:
+    return secrets.token_hex(LINK_SECRET_HEX // 2)
+
+
+def link_token(handle: str, secret: str) -> str:
+    return f"{handle}-{secret}"
+
+
+def split_link(token: str, max_bytes: int = 512) -> tuple[str, str] | None:
+    """(handle, secret) of a link token, or None for anything else (a link issued before, a made-up one)."""
+    handle, _, secret = token.rpartition("-")
+    if not handle or not could_be_id(handle, max_bytes) or len(secret) != LINK_SECRET_HEX or \
+            any(c not in "0123456789abcdef" for c in secret):
+        return None
+    return handle, secret

@@ -1,5 +1,8 @@
 """One verification process for every one-time code (allauth's): the email sign-in code, the SMS
-reset code, the phone verification code. Explicit state, persisted after every change.
+reset code, the phone verification code; and every email link (the reset, sign-up, email change
+and address confirmation links), whose secret is 256 random bits instead of digits, so its
+failures are never counted (a wrong secret is simply not found). Explicit state, persisted after
+every change.
 
 A process is found by its `key`: its own subject (the sign-in code of an address, the phone code
 of an account), or a flow id handed to the person (a reset flow, whose id must not tell which
@@ -20,8 +23,8 @@ from typing import Any
 class Verification:
     purpose: str
     subject: str
-    # The code's HMAC under the code pepper; None for a process nobody can complete (a throttled
-    # request's, an email reset's, whose secret is its link).
+    # The code's HMAC under the code pepper, or a link secret's SHA-256 (`domain.secrets.digest`:
+    # 256 random bits need no pepper); None for a process nobody can complete (a throttled request's).
     digest: str | None
     expires_at: datetime
     max_failures: int

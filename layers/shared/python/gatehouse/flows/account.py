@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from gatehouse import messages
 from gatehouse.domain.accounts import LOCALES, Account, normalise_email
-from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.password_policy import PasswordPolicy, account_context
-from gatehouse.domain.secrets import digest, new_token
+from gatehouse.domain.secrets import digest, link_token, new_link_secret, split_link
 from gatehouse.domain.times import iso
+from gatehouse.domain.verification import Verification
 from gatehouse.errors import (
     ConditionFailedError,
     ConflictError,
@@ -23,11 +24,14 @@ from gatehouse.errors import (
 )
 from gatehouse.flows.sessions import Authenticated, SessionService
 from gatehouse.flows.throttle import MessageThrottle
-from gatehouse.ports import AccountRepository, Clock, Mailer, OneTimeStore
+from gatehouse.ports import AccountRepository, Clock, Mailer, OneTimeStore, VerificationStore
 from gatehouse.settings import Settings
 from gatehouse.strategies.password import PasswordHasher
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# Both links are verification processes of the account (`<account id>-<256-bit secret>`): one write
+# per link, replacing the account's older link of its kind, one conditional delete to follow it. A
+# link issued before is a one-time item of the same kind, followed on a miss only until it expires.
 EMAIL_CHANGE = "email_change"
 # A link that proves the address the account already has (its `verify_email` required action).
 EMAIL_CONFIRM = "email_confirm"
@@ -65,7 +69,8 @@ def check_phone(phone: str | None) -> None:
 class AccountSettings:
     def __init__(self, accounts: AccountRepository, once: OneTimeStore, sessions: SessionService, mailer: Mailer,
                  hasher: PasswordHasher, policy: PasswordPolicy, clock: Clock, settings: Settings,
-                 throttle: MessageThrottle | None = None) -> None:
+                 throttle: MessageThrottle | None = None, *, flows: VerificationStore) -> None:
+        self._flows = flows
         self._accounts, self._once, self._sessions, self._mailer = accounts, once, sessions, mailer
         self._hasher, self._policy, self._clock, self._s = hasher, policy, clock, settings
         self._throttle = throttle
@@ -127,16 +132,13 @@ class AccountSettings:
             # Same answer as a free address; the owner of the address hears of it.
             self._mailer.send(messages.email("email_change_taken", taken.email, taken.locale))
             return
-        token = new_token()
+        secret = new_link_secret()
         # Sent before it is stored: an address SES refuses (InvalidEmailError) leaves no pending change.
         self._mailer.send(messages.email("email_change_verify", new_email.strip(), account.locale,
-                                         link=f"{self._s.public_base_url}/ui/verify-email?token={token}",
+                                         link=f"{self._s.public_base_url}/ui/verify-email?token="
+                                              f"{link_token(account.id, secret)}",
                                          minutes=self._s.email_link_seconds // 60))
-        self._once.replace_latest(OneTimeItem(
-            kind=EMAIL_CHANGE, key=digest(token), subject=account.id,
-            expires_at=self._clock.now() + timedelta(seconds=self._s.email_link_seconds),
-            data={"account_id": account.id, "new_email": new_email.strip()},
-        ))
+        self._start_link(EMAIL_CHANGE, account.id, secret, {"account_id": account.id, "new_email": new_email.strip()})
 
     def send_email_confirmation(self, auth: Authenticated) -> None:
         """Send (again) a link proving the account's own address; the newest link is the one that works.
@@ -145,37 +147,57 @@ class AccountSettings:
         if account.email_verified or (self._throttle is not None
                                       and not self._throttle.allow(f"email_confirm:{account.id}")):
             return
-        token = new_token()
-        self._once.replace_latest(OneTimeItem(
-            kind=EMAIL_CONFIRM, key=digest(token), subject=account.id,
-            expires_at=self._clock.now() + timedelta(seconds=self._s.email_link_seconds),
-            data={"account_id": account.id, "email": account.email_key},
-        ))
+        secret = new_link_secret()
+        self._start_link(EMAIL_CONFIRM, account.id, secret, {"account_id": account.id, "email": account.email_key})
         self._mailer.send(messages.email("email_confirm", account.email, account.locale,
-                                         link=f"{self._s.public_base_url}/ui/confirm-email?token={token}",
+                                         link=f"{self._s.public_base_url}/ui/confirm-email?token="
+                                              f"{link_token(account.id, secret)}",
                                          minutes=self._s.email_link_seconds // 60))
 
-    def _confirm_email(self, item: OneTimeItem) -> dict[str, Any]:
-        account = self._accounts.get(item.data["account_id"])
+    def _start_link(self, purpose: str, account_id: str, secret: str, data: Mapping[str, Any]) -> None:
+        now = self._clock.now()
+        # Never exhausted (a wrong secret is simply not found, it counts nothing): a start always lands.
+        self._flows.start(Verification(purpose=purpose, subject=account_id, digest=digest(secret),
+                                       expires_at=now + timedelta(seconds=self._s.email_link_seconds),
+                                       max_failures=1, data=dict(data)), now)
+
+    def _follow(self, token: str, now: datetime) -> tuple[str, Mapping[str, Any]] | None:
+        """The kind and data of the link `token` names, consumed by one conditional write; None when
+        it is used, expired, replaced or made up."""
+        link = split_link(token)
+        for kind in (EMAIL_CHANGE, EMAIL_CONFIRM):
+            if link is None:
+                item = self._once.consume(kind, digest(token), now)
+                data = item.data if item is not None else None
+            else:
+                done = self._flows.complete(kind, link[0], digest(link[1]), now)
+                data = done.data if done is not None else None
+            if data is not None:
+                return kind, data
+        return None
+
+    def _confirm_email(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        account = self._accounts.get(data["account_id"])
         # A link sent to an address the account has since left proves nothing about the new one.
-        if account is None or account.email_key != item.data["email"]:
+        if account is None or account.email_key != data["email"]:
             raise InvalidTokenError()
         saved = account if account.email_verified else self._save(account.evolve(email_verified=True))
         return {**public_account(saved), "email_verified": True}
 
     def confirm_email_change(self, token: str) -> dict[str, Any]:
         now = self._clock.now()
-        item = self._once.consume(EMAIL_CHANGE, digest(token), now)
-        if item is None and (confirm := self._once.consume(EMAIL_CONFIRM, digest(token), now)) is not None:
-            return self._confirm_email(confirm)
-        account = self._accounts.get(item.data["account_id"]) if item else None
-        if item is None or account is None:
+        followed = self._follow(token, now)
+        if followed is not None and followed[0] == EMAIL_CONFIRM:
+            return self._confirm_email(followed[1])
+        data = followed[1] if followed is not None else None
+        account = self._accounts.get(data["account_id"]) if data is not None else None
+        if data is None or account is None:
             raise InvalidTokenError()
         old = account.email
         try:
-            saved = self._accounts.save(account.evolve(email=item.data["new_email"], email_verified=True))
+            saved = self._accounts.save(account.evolve(email=data["new_email"], email_verified=True))
         except ConditionFailedError as exc:
-            if self._accounts.get_by_email(normalise_email(item.data["new_email"])):
+            if self._accounts.get_by_email(normalise_email(data["new_email"])):
                 raise ConflictError("This address now belongs to another account.") from exc
             raise
         self._mailer.send(messages.email("email_changed", old, saved.locale, new_email=saved.email))
