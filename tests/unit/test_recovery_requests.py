@@ -268,6 +268,44 @@ def test_a_cancel_link_is_refused_for_another_request_and_once_the_hold_took_eff
     assert c.accounts.get(jane.id).email == "new@example.net"
 
 
+def test_a_cancel_link_is_a_verification_process_of_its_request_and_of_racing_uses_one_wins(c: Container) -> None:
+    from gatehouse.flows.recovery_requests import CANCEL_KIND
+
+    from tests.support.race import race
+
+    jane = _account(c, "jane@example.com", phone="+33611111111")
+    approved = _approved(c, jane, _agent(c))
+    request_id, by_mail = _cancel_token(c.mailer.to(jane.email)[-1].text)
+    _, by_sms = _cancel_token(c.sms.sent[-1].text)
+    # Each channel's link is its own process of the request, holding only its secret's digest.
+    assert by_mail.startswith("email-") and by_sms.startswith("sms-")
+    held = c.verifications.get(CANCEL_KIND, f"{request_id}.email", c.clock.now())
+    assert held is not None and held.digest and by_mail.split("-")[1] not in str(held)
+    assert c.verifications.get(CANCEL_KIND, f"{request_id}.sms", c.clock.now()) is not None
+    with pytest.raises(InvalidTokenError):  # the SMS channel's secret does not open the email's process
+        c.recovery_requests.cancel(request_id, "email-" + by_sms.split("-")[1])
+    results = race(lambda _: c.recovery_requests.cancel(request_id, by_mail), expected=(InvalidTokenError,))
+    assert [r for r in results if not isinstance(r, InvalidTokenError)] == [None]
+    assert c.recovery_request_store.get(approved["request_id"]).status == "cancelled"
+
+
+def test_a_cancel_link_announced_before_links_were_processes_still_cancels_once(c: Container) -> None:
+    from gatehouse.domain.one_time import OneTimeItem
+    from gatehouse.domain.secrets import digest, new_token
+    from gatehouse.flows.recovery_requests import CANCEL_KIND
+
+    jane = _account(c, "jane@example.com")
+    approved = _approved(c, jane, _agent(c))
+    request_id = approved["request_id"]
+    old = new_token()  # what an announcement sent before this change carried
+    c.once.put(OneTimeItem(kind=CANCEL_KIND, key=digest(old), subject=request_id,
+                           expires_at=c.clock.now() + timedelta(seconds=HOLD), data={"request_id": request_id}))
+    c.recovery_requests.cancel(request_id, old)
+    with pytest.raises(InvalidTokenError):
+        c.recovery_requests.cancel(request_id, old)
+    assert c.recovery_request_store.get(request_id).status == "cancelled"
+
+
 def test_an_address_taken_during_the_hold_sends_the_request_back_to_support(c: Container) -> None:
     jane = _account(c, "jane@example.com")
     agent = _agent(c)

@@ -365,7 +365,7 @@ class Container:
         throttle = MessageThrottle(self.throttle_store, self.clock, limit=self.settings.recovery_requests_per_ip)
         return RecoveryRequests(self.recovery_request_store, self.documents, self.accounts, self.recovery,
                                 self.sessions, self.mailer, throttle, self.clock, sms=self.sms, once=self.once,
-                                settings=self.settings, floor=self.reset_floor)
+                                settings=self.settings, floor=self.reset_floor, flows=self.verifications)
 
     # --- organization members and outsourcing ----------------------------------------------
     @cached_property

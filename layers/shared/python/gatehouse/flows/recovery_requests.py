@@ -27,10 +27,10 @@ from typing import Any
 
 from gatehouse import messages
 from gatehouse.domain.accounts import Account, normalise_email
-from gatehouse.domain.one_time import OneTimeItem
 from gatehouse.domain.recovery_requests import RecoveryRequest, StoredDocument
-from gatehouse.domain.secrets import could_be_id, digest, new_id, new_token
+from gatehouse.domain.secrets import could_be_id, digest, link_token, new_id, new_link_secret, split_link
 from gatehouse.domain.times import iso
+from gatehouse.domain.verification import Verification
 from gatehouse.errors import (
     ConditionFailedError,
     ConflictError,
@@ -52,6 +52,7 @@ from gatehouse.ports import (
     OneTimeStore,
     RecoveryRequestStore,
     SmsSender,
+    VerificationStore,
 )
 from gatehouse.settings import Settings
 
@@ -65,6 +66,11 @@ UPLOAD_SECONDS = 60 * 60
 DOWNLOAD_SECONDS = 60
 SUPPORT_ROLE = "support"
 CANCEL_KIND = "recovery_cancel"
+_CHANNELS = ("email", "sms")
+
+
+def _cancel_subject(request_id: str, channel: str) -> str:
+    return f"{request_id}.{channel}"
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,128}")
 # What is done at the end of the hold, and what has documents to delete once due.
 _DECIDED = ("applied", "cancelled", "rejected")
@@ -115,10 +121,10 @@ class RecoveryRequests:
     def __init__(self, store: RecoveryRequestStore, documents: DocumentStore, accounts: AccountRepository,
                  recovery: Recovery, sessions: SessionService, mailer: Mailer, throttle: MessageThrottle,
                  clock: Clock, *, sms: SmsSender, once: OneTimeStore, settings: Settings,
-                 floor: ResponseFloor | None = None) -> None:
+                 floor: ResponseFloor | None = None, flows: VerificationStore) -> None:
         self._store, self._documents, self._accounts, self._recovery = store, documents, accounts, recovery
         self._sessions, self._mailer, self._throttle, self._clock = sessions, mailer, throttle, clock
-        self._sms, self._once, self._settings = sms, once, settings
+        self._sms, self._once, self._settings, self._flows = sms, once, settings, flows
         self._floor = floor or ResponseFloor(0)
 
     # --- the person asking -------------------------------------------------------------------
@@ -151,13 +157,21 @@ class RecoveryRequests:
     def cancel(self, request_id: str, token: str) -> None:
         """The owner's link from the hold's announcement: the request ends, nothing changes."""
         now = self._clock.now()
-        # Tokens are URL-safe base64 (new_token): anything else is refused before it is hashed.
-        well_formed = _TOKEN.fullmatch(token) is not None and could_be_id(request_id)
-        request = self._store.get(request_id) if well_formed else None
-        if request is None:
-            raise InvalidTokenError()
-        if self._once.consume(CANCEL_KIND, digest(token), now, bound_to={"request_id": request.id}) is None:
-            raise InvalidTokenError()
+        link = split_link(token)
+        if link is not None and link[0] in _CHANNELS and could_be_id(request_id):
+            request = self._store.get(request_id)
+            # The link's process is its request's, for its channel: another request's link finds nothing.
+            if request is None or self._flows.complete(
+                    CANCEL_KIND, _cancel_subject(request.id, link[0]), digest(link[1]), now) is None:
+                raise InvalidTokenError()
+        else:
+            # A link announced before cancel links were verification processes (a hold lasts 72 h):
+            # URL-safe base64 (new_token), anything else refused before it is hashed.
+            well_formed = _TOKEN.fullmatch(token) is not None and could_be_id(request_id)
+            request = self._store.get(request_id) if well_formed else None
+            if request is None or self._once.consume(CANCEL_KIND, digest(token), now,
+                                                     bound_to={"request_id": request.id}) is None:
+                raise InvalidTokenError()
         purge = self._purge_at(request, now)
         # Cancelling an approval on hold, or one support has to look at again (reopened).
         if not (self._store.move(request.id, "approved", "cancelled", purge)
@@ -274,18 +288,24 @@ class RecoveryRequests:
         when = effective_at.strftime("%Y-%m-%d %H:%M")
         self._mailer.send(messages.email("recovery_hold_started", account.email, account.locale,
                                          new_email=messages.Plain(request.new_email), when=when,
-                                         link=self._cancel_link(request, effective_at)))
+                                         link=self._cancel_link(request, effective_at, "email")))
         if account.phone:
             self._sms.send(messages.sms("recovery_hold_started_sms", account.phone, account.locale,
                                         new_email=messages.Plain(request.new_email), when=when,
-                                        link=self._cancel_link(request, effective_at)))
+                                        link=self._cancel_link(request, effective_at, "sms")))
 
-    def _cancel_link(self, request: RecoveryRequest, effective_at: datetime) -> str:
-        """A link of its own per channel, each usable once, until the hold ends."""
-        token = new_token()
-        self._once.put(OneTimeItem(kind=CANCEL_KIND, key=digest(token), subject=request.id,
-                                   expires_at=effective_at, data={"request_id": request.id}))
-        return f"{self._settings.public_base_url}/ui/recovery/cancel?request={request.id}&token={token}"
+    def _cancel_link(self, request: RecoveryRequest, effective_at: datetime, channel: str) -> str:
+        """A link of its own per channel, each usable once, until the hold ends: a verification
+        process of the request's (a newer approval's link replaces the older), whose secret is the
+        link's 256 bits. The token names only its channel (the request is beside it in the link),
+        which keeps the SMS short."""
+        secret = new_link_secret()
+        # Never exhausted (a wrong secret is simply not found, it counts nothing): a start always lands.
+        self._flows.start(Verification(
+            purpose=CANCEL_KIND, subject=_cancel_subject(request.id, channel), digest=digest(secret),
+            expires_at=effective_at, max_failures=1, data={"request_id": request.id}), self._clock.now())
+        return (f"{self._settings.public_base_url}/ui/recovery/cancel?request={request.id}"
+                f"&token={link_token(channel, secret)}")
 
     def _purge_at(self, request: RecoveryRequest, now: datetime) -> datetime:
         decided = request.decided_at or now
