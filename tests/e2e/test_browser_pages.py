@@ -1713,7 +1713,10 @@ def test_every_signed_in_page_speaks_the_accounts_language_whatever_the_browsers
 
 def switch_signed_in(page: object, button: object) -> None:
     """Click a language switch while signed in and wait for its PATCH /account to be answered: the
-    next page reads the account's locale from the server."""
+    next page reads the account's locale from the server. The page settles first: a click while the
+    page that signing in opened still loads (its session check re-renders the footer, a navigation
+    aborts a fetch) could be lost, as it was once on a loaded CI machine."""
+    page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
     with page.expect_response(lambda r: r.url.endswith("/account") and r.request.method == "PATCH"):  # type: ignore[attr-defined]
         button.click()  # type: ignore[attr-defined]
 
