@@ -64,17 +64,7 @@ class KmsKeyVault:
             raise KeyVaultError("unknown blob format")
         (size,) = struct.unpack(">H", blob[1:3])
         wrapped, rest = blob[3:3 + size], blob[3 + size:]
-        nonce, sealed = rest[:_NONCE], rest[_NONCE:]
-        try:
-            with translated("KMS"):
-                key = self._kms.decrypt(CiphertextBlob=wrapped, KeyId=self._key_id,
-                                        EncryptionContext=dict(context))["Plaintext"]
-        except ClientError as exc:
-            raise KeyVaultError("the data key could not be unwrapped") from exc
-        try:
-            return AESGCM(key).decrypt(nonce, sealed, _aad(context))
-        except InvalidTag as exc:
-            raise KeyVaultError("the secret failed authentication") from exc
+        return self._open(wrapped, dict(context), rest, context)
 
     def seal_many(self, items: Sequence[tuple[bytes, Mapping[str, str]]]) -> list[bytes]:
         """One GenerateDataKey for all of `items` (of one purpose): see the module's docstring."""
@@ -105,16 +95,18 @@ class KmsKeyVault:
             raise KeyVaultError("unknown blob format")
         (wrapped_size,) = struct.unpack(">H", rest[:2])
         wrapped, rest = rest[2:2 + wrapped_size], rest[2 + wrapped_size:]
-        nonce, sealed = rest[:_NONCE], rest[_NONCE:]
+        return self._open(wrapped, _batch_context(context.get("purpose", ""), batch), rest, context)
+
+    def _open(self, wrapped: bytes, key_context: dict[str, str], sealed: bytes, context: Mapping[str, str]) -> bytes:
+        """Unwrap the data key under `key_context`, then open `nonce | ciphertext+tag` bound to `context`."""
         try:
             with translated("KMS"):
                 key = self._kms.decrypt(CiphertextBlob=wrapped, KeyId=self._key_id,
-                                        EncryptionContext=_batch_context(context.get("purpose", ""), batch)
-                                        )["Plaintext"]
+                                        EncryptionContext=key_context)["Plaintext"]
         except ClientError as exc:
             raise KeyVaultError("the data key could not be unwrapped") from exc
         try:
-            return AESGCM(key).decrypt(nonce, sealed, _aad(context))
+            return AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], _aad(context))
         except InvalidTag as exc:
             raise KeyVaultError("the secret failed authentication") from exc
 
