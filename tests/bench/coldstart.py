@@ -20,7 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -121,18 +123,18 @@ def child_env(endpoint: str, table: str, home: str) -> dict[str, str]:
 
 
 @contextmanager
-def _moto() -> Any:
-    """moto in its own process: the child's timings hold none of moto's CPU on this machine's 2 cores."""
+def moto_process() -> Iterator[str]:
+    """The local stack's moto server in a process of its own; its URL."""
     from tests.e2e.conftest import free_port
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from moto.server import main; main(sys.argv[1:])",
-                             "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "gatehouse.local.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        import urllib.request
-
-        for _ in range(200):
+        for _ in range(400):
+            if proc.poll() is not None:
+                raise RuntimeError(f"moto exited with {proc.returncode}")
             try:
                 urllib.request.urlopen(url + "/moto-api/", timeout=1)
                 break
@@ -184,7 +186,7 @@ def measure(flows: list[str] | None = None, repeats: int = 5) -> dict[str, dict[
         boto = runtime_dir(tmp / "runtime")
         script = tmp / "cold.py"
         script.write_text(_CHILD)
-        with _moto() as url:
+        with moto_process() as url:
             env = child_env(url, f"cold-{uuid.uuid4().hex[:8]}", str(tmp))
             cookie = _seed(env)
             for entry in manifest["functions"]:

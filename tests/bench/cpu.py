@@ -19,10 +19,8 @@ import json
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
@@ -33,34 +31,13 @@ for _path in (str(ROOT), str(ROOT / "layers" / "shared" / "python")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from tests.bench.coldstart import moto_process  # noqa: E402
 from tests.bench.run import BASE, PASSWORD, Row, _last_token, moto_stack  # noqa: E402
 
 TARGET_EFFICIENCY = 0.90
 TARGET_SESSION_MS = 2.0
 
 
-@contextmanager
-def moto_process() -> Iterator[str]:
-    """The local stack's moto server in a process of its own; its URL."""
-    from tests.e2e.conftest import free_port
-
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "gatehouse.local.moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            if proc.poll() is not None:
-                raise RuntimeError(f"moto exited with {proc.returncode}")
-            try:
-                urllib.request.urlopen(url + "/moto-api/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _cpu_interleaved(n: int, *calls: Callable[[], None]) -> list[list[float]]:
